@@ -1,0 +1,52 @@
+"""Progressive Neural Architecture Search on PyTorch Lightning.
+
+``import pnas`` is cheap: the torch-free search space loads eagerly, everything that needs torch loads on first
+use of its name (``pnas.PNASModule``, ``pnas.build_network``, ...).
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from pnas.errors import DataNotFoundError, GenotypeError, PNASError
+from pnas.space import GENOTYPES, OPS, Block, Cell, expand, one_block_cells, resolve_genotype
+
+if TYPE_CHECKING:
+    from pnas.data import CIFAR10DataModule, DigitsDataModule
+    from pnas.module import PNASModule
+    from pnas.nn import CellNetwork, build_network
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "CIFAR10DataModule": "pnas.data",
+    "CellNetwork": "pnas.nn",
+    "DigitsDataModule": "pnas.data",
+    "PNASModule": "pnas.module",
+    "build_network": "pnas.nn",
+}
+
+__all__ = [
+    "GENOTYPES",
+    "OPS",
+    "Block",
+    "CIFAR10DataModule",
+    "Cell",
+    "CellNetwork",
+    "DataNotFoundError",
+    "DigitsDataModule",
+    "GenotypeError",
+    "PNASError",
+    "PNASModule",
+    "build_network",
+    "expand",
+    "one_block_cells",
+    "resolve_genotype",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'pnas' has no attribute {name!r}")

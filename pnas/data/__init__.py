@@ -1,0 +1,9 @@
+"""LightningDataModules: the embedded digits (default, no download) and CIFAR-10."""
+
+from __future__ import annotations
+
+from pnas.data.cifar10 import CIFAR10DataModule
+from pnas.data.digits import DigitsDataModule
+from pnas.data.loaders import TensorBatchLoader
+
+__all__ = ["CIFAR10DataModule", "DigitsDataModule", "TensorBatchLoader"]

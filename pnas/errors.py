@@ -1,0 +1,21 @@
+"""Exceptions raised by `pnas`.
+
+Every error the package raises on purpose derives from :class:`PNASError`, so callers (and the CLI) can tell
+a user mistake from a bug. This module imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DataNotFoundError", "GenotypeError", "PNASError"]
+
+
+class PNASError(Exception):
+    """Base class of every error `pnas` raises deliberately; its message says what is wrong and how to fix it."""
+
+
+class GenotypeError(PNASError, ValueError):
+    """A cell genotype is invalid: unknown operation, input out of range, empty cell, or text that does not parse."""
+
+
+class DataNotFoundError(PNASError, FileNotFoundError):
+    """A dataset is not on disk and could not be downloaded."""

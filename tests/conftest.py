@@ -1,0 +1,55 @@
+"""Shared fixtures: a strategy for random valid cells and tiny, fast training settings."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import strategies as st
+
+from pnas.space import OPS, Cell
+
+#: Trainer/model overrides that make a CLI `fit` run take a few seconds on a CPU.
+TINY_FIT_ARGS = [
+    "--trainer.max_epochs=1",
+    "--trainer.limit_train_batches=3",
+    "--trainer.limit_val_batches=1",
+    "--trainer.limit_test_batches=1",
+    "--trainer.enable_progress_bar=false",
+    "--trainer.enable_model_summary=false",
+    "--model.num_cells=1",
+    "--model.filters=4",
+]
+
+
+@st.composite
+def cells(draw: st.DrawFn, max_blocks: int = 5) -> Cell:
+    """Random valid cells of 1..max_blocks blocks, halves in any order."""
+    num_blocks = draw(st.integers(1, max_blocks))
+    blocks = []
+    for position in range(1, num_blocks + 1):
+        half = st.tuples(st.integers(0, position), st.sampled_from(OPS))
+        (input_1, op_1), (input_2, op_2) = draw(half), draw(half)
+        blocks.append((input_1, op_1, input_2, op_2))
+    return Cell(tuple(blocks))
+
+
+def random_cell(rng: random.Random, num_blocks: int) -> Cell:
+    """A random valid cell drawn with ``rng``."""
+    return Cell(
+        tuple(
+            (rng.randint(0, b), rng.choice(OPS), rng.randint(0, b), rng.choice(OPS)) for b in range(1, num_blocks + 1)
+        )
+    )
+
+
+@pytest.fixture(autouse=True)
+def _run_in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run every test in its own directory, so nothing a test writes lands in the checkout."""
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def rng() -> random.Random:
+    return random.Random(0)

@@ -1,0 +1,86 @@
+"""CIFAR-10 through the real torchvision dataset code, on a tiny dataset the tests write in its on-disk format."""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import urllib.error
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from torchvision.datasets import CIFAR10
+
+from pnas.data import CIFAR10DataModule
+from pnas.errors import DataNotFoundError
+
+TRAIN_BATCHES = [f"data_batch_{i}" for i in range(1, 6)]
+
+
+def write_tiny_cifar10(root: Path, per_batch: int = 8, test: int = 6) -> dict[str, str]:
+    """Write cifar-10-batches-py with ``per_batch`` images per training batch; return each file's md5."""
+    folder = root / CIFAR10.base_folder
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    md5 = {}
+    for name, count in [(name, per_batch) for name in TRAIN_BATCHES] + [("test_batch", test)]:
+        entry = {"data": rng.integers(0, 256, (count, 3072), dtype=np.uint8), "labels": list(range(count))}
+        (folder / name).write_bytes(pickle.dumps(entry))
+        md5[name] = hashlib.md5((folder / name).read_bytes()).hexdigest()
+    meta = {"label_names": [f"class{i}" for i in range(10)]}
+    (folder / "batches.meta").write_bytes(pickle.dumps(meta))
+    md5["batches.meta"] = hashlib.md5((folder / "batches.meta").read_bytes()).hexdigest()
+    return md5
+
+
+@pytest.fixture
+def tiny_cifar(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    md5 = write_tiny_cifar10(tmp_path)
+    monkeypatch.setattr(CIFAR10, "train_list", [[name, md5[name]] for name in TRAIN_BATCHES])
+    monkeypatch.setattr(CIFAR10, "test_list", [["test_batch", md5["test_batch"]]])
+    monkeypatch.setitem(CIFAR10.meta, "md5", md5["batches.meta"])
+    return tmp_path
+
+
+def test_cifar10_splits_and_batches(tiny_cifar):
+    data = CIFAR10DataModule(data_dir=str(tiny_cifar), batch_size=4, train_size=30, num_workers=0, download=False)
+    data.prepare_data()
+    data.setup()
+    assert [len(data.datasets[s]) for s in ("train", "val", "test")] == [30, 10, 6]
+    train_indices, val_indices = set(data.datasets["train"].indices), set(data.datasets["val"].indices)
+    assert not train_indices & val_indices
+    x, y = next(iter(data.train_dataloader()))
+    assert x.shape == (4, 3, 32, 32) and x.dtype == torch.float32 and y.shape == (4,)
+    x_val, _ = next(iter(data.val_dataloader()))
+    assert torch.equal(x_val, next(iter(data.val_dataloader()))[0])  # validation is not augmented
+    again = CIFAR10DataModule(data_dir=str(tiny_cifar), train_size=30, num_workers=0, download=False)
+    again.setup()
+    assert again.datasets["val"].indices == data.datasets["val"].indices
+
+
+def test_cifar10_rejects_train_size_beyond_the_data(tiny_cifar):
+    data = CIFAR10DataModule(data_dir=str(tiny_cifar), train_size=40, num_workers=0, download=False)
+    with pytest.raises(ValueError, match="train_size must be between 1 and 39"):
+        data.setup()
+
+
+def test_missing_cifar10_without_download_says_where_it_looked(tmp_path):
+    data = CIFAR10DataModule(data_dir=str(tmp_path / "nowhere"), download=False)
+    with pytest.raises(DataNotFoundError) as error:
+        data.prepare_data()
+    message = str(error.value)
+    assert "\n" not in message
+    assert str((tmp_path / "nowhere").resolve()) in message and "cifar-10-python.tar.gz" in message
+    assert "download: true" in message
+
+
+def test_failed_download_gives_a_one_line_error(tmp_path, monkeypatch):
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("network is unreachable")
+
+    monkeypatch.setattr("torchvision.datasets.cifar.download_and_extract_archive", offline)
+    data = CIFAR10DataModule(data_dir=str(tmp_path), download=True)
+    with pytest.raises(DataNotFoundError, match="could not be downloaded .*network is unreachable") as error:
+        data.prepare_data()
+    assert "\n" not in str(error.value)

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given
+
+from pnas.space import GENOTYPES, Block, Cell, GenotypeError, resolve_genotype, save_genotype
+from tests.conftest import cells
+
+
+def test_block_halves_are_canonical():
+    swapped = Block(1, "max_pool_3x3", 0, "sep_conv_3x3")
+    straight = Block(0, "sep_conv_3x3", 1, "max_pool_3x3")
+    assert swapped == straight
+    assert hash(swapped) == hash(straight)
+    assert swapped.as_tuple() == (0, "sep_conv_3x3", 1, "max_pool_3x3")
+
+
+def test_cells_equal_up_to_half_swaps_hash_equal():
+    a = Cell(((0, "identity", 1, "sep_conv_5x5"), (2, "max_pool_3x3", 1, "avg_pool_3x3")))
+    b = Cell(((1, "sep_conv_5x5", 0, "identity"), (1, "avg_pool_3x3", 2, "max_pool_3x3")))
+    assert a == b and hash(a) == hash(b) and len({a, b}) == 1
+
+
+def test_block_order_matters():
+    first = (0, "identity", 1, "identity")
+    second = (1, "sep_conv_3x3", 1, "sep_conv_3x3")
+    assert Cell((first, second)) != Cell((second, first))
+
+
+@given(cells())
+def test_string_round_trip(cell):
+    assert Cell.from_string(cell.to_string()) == cell
+    assert Cell.from_string(str(cell)).to_string() == cell.to_string()
+
+
+@given(cells())
+def test_json_round_trip(cell):
+    assert Cell.from_json(cell.to_json()) == cell
+    assert Cell.from_dict(json.loads(cell.to_json(indent=None))) == cell
+
+
+def test_string_form_is_readable():
+    cell = Cell(((1, "sep_conv_3x3", 0, "identity"), (2, "max_pool_3x3", 1, "dil_conv_3x3")))
+    assert cell.to_string() == "identity(c-2) + sep_conv_3x3(c-1); dil_conv_3x3(c-1) + max_pool_3x3(b1)"
+
+
+def test_tokens_use_op_indices():
+    cell = Cell(((0, "sep_conv_3x3", 1, "dil_conv_3x3"),))
+    assert cell.to_tokens() == [(0, 0, 1, 7)]
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: Block(0, "conv_9x9", 1, "identity"), "unknown operation 'conv_9x9'"),
+        (lambda: Block(-1, "identity", 1, "identity"), "must be >= 0"),
+        (lambda: Block(0, "identity", 1.5, "identity"), "must be an integer"),
+        (lambda: Block(True, "identity", 1, "identity"), "must be an integer"),
+        (lambda: Cell(()), "at least one block"),
+        (lambda: Cell(((0, "identity", 2, "identity"),)), "block 1 input_2=2 (b1) is out of range"),
+        (lambda: Cell(((0, "identity", 1, "identity"), (3, "identity", 0, "identity"))), "out of range"),
+        (lambda: Cell(((0, "identity", 1),)), "block 1 must be (input_1, op_1, input_2, op_2)"),
+        (lambda: Cell(((0, "nope", 1, "identity"),)), "block 1: unknown operation 'nope'"),
+        (lambda: Cell("identity(c-1) + identity(c-2)"), "a cell is a sequence of blocks"),
+        (lambda: Cell.from_string(""), "at least one block"),
+        (lambda: Cell.from_string("identity(c-1)"), "expected 'op(input) + op(input)'"),
+        (lambda: Cell.from_string("identity(c-1) + identity c-2"), "expected 'op(input)'"),
+        (lambda: Cell.from_string("identity(c-3) + identity(c-2)"), "unknown input 'c-3'"),
+        (lambda: Cell.from_string("identity(b1) + identity(c-2)"), "out of range"),
+        (lambda: Cell.from_string("warp(c-1) + identity(c-2)"), "unknown operation 'warp'"),
+        (lambda: Cell.from_string("identity(c-1) + identity(c-2);"), "cannot parse block ''"),
+        (lambda: Cell.from_json("{not json"), "not valid JSON"),
+        (lambda: Cell.from_json('{"cells": []}'), "'blocks' list"),
+        (lambda: Cell.from_json('{"blocks": [[0, "identity", "c-1", "identity"]]}'), "must be an integer"),
+        (lambda: resolve_genotype("pnasnet7"), "unknown genotype 'pnasnet7'"),
+        (lambda: resolve_genotype("missing.json"), "cannot read genotype file"),
+        (lambda: resolve_genotype(42), "a genotype is a name"),
+    ],
+)
+def test_invalid_genotypes_raise_genotype_error(build, message):
+    with pytest.raises(GenotypeError) as error:
+        build()
+    assert message in str(error.value)
+    assert isinstance(error.value, ValueError)
+
+
+def test_pnasnet5_is_the_published_cell():
+    cell = GENOTYPES["pnasnet5"]
+    assert cell.num_blocks == 5
+    assert cell.blocks[0] == Block(0, "sep_conv_5x5", 0, "max_pool_3x3")
+    assert cell.blocks[3] == Block(4, "sep_conv_3x3", 1, "max_pool_3x3")
+    assert cell.blocks[4] == Block(0, "sep_conv_3x3", 1, "identity")
+
+
+def test_resolve_genotype_accepts_every_form(tmp_path):
+    cell = GENOTYPES["pnasnet5"]
+    path = save_genotype(cell, tmp_path / "cell.json")
+    assert resolve_genotype("pnasnet5") == cell
+    assert resolve_genotype(str(path)) == cell
+    assert resolve_genotype(path) == cell
+    assert resolve_genotype(cell.to_string()) == cell
+    assert resolve_genotype(cell) is cell
+
+
+def test_corrupt_genotype_file_names_the_file(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text('{"blocks": [[0, "identity", 9, "identity"]]}')
+    with pytest.raises(GenotypeError, match="bad.json: block 1 input_2=9"):
+        resolve_genotype(str(path))

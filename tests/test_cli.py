@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from pnas.cli import main
+from pnas.space import GENOTYPES, Cell, save_genotype
+from tests.conftest import TINY_FIT_ARGS
+
+ROOT = Path(__file__).resolve().parents[1]
+DIGITS_CONFIG = str(ROOT / "configs/fit/pnasnet5_digits.yaml")
+
+
+def fit_args(tmp_path: Path) -> list[str]:
+    return [
+        "fit",
+        "--config",
+        DIGITS_CONFIG,
+        *TINY_FIT_ARGS,
+        f"--trainer.logger.init_args.save_dir={tmp_path}",
+    ]
+
+
+def test_fit_smoke_on_digits_then_test_from_checkpoint(tmp_path, capsys):
+    main(fit_args(tmp_path))
+    checkpoint = tmp_path / "pnasnet5_digits/version_0/checkpoints/best.ckpt"
+    assert checkpoint.is_file()
+    assert "test/acc" in capsys.readouterr().out  # test_after_fit ran
+    hparams = torch.load(checkpoint, weights_only=False)["hyper_parameters"]
+    assert hparams["genotype"] == GENOTYPES["pnasnet5"].to_string()
+    assert (hparams["num_classes"], hparams["in_channels"]) == (10, 1)  # linked from the data module
+
+    main(["test", "--config", DIGITS_CONFIG, *TINY_FIT_ARGS, f"--ckpt_path={checkpoint}", "--trainer.logger=false"])
+    assert "test/acc" in capsys.readouterr().out
+
+
+def test_fit_with_a_genotype_json(tmp_path):
+    cell = Cell(GENOTYPES["pnasnet5"].blocks[:2])
+    path = save_genotype(cell, tmp_path / "found.json")
+    main([*fit_args(tmp_path), f"--model.genotype={path}", "--test_after_fit=false"])
+    checkpoint = tmp_path / "pnasnet5_digits/version_0/checkpoints/best.ckpt"
+    assert torch.load(checkpoint, weights_only=False)["hyper_parameters"]["genotype"] == cell.to_string()
+
+
+def test_print_config_shows_model_and_data(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["fit", "--config", str(ROOT / "configs/fit/pnasnet5_cifar10.yaml"), "--print_config"])
+    assert exit_info.value.code == 0
+    printed = capsys.readouterr().out
+    assert "class_path: pnas.data.CIFAR10DataModule" in printed
+    assert "num_cells: 3" in printed and "filters: 48" in printed
+
+
+def test_bad_genotype_is_one_line_without_traceback(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["fit", "--model.genotype=warp(c-1) + identity(c-2)", "--trainer.max_epochs=1"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "pnas: error: unknown operation 'warp'" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_missing_cifar_data_is_one_line_without_traceback(tmp_path, capsys):
+    args = ["fit", "--data=pnas.data.CIFAR10DataModule", f"--data.data_dir={tmp_path}", "--data.download=false"]
+    with pytest.raises(SystemExit) as exit_info:
+        main([*args, "--trainer.max_epochs=1", "--trainer.logger=false", "--model.filters=4"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "pnas: error: CIFAR-10 not found in" in err and "Traceback" not in err
+
+
+def test_python_dash_m_pnas_help():
+    result = subprocess.run([sys.executable, "-m", "pnas", "--help"], capture_output=True, text=True, check=True)
+    assert "Progressive Neural Architecture Search" in result.stdout
+    assert "{fit,validate,test,predict}" in result.stdout
