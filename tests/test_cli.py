@@ -25,6 +25,7 @@ def fit_args(tmp_path: Path) -> list[str]:
     ]
 
 
+@pytest.mark.filterwarnings("ignore:The dirpath has changed")
 def test_fit_smoke_on_digits_then_test_from_checkpoint(tmp_path, capsys):
     main(fit_args(tmp_path))
     checkpoint = tmp_path / "pnasnet5_digits/version_0/checkpoints/best.ckpt"
