@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install test lint fit bench clean
+.PHONY: install test lint fit search bench clean
 
 install: $(INSTALLED)
 
@@ -23,8 +23,12 @@ lint: $(INSTALLED)
 fit: $(INSTALLED)
 	$(VENV)/bin/pnas fit --config configs/fit/pnasnet5_digits.yaml
 
+search: $(INSTALLED)
+	$(VENV)/bin/pnas search --config configs/search/digits.yaml
+
 bench: $(INSTALLED)
 	$(PYTHON) benchmarks/expand_beam.py
+	$(PYTHON) benchmarks/progressive_step.py
 
 clean:
 	rm -rf runs .pytest_cache .ruff_cache

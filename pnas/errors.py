@@ -6,7 +6,7 @@ a user mistake from a bug. This module imports nothing heavy.
 
 from __future__ import annotations
 
-__all__ = ["DataNotFoundError", "GenotypeError", "PNASError"]
+__all__ = ["ConfigError", "DataNotFoundError", "GenotypeError", "PNASError"]
 
 
 class PNASError(Exception):
@@ -19,3 +19,7 @@ class GenotypeError(PNASError, ValueError):
 
 class DataNotFoundError(PNASError, FileNotFoundError):
     """A dataset is not on disk and could not be downloaded."""
+
+
+class ConfigError(PNASError, ValueError):
+    """A setting is out of range or inconsistent, e.g. a beam size below 1."""

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import torch
+import yaml
 
 from pnas.cli import main
 from pnas.space import GENOTYPES, Cell, save_genotype
@@ -77,4 +79,55 @@ def test_missing_cifar_data_is_one_line_without_traceback(tmp_path, capsys):
 def test_python_dash_m_pnas_help():
     result = subprocess.run([sys.executable, "-m", "pnas", "--help"], capture_output=True, text=True, check=True)
     assert "Progressive Neural Architecture Search" in result.stdout
-    assert "{fit,validate,test,predict}" in result.stdout
+    assert "{fit,validate,test,predict,search}" in result.stdout
+
+
+SEARCH_CONFIG = str(ROOT / "configs/search/digits.yaml")
+TINY_SEARCH_ARGS = [
+    "--max_blocks=2",
+    "--beam_size=2",
+    "--initial_cells=3",
+    "--trainer.max_epochs=1",
+    "--trainer.limit_train_batches=2",
+    "--trainer.limit_val_batches=1",
+    "--trainer.limit_test_batches=1",
+    "--model.filters=4",
+    "--progress=false",
+]
+
+
+def test_search_smoke_on_digits(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    main(["search", "--config", SEARCH_CONFIG, *TINY_SEARCH_ARGS, f"--run_dir={run_dir}"])
+    assert sorted(p.name for p in run_dir.iterdir()) == [
+        "best_genotype.json",
+        "candidates.csv",
+        "config.yaml",
+        "result.json",
+        "steps.csv",
+    ]
+    rows = (run_dir / "candidates.csv").read_text().splitlines()
+    assert len(rows) == 1 + 3 + 2 and all(row.endswith(",ok,") for row in rows[1:])
+    config = yaml.safe_load((run_dir / "config.yaml").read_text())
+    assert config["max_blocks"] == 2 and config["data"]["class_path"] == "pnas.data.DigitsDataModule"
+    result = json.loads((run_dir / "result.json").read_text())
+    assert result["candidates"] == 5 and 0 <= result["test_acc"] <= 1
+    assert "best cell:" in capsys.readouterr().out
+
+
+def test_search_help_documents_its_arguments(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["search", "--help"])
+    assert exit_info.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for flag in ("--max_blocks", "--beam_size", "--surrogate", "--initial_cells", "--run_dir"):
+        assert flag in text
+    assert "K, candidates trained at every step after the first" in text
+
+
+def test_search_with_a_bad_beam_size_is_one_line(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["search", "--config", SEARCH_CONFIG, "--beam_size=0", f"--run_dir={tmp_path}"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "pnas: error: max_blocks, beam_size and initial_cells must be >= 1" in err and "Traceback" not in err

@@ -26,3 +26,25 @@ def test_lightning_project_snippet_runs(capsys):
     exec(compile(quick, "README.md", "exec"), {})
     out = capsys.readouterr().out
     assert "test/acc" in out and "parameters" in out
+
+
+def test_search_snippet_runs(tmp_path):
+    (snippet,) = [block for block in python_blocks() if "SearchTrainer(" in block]
+    tiny_trainer = "max_epochs=1, limit_train_batches=2, limit_val_batches=1, limit_test_batches=1"
+    tiny_search = "max_blocks=2, beam_size=2, initial_cells=3, progress=False"
+    quick = snippet.replace("max_epochs=8", tiny_trainer).replace(
+        "max_blocks=3, beam_size=8, initial_cells=32", tiny_search
+    )
+    assert quick.count("limit_train_batches") == 1 and "progress=False" in quick
+    namespace: dict = {}
+    exec(compile(quick, "README.md", "exec"), namespace)
+    assert namespace["result"].best_cell is not None
+    assert (tmp_path / "runs/search/mine/candidates.csv").is_file()
+
+
+def test_surrogate_snippet_runs():
+    (snippet,) = [block for block in python_blocks() if "from surrogate import" in block]
+    cells = [[(0, i % 8, 1, (3 * i) % 8)] for i in range(20)]
+    namespace = {"cells": cells, "accuracies": [0.5 + i / 100 for i in range(20)], "other_cells": cells[:4]}
+    exec(compile(snippet, "README.md", "exec"), namespace)
+    assert namespace["mean"].shape == namespace["std"].shape == (4,)

@@ -8,7 +8,7 @@ import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader, Dataset, Subset
 
-from pnas.errors import DataNotFoundError
+from pnas.errors import ConfigError, DataNotFoundError
 
 __all__ = ["CIFAR10DataModule"]
 
@@ -19,13 +19,15 @@ _STD = (0.2470, 0.2435, 0.2616)
 class CIFAR10DataModule(pl.LightningDataModule):
     """CIFAR-10 from torchvision, downloaded into ``data_dir`` when missing.
 
-    The 50,000 training images are split by ``seed`` into ``train_size`` for training (random crop with 4-pixel
-    padding, horizontal flip) and the rest for validation; the 10,000 test images form the test split.
+    The 50,000 training images are shuffled by ``seed``; the first ``train_size`` are for training (random crop
+    with 4-pixel padding, horizontal flip) and the next ``val_size`` for validation. The 10,000 test images form
+    the test split.
 
     Args:
         data_dir: Where the ``cifar-10-batches-py`` folder is, or is downloaded to.
         batch_size: Samples per batch.
-        train_size: Training images; the remaining training-set images are the validation split.
+        train_size: Training images.
+        val_size: Validation images, held out of the training set.
         num_workers: DataLoader worker processes.
         download: Download the dataset when it is missing.
         seed: Seed of the train/validation split.
@@ -40,13 +42,15 @@ class CIFAR10DataModule(pl.LightningDataModule):
         data_dir: str = "data",
         batch_size: int = 128,
         train_size: int = 45_000,
+        val_size: int = 5_000,
         num_workers: int = 2,
         download: bool = True,
         seed: int = 0,
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
-        self.data_dir, self.batch_size, self.train_size = Path(data_dir), batch_size, train_size
+        self.data_dir, self.batch_size = Path(data_dir), batch_size
+        self.train_size, self.val_size = train_size, val_size
         self.num_workers, self.download, self.seed = num_workers, download, seed
         self.datasets: dict[str, Dataset] = {}
 
@@ -82,12 +86,15 @@ class CIFAR10DataModule(pl.LightningDataModule):
         )
         plain = transforms.Compose(normalize)
         train_set, eval_set = self._load(True, augment), self._load(True, plain)
-        if not 0 < self.train_size < len(train_set):
-            raise ValueError(f"train_size must be between 1 and {len(train_set) - 1}, got {self.train_size}")
+        if min(self.train_size, self.val_size) < 1 or self.train_size + self.val_size > len(train_set):
+            raise ConfigError(
+                f"train_size and val_size must be >= 1 and sum to at most {len(train_set)}, "
+                f"got {self.train_size} + {self.val_size}"
+            )
         order = torch.randperm(len(train_set), generator=torch.Generator().manual_seed(self.seed)).tolist()
         self.datasets = {
             "train": Subset(train_set, order[: self.train_size]),
-            "val": Subset(eval_set, order[self.train_size :]),
+            "val": Subset(eval_set, order[self.train_size : self.train_size + self.val_size]),
             "test": self._load(False, plain),
         }
 

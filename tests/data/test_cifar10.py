@@ -13,7 +13,7 @@ import torch
 from torchvision.datasets import CIFAR10
 
 from pnas.data import CIFAR10DataModule
-from pnas.errors import DataNotFoundError
+from pnas.errors import ConfigError, DataNotFoundError
 
 TRAIN_BATCHES = [f"data_batch_{i}" for i in range(1, 6)]
 
@@ -44,24 +44,26 @@ def tiny_cifar(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_cifar10_splits_and_batches(tiny_cifar):
-    data = CIFAR10DataModule(data_dir=str(tiny_cifar), batch_size=4, train_size=30, num_workers=0, download=False)
+    data = CIFAR10DataModule(
+        data_dir=str(tiny_cifar), batch_size=4, train_size=30, val_size=8, num_workers=0, download=False
+    )
     data.prepare_data()
     data.setup()
-    assert [len(data.datasets[s]) for s in ("train", "val", "test")] == [30, 10, 6]
+    assert [len(data.datasets[s]) for s in ("train", "val", "test")] == [30, 8, 6]
     train_indices, val_indices = set(data.datasets["train"].indices), set(data.datasets["val"].indices)
     assert not train_indices & val_indices
     x, y = next(iter(data.train_dataloader()))
     assert x.shape == (4, 3, 32, 32) and x.dtype == torch.float32 and y.shape == (4,)
     x_val, _ = next(iter(data.val_dataloader()))
     assert torch.equal(x_val, next(iter(data.val_dataloader()))[0])  # validation is not augmented
-    again = CIFAR10DataModule(data_dir=str(tiny_cifar), train_size=30, num_workers=0, download=False)
+    again = CIFAR10DataModule(data_dir=str(tiny_cifar), train_size=30, val_size=8, num_workers=0, download=False)
     again.setup()
     assert again.datasets["val"].indices == data.datasets["val"].indices
 
 
-def test_cifar10_rejects_train_size_beyond_the_data(tiny_cifar):
-    data = CIFAR10DataModule(data_dir=str(tiny_cifar), train_size=40, num_workers=0, download=False)
-    with pytest.raises(ValueError, match="train_size must be between 1 and 39"):
+def test_cifar10_rejects_splits_beyond_the_data(tiny_cifar):
+    data = CIFAR10DataModule(data_dir=str(tiny_cifar), train_size=35, val_size=6, num_workers=0, download=False)
+    with pytest.raises(ConfigError, match="sum to at most 40, got 35 \\+ 6"):
         data.setup()
 
 

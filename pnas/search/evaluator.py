@@ -1,0 +1,150 @@
+"""How a search reaches training: the :class:`Evaluator` interface and its Lightning implementation.
+
+A strategy never trains anything itself. It hands cells to an evaluator and gets an :class:`Evaluation` back, so
+training with Lightning, a lookup in a benchmark table or a remote worker are interchangeable.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pytorch_lightning as pl
+
+from pnas.module import PNASModule
+from pnas.space import Cell
+
+__all__ = ["Evaluation", "Evaluator", "LightningEvaluator"]
+
+#: Trainer settings that belong to one run, not to every candidate; the evaluator sets its own.
+_PER_RUN_TRAINER_KEYS = {
+    "logger",
+    "callbacks",
+    "enable_checkpointing",
+    "enable_progress_bar",
+    "enable_model_summary",
+    "default_root_dir",
+}
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What evaluating one cell gave.
+
+    Attributes:
+        accuracy: Validation accuracy in [0, 1]; ``None`` when the evaluation failed.
+        status: ``"ok"`` or ``"failed"``.
+        parameters: Trainable parameters of the network, when known.
+        seconds: Wall-clock seconds the evaluation took.
+        error: What went wrong, for a failed evaluation.
+    """
+
+    accuracy: float | None
+    status: str = "ok"
+    parameters: int | None = None
+    seconds: float = 0.0
+    error: str = ""
+
+
+class Evaluator:
+    """Interface between a search and whatever measures a cell. Subclasses implement :meth:`evaluate`."""
+
+    def evaluate(self, cell: Cell) -> Evaluation:
+        """Measure ``cell`` (train it, look it up, ...) and report its validation accuracy."""
+        raise NotImplementedError
+
+    def test(self, cell: Cell) -> float | None:
+        """Test accuracy of an evaluated ``cell``, or ``None`` when this evaluator cannot tell."""
+        return None
+
+
+@contextmanager
+def _quiet_lightning(enabled: bool = True) -> Iterator[None]:
+    """Silence Lightning's per-run banners and warnings while candidates train (when ``enabled``)."""
+    if not enabled:
+        yield
+        return
+    loggers = [logging.getLogger(name) for name in ("pytorch_lightning", "lightning_fabric", "lightning")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+class LightningEvaluator(Evaluator):
+    """Train each cell as a :class:`~pnas.module.PNASModule` with a fresh Lightning ``Trainer``.
+
+    The validation accuracy after the last epoch is the cell's accuracy. The weights of the best cell so far are
+    kept in memory, so :meth:`test` evaluates that cell on the test split without training it again.
+
+    Args:
+        datamodule: The data every candidate trains and validates on (any LightningDataModule).
+        model_kwargs: :class:`PNASModule` arguments for every candidate (``num_cells``, ``filters``, ``optimizer``,
+            ...); ``num_classes`` and ``in_channels`` default to the data module's attributes of those names.
+        trainer_kwargs: ``Trainer`` arguments for every candidate (``max_epochs``, ``accelerator``,
+            ``precision``, ...). Loggers, callbacks, checkpointing and progress bars are turned off.
+        seed: Seed set before each candidate is built, so a candidate's result does not depend on its turn.
+        verbose: Show Lightning's own output for each candidate.
+    """
+
+    def __init__(
+        self,
+        datamodule: pl.LightningDataModule,
+        model_kwargs: dict[str, Any] | None = None,
+        trainer_kwargs: dict[str, Any] | None = None,
+        seed: int = 0,
+        verbose: bool = False,
+    ) -> None:
+        self.datamodule = datamodule
+        self.model_kwargs = {key: value for key, value in (model_kwargs or {}).items() if key != "genotype"}
+        for name in ("num_classes", "in_channels"):
+            if name not in self.model_kwargs and hasattr(datamodule, name):
+                self.model_kwargs[name] = getattr(datamodule, name)
+        plain = {k: v for k, v in (trainer_kwargs or {}).items() if k not in _PER_RUN_TRAINER_KEYS}
+        self.trainer_kwargs = {
+            **plain,
+            "logger": False,
+            "enable_checkpointing": False,
+            "enable_progress_bar": verbose,
+            "enable_model_summary": verbose,
+        }
+        self.seed, self.verbose = seed, verbose
+        self.best: tuple[Cell, float, dict[str, Any]] | None = None
+
+    def _build(self, cell: Cell) -> PNASModule:
+        return PNASModule(cell, **self.model_kwargs)
+
+    def evaluate(self, cell: Cell) -> Evaluation:
+        """Train ``cell`` and return its final validation accuracy."""
+        start = time.perf_counter()
+        pl.seed_everything(self.seed, verbose=False)
+        with _quiet_lightning(not self.verbose):
+            model = self._build(cell)
+            trainer = pl.Trainer(**self.trainer_kwargs)
+            trainer.fit(model, datamodule=self.datamodule)
+        accuracy = float(trainer.callback_metrics["val/acc"])
+        if self.best is None or accuracy > self.best[1]:
+            self.best = (cell, accuracy, copy.deepcopy(model.state_dict()))
+        return Evaluation(accuracy, parameters=model.num_parameters, seconds=time.perf_counter() - start)
+
+    def test(self, cell: Cell) -> float | None:
+        """Test accuracy of the best cell evaluated so far (``None`` for any other cell)."""
+        if self.best is None or self.best[0] != cell:
+            return None
+        model = self._build(cell)
+        model.load_state_dict(self.best[2])
+        with _quiet_lightning(not self.verbose):
+            (result,) = pl.Trainer(**self.trainer_kwargs).test(model, datamodule=self.datamodule, verbose=False)
+        return float(result["test/acc"])

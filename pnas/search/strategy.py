@@ -1,0 +1,52 @@
+"""The interface every search strategy implements: propose cells, observe their accuracies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from pnas.space import Cell
+
+__all__ = ["Proposal", "SearchStrategy"]
+
+
+@dataclass
+class Proposal:
+    """Cells a strategy wants evaluated next, as one step of the search.
+
+    Attributes:
+        step: The step number (for progressive search, the number of blocks of the cells).
+        cells: The cells to evaluate, in order.
+        predicted: The predicted accuracy of each cell, or ``None`` where nothing was predicted.
+        children_scored: How many candidates were scored to choose these cells.
+        scoring_seconds: Seconds spent scoring them.
+    """
+
+    step: int
+    cells: list[Cell]
+    predicted: list[float | None] = field(default_factory=list)
+    children_scored: int = 0
+    scoring_seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not self.predicted:
+            self.predicted = [None] * len(self.cells)
+
+
+class SearchStrategy:
+    """Base class of search strategies: :meth:`propose` the next cells, then :meth:`observe` their results.
+
+    The search loop alternates the two until :meth:`propose` returns ``None``. Strategies never train anything;
+    they see accuracies only, so they can be tested on closed-form objectives.
+    """
+
+    #: Steps the strategy will propose, for progress display (``None`` when unknown).
+    num_steps: int | None = None
+
+    def propose(self) -> Proposal | None:
+        """The next cells to evaluate, or ``None`` when the search is over."""
+        raise NotImplementedError
+
+    def observe(self, cells: Sequence[Cell], accuracies: Sequence[float | None]) -> None:
+        """Accuracies of the proposed ``cells``; ``None`` marks a failed evaluation."""
+        raise NotImplementedError

@@ -1,0 +1,75 @@
+"""A Lightning ``Trainer`` that also runs a PNAS search, with its own settings applied to every candidate."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import pytorch_lightning as pl
+
+from pnas.module import PNASModule
+from pnas.search.evaluator import LightningEvaluator
+from pnas.search.loop import SearchResult, run_search
+from pnas.search.progressive import ProgressiveSearch
+
+__all__ = ["SearchTrainer"]
+
+
+class SearchTrainer(pl.Trainer):
+    """``pytorch_lightning.Trainer`` with a :meth:`search` method.
+
+    Every ``Trainer`` argument given here (``max_epochs``, ``accelerator``, ``precision``, ...) is used to train
+    each candidate of a search; loggers, callbacks and progress bars are per-run settings and are not copied.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.candidate_trainer_kwargs = dict(kwargs)
+
+    def search(
+        self,
+        model: PNASModule,
+        datamodule: pl.LightningDataModule,
+        max_blocks: int = 3,
+        beam_size: int = 8,
+        surrogate: Literal["lstm", "mlp"] = "lstm",
+        initial_cells: int | None = None,
+        run_dir: str = "runs/search",
+        seed: int = 0,
+        progress: bool = True,
+        verbose: bool = False,
+        config: dict[str, Any] | None = None,
+    ) -> SearchResult:
+        """Run a progressive neural architecture search (PNAS) and record it in ``run_dir``.
+
+        Args:
+            model: Template for every candidate: its settings (num_cells, filters, optimizer, ...) are reused,
+                its genotype is replaced by each candidate's cell.
+            datamodule: Data every candidate trains, validates and (the best one) tests on.
+            max_blocks: B, blocks per cell at the end of the search.
+            beam_size: K, candidates trained at every step after the first, and kept in the beam.
+            surrogate: Accuracy predictor that ranks the children of the beam: the LSTM ensemble or the MLP one.
+            initial_cells: Train only this many of the 136 one-block cells at the first step (all when unset).
+            run_dir: Directory for config.yaml, candidates.csv, steps.csv, best_genotype.json and result.json.
+            seed: Seed of the first-step sample, the surrogate, and each candidate's initialisation.
+            progress: Show progress bars and a line per step.
+            verbose: Show Lightning's own output for every candidate.
+            config: Settings to store as config.yaml (the ``pnas search`` command stores its full config).
+        """
+        model_kwargs = {key: value for key, value in model.hparams.items() if not key.startswith("_")}
+        model_kwargs.update(optimizer=model.optimizer_factory, lr_scheduler=model.scheduler_factory)
+        evaluator = LightningEvaluator(datamodule, model_kwargs, self.candidate_trainer_kwargs, seed, verbose)
+        strategy = ProgressiveSearch(max_blocks, beam_size, surrogate, initial_cells, seed)
+        if config is None:
+            config = {
+                "search": {
+                    "max_blocks": max_blocks,
+                    "beam_size": beam_size,
+                    "surrogate": surrogate,
+                    "initial_cells": initial_cells,
+                    "seed": seed,
+                },
+                "trainer": {k: v for k, v in evaluator.trainer_kwargs.items() if isinstance(v, (int, float, str))},
+                "model": {k: v for k, v in model_kwargs.items() if isinstance(v, (int, float, str, bool))},
+                "data": type(datamodule).__name__,
+            }
+        return run_search(strategy, evaluator, run_dir, config=config, progress=progress)

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pnas.errors import ConfigError
+from pnas.search import ProgressiveSearch
+from pnas.space import Cell, expand_beam, one_block_cells
+from tests.conftest import random_cell
+from tests.search.objectives import additive_objective, optimum
+
+
+def run_strategy(strategy: ProgressiveSearch, max_blocks: int) -> list[Cell]:
+    evaluated = []
+    while (proposal := strategy.propose()) is not None:
+        evaluated += proposal.cells
+        strategy.observe(proposal.cells, [additive_objective(cell, max_blocks) for cell in proposal.cells])
+    return evaluated
+
+
+def test_finds_the_known_optimum_with_far_fewer_evaluations():
+    strategy = ProgressiveSearch(max_blocks=3, beam_size=8, surrogate="lstm", seed=0)
+    evaluated = run_strategy(strategy, max_blocks=3)
+    exhaustive = 136 * 300 * 528  # every distinct 3-block cell: 21,542,400
+    assert len(evaluated) == 136 + 8 + 8 == len(set(evaluated))
+    assert len(evaluated) < exhaustive / 100_000
+    best = max(evaluated, key=lambda cell: additive_objective(cell, 3))
+    assert best == optimum(3)
+
+
+def test_mlp_surrogate_gets_close_to_the_optimum_where_random_sampling_does_not(rng):
+    # The MLP averages block embeddings, so a child repeating its parent's block looks like the parent: it gets
+    # near the optimum, not always onto it.
+    evaluated = run_strategy(ProgressiveSearch(max_blocks=3, beam_size=8, surrogate="mlp", seed=0), max_blocks=3)
+    best = max(additive_objective(cell, 3) for cell in evaluated)
+    random_best = max(additive_objective(random_cell(rng, 3), 3) for _ in range(len(evaluated)))
+    assert best >= 0.95 > random_best
+
+
+def test_first_step_trains_every_one_block_cell_or_a_seeded_sample():
+    assert ProgressiveSearch(max_blocks=2).propose().cells == one_block_cells()
+    first = ProgressiveSearch(max_blocks=2, initial_cells=10, seed=1).propose().cells
+    again = ProgressiveSearch(max_blocks=2, initial_cells=10, seed=1).propose().cells
+    other = ProgressiveSearch(max_blocks=2, initial_cells=10, seed=2).propose().cells
+    assert len(first) == 10 and first == again and first != other
+
+
+def test_beam_is_the_best_k_of_the_step_and_children_are_the_surrogates_top_k():
+    strategy = ProgressiveSearch(max_blocks=3, beam_size=4, surrogate="mlp", initial_cells=40, seed=0)
+    first = strategy.propose()
+    scores = [additive_objective(cell, 3) for cell in first.cells]
+    strategy.observe(first.cells, scores)
+    ranked = sorted(zip(scores, first.cells, strict=True), key=lambda pair: -pair[0])
+    assert strategy.beam == [cell for _, cell in ranked][:4]
+
+    second = strategy.propose()
+    assert second.step == 2 and second.children_scored == 4 * 300 and len(second.cells) == 4
+    children = expand_beam(strategy.beam)
+    predicted, _ = strategy.surrogate.predict([child.to_tokens() for child in children])
+    expected = [children[i] for i in np.argsort(-predicted, kind="stable")[:4]]
+    assert second.cells == expected
+    np.testing.assert_allclose(second.predicted, np.sort(predicted)[::-1][:4], rtol=1e-5)
+
+
+def test_failed_candidates_stay_out_of_the_beam_and_the_surrogate_data():
+    strategy = ProgressiveSearch(max_blocks=2, beam_size=3, surrogate="mlp", initial_cells=6)
+    proposal = strategy.propose()
+    accuracies = [None, 0.9, None, 0.5, 0.7, 0.1]
+    strategy.observe(proposal.cells, accuracies)
+    assert strategy.beam == [proposal.cells[1], proposal.cells[4], proposal.cells[3]]
+    assert sum(value is None for value in strategy.history.values()) == 2
+
+
+def test_search_ends_after_max_blocks_steps():
+    strategy = ProgressiveSearch(max_blocks=1)
+    proposal = strategy.propose()
+    strategy.observe(proposal.cells, [0.5] * len(proposal.cells))
+    assert strategy.propose() is None
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"max_blocks": 0}, {"beam_size": 0}, {"initial_cells": 0}, {"surrogate": "gaussian-process"}]
+)
+def test_bad_settings_raise_config_error(kwargs):
+    with pytest.raises(ConfigError):
+        ProgressiveSearch(**kwargs)

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from pnas.data import DigitsDataModule
+from pnas.module import PNASModule
+from pnas.search import SearchTrainer
+
+
+def tiny_search(run_dir, seed: int = 0):
+    trainer = SearchTrainer(
+        max_epochs=1,
+        limit_train_batches=2,
+        limit_val_batches=1,
+        limit_test_batches=1,
+        accelerator="cpu",
+        deterministic=True,
+        logger=False,
+        enable_progress_bar=False,
+    )
+    template = PNASModule(num_classes=10, in_channels=1, num_cells=1, filters=4)
+    return trainer.search(
+        template,
+        DigitsDataModule(),
+        max_blocks=2,
+        beam_size=2,
+        initial_cells=3,
+        run_dir=run_dir,
+        seed=seed,
+        progress=False,
+    )
+
+
+def test_same_seed_gives_the_same_trained_candidates(tmp_path):
+    first, second = tiny_search(tmp_path / "a"), tiny_search(tmp_path / "b")
+    assert [(c.cell, c.val_acc) for c in first.candidates] == [(c.cell, c.val_acc) for c in second.candidates]
+    assert len(first.candidates) == 5 and first.test_acc == second.test_acc
+    other = tiny_search(tmp_path / "c", seed=1)
+    assert [c.cell for c in other.candidates] != [c.cell for c in first.candidates]
+
+
+def test_candidates_use_the_template_and_trainer_settings(tmp_path):
+    result = tiny_search(tmp_path)
+    expected = PNASModule(result.best_cell, num_classes=10, in_channels=1, num_cells=1, filters=4).num_parameters
+    best = next(c for c in result.candidates if c.cell == result.best_cell.to_string())
+    assert best.parameters == expected
+    config = (tmp_path / "config.yaml").read_text()
+    assert "max_epochs: 1" in config and "filters: 4" in config and "beam_size: 2" in config
