@@ -23,6 +23,8 @@ class EnsembleSurrogate:
         num_inputs: Input vocabulary size (block inputs are ``0 .. num_inputs - 1``).
         num_ops: Operation vocabulary size.
         num_members: Ensemble size.
+        embedding_size: Size of each member's token embeddings.
+        hidden_size: Hidden size of each member's network.
         epochs: Passes over each member's training data per :meth:`fit`.
         min_steps: At least this many gradient steps per member (more epochs on small data).
         batch_size: Cells per gradient step.
@@ -35,6 +37,8 @@ class EnsembleSurrogate:
         num_inputs: int,
         num_ops: int,
         num_members: int = 5,
+        embedding_size: int = 100,
+        hidden_size: int = 100,
         epochs: int = 15,
         min_steps: int = 100,
         batch_size: int = 128,
@@ -44,6 +48,7 @@ class EnsembleSurrogate:
         if min(num_inputs, num_ops, num_members, epochs, batch_size) < 1 or min_steps < 0:
             raise ValueError("num_inputs, num_ops, num_members, epochs and batch_size must be >= 1, min_steps >= 0")
         self.num_inputs, self.num_ops, self.num_members = num_inputs, num_ops, num_members
+        self.embedding_size, self.hidden_size = embedding_size, hidden_size
         self.epochs, self.min_steps, self.batch_size = epochs, min_steps, batch_size
         self.learning_rate, self.seed = learning_rate, seed
         self.members: list[nn.Module] = []

@@ -45,19 +45,9 @@ class LSTMSurrogate(EnsembleSurrogate):
     Prediction shares work between cells with a common prefix (all children of one parent share the parent's
     tokens): each distinct token prefix is run through the LSTM once, for all members at once.
 
-    Args:
-        num_inputs: Input vocabulary size.
-        num_ops: Operation vocabulary size.
-        embedding_size: Size of both embedding tables' vectors.
-        hidden_size: LSTM hidden size.
-        **kwargs: :class:`~surrogate.ensemble.EnsembleSurrogate` options (``num_members``, ``epochs``, ``seed``, ...).
+    Takes the :class:`~surrogate.ensemble.EnsembleSurrogate` arguments (``num_inputs``, ``num_ops``,
+    ``num_members``, ``embedding_size``, ``hidden_size``, ``epochs``, ``seed``, ...).
     """
-
-    def __init__(
-        self, num_inputs: int, num_ops: int, embedding_size: int = 100, hidden_size: int = 100, **kwargs: float
-    ) -> None:
-        super().__init__(num_inputs, num_ops, **kwargs)
-        self.embedding_size, self.hidden_size = embedding_size, hidden_size
 
     def _make_member(self) -> nn.Module:
         return _LSTMRegressor(self.num_inputs, self.num_ops, self.embedding_size, self.hidden_size)

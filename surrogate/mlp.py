@@ -34,19 +34,9 @@ class MLPSurrogate(EnsembleSurrogate):
     Each block's 4 tokens are embedded (inputs and ops in separate tables) and concatenated; the cell is the mean
     of its blocks, fed to a two-layer ReLU MLP with a sigmoid output.
 
-    Args:
-        num_inputs: Input vocabulary size.
-        num_ops: Operation vocabulary size.
-        embedding_size: Size of the embedding vectors.
-        hidden_size: Width of the hidden layers.
-        **kwargs: :class:`~surrogate.ensemble.EnsembleSurrogate` options (``num_members``, ``epochs``, ``seed``, ...).
+    Takes the :class:`~surrogate.ensemble.EnsembleSurrogate` arguments (``num_inputs``, ``num_ops``,
+    ``num_members``, ``embedding_size``, ``hidden_size``, ``epochs``, ``seed``, ...).
     """
-
-    def __init__(
-        self, num_inputs: int, num_ops: int, embedding_size: int = 100, hidden_size: int = 100, **kwargs: float
-    ) -> None:
-        super().__init__(num_inputs, num_ops, **kwargs)
-        self.embedding_size, self.hidden_size = embedding_size, hidden_size
 
     def _make_member(self) -> nn.Module:
         return _MLPRegressor(self.num_inputs, self.num_ops, self.embedding_size, self.hidden_size)

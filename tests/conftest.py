@@ -10,6 +10,19 @@ from hypothesis import strategies as st
 
 from pnas.space import OPS, Cell
 
+#: ``Trainer`` arguments that make a training run take a second or two on a CPU.
+TINY_TRAINER_KWARGS = dict(
+    max_epochs=1,
+    limit_train_batches=3,
+    limit_val_batches=1,
+    limit_test_batches=1,
+    accelerator="cpu",
+    deterministic=True,
+    logger=False,
+    enable_progress_bar=False,
+    enable_model_summary=False,
+)
+
 #: Trainer/model overrides that make a CLI `fit` run take a few seconds on a CPU.
 TINY_FIT_ARGS = [
     "--trainer.max_epochs=1",

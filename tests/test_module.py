@@ -6,20 +6,11 @@ import torch
 from pnas.data import DigitsDataModule
 from pnas.module import PNASModule
 from pnas.space import GENOTYPES, save_genotype
+from tests.conftest import TINY_TRAINER_KWARGS
 
 
 def tiny_trainer(tmp_path, **kwargs) -> pl.Trainer:
-    options = dict(
-        max_epochs=1,
-        limit_train_batches=3,
-        limit_val_batches=1,
-        accelerator="cpu",
-        logger=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        default_root_dir=tmp_path,
-    )
-    return pl.Trainer(**{**options, **kwargs})
+    return pl.Trainer(**{**TINY_TRAINER_KWARGS, "default_root_dir": tmp_path, **kwargs})
 
 
 def test_checkpoint_alone_rebuilds_the_model(tmp_path):

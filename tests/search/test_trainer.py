@@ -3,19 +3,11 @@ from __future__ import annotations
 from pnas.data import DigitsDataModule
 from pnas.module import PNASModule
 from pnas.search import SearchTrainer
+from tests.conftest import TINY_TRAINER_KWARGS
 
 
 def tiny_search(run_dir, seed: int = 0):
-    trainer = SearchTrainer(
-        max_epochs=1,
-        limit_train_batches=2,
-        limit_val_batches=1,
-        limit_test_batches=1,
-        accelerator="cpu",
-        deterministic=True,
-        logger=False,
-        enable_progress_bar=False,
-    )
+    trainer = SearchTrainer(**TINY_TRAINER_KWARGS)
     template = PNASModule(num_classes=10, in_channels=1, num_cells=1, filters=4)
     return trainer.search(
         template,
