@@ -1,4 +1,4 @@
-"""The ``pnas`` command: LightningCLI with ``fit``, ``validate``, ``test``, ``predict`` and ``search``.
+"""The ``pnas`` command: ``fit``, ``validate``, ``test``, ``predict`` and ``search`` (LightningCLI), and ``plot``.
 
 ``main(args)`` runs in-process (tests drive it that way); errors that `pnas` raises on purpose are printed as a
 single line, without a traceback, and exit with status 2.
@@ -6,9 +6,11 @@ single line, without a traceback, and exit with status 2.
 
 from __future__ import annotations
 
+import argparse
 import sys
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -47,13 +49,16 @@ class PNASCLI(LightningCLI):
     @staticmethod
     def subcommands() -> dict[str, set[str]]:
         """Lightning's subcommands plus ``search``."""
-        return {**LightningCLI.subcommands(), "search": {"model", "datamodule", "config"}}
+        return {**LightningCLI.subcommands(), "search": {"model", "datamodule", "config", "callbacks"}}
 
     def search(self, model: PNASModule, datamodule: Any, **kwargs: Any) -> SearchResult:
         """Run the search with the trainer's settings and store this command's full config in the run dir."""
         config = yaml.safe_load(self._parser(self.subcommand).dump(self.config[self.subcommand], skip_none=False))
         result = self.trainer.search(model, datamodule, config=config, **kwargs)
-        summary = f"best cell: {result.best_cell}\nvalidation accuracy {result.best_val_acc:.4f}"
+        if result.best_cell is None:
+            summary = "no candidate finished: see the status and error columns of candidates.csv"
+        else:
+            summary = f"best cell: {result.best_cell}\nvalidation accuracy {result.best_val_acc:.4f}"
         if result.test_acc is not None:
             summary += f", test accuracy {result.test_acc:.4f}"
         print(f"{summary}\nrecords in {result.run_dir} ({result.seconds:.0f} s)")
@@ -77,14 +82,41 @@ class PNASCLI(LightningCLI):
         self.trainer.test(self.model, datamodule=self.datamodule, ckpt_path=ckpt_path)
 
 
+def plot_command(args: list[str]) -> Path:
+    """``pnas plot GENOTYPE [--output FILE] [--title TEXT]``: draw a cell diagram (PNG, SVG or PDF by extension).
+
+    Raises:
+        GenotypeError: ``GENOTYPE`` is not a registered name, a genotype JSON file or a cell string.
+    """
+    from pnas.plots import draw_cell
+    from pnas.space import resolve_genotype
+
+    parser = argparse.ArgumentParser(prog="pnas plot", description="Draw a cell genotype as a diagram.")
+    parser.add_argument("genotype", help="registered name (e.g. pnasnet5), path to a genotype .json, or cell string")
+    parser.add_argument("--output", "-o", help="image file to write (.png, .svg or .pdf); default: GENOTYPE.png")
+    parser.add_argument("--title", help="title above the diagram")
+    options = parser.parse_args(args)
+    cell = resolve_genotype(options.genotype)
+    default_name = Path(options.genotype).stem if options.genotype.endswith(".json") else options.genotype
+    output = Path(options.output or f"{default_name if default_name.isidentifier() else 'cell'}.png")
+    title = options.title or (f"{options.genotype}" if options.genotype.isidentifier() else None)
+    path = draw_cell(cell, output, title=title)
+    print(f"wrote {path}")
+    return path
+
+
 def main(args: list[str] | None = None) -> None:
     """Entry point of the ``pnas`` command.
 
     Args:
         args: Command-line arguments; ``None`` reads ``sys.argv``.
     """
+    argv = list(sys.argv[1:] if args is None else args)
     warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)` is deprecated.*")
     try:
+        if argv[:1] == ["plot"]:
+            plot_command(argv[1:])
+            return
         PNASCLI(
             PNASModule,
             LightningDataModule,
@@ -93,8 +125,25 @@ def main(args: list[str] | None = None) -> None:
             trainer_class=SearchTrainer,
             seed_everything_default=0,
             args=args,
-            parser_kwargs={"description": "Progressive Neural Architecture Search on PyTorch Lightning."},
+            parser_kwargs={
+                "description": "Progressive Neural Architecture Search on PyTorch Lightning. "
+                "To draw a genotype: pnas plot GENOTYPE [--output FILE]."
+            },
         )
-    except PNASError as error:
-        print(f"pnas: error: {error}", file=sys.stderr)
+    except Exception as error:
+        cause = _pnas_error(error)
+        if cause is None:
+            raise
+        print(f"pnas: error: {cause}", file=sys.stderr)
         raise SystemExit(2) from None
+
+
+def _pnas_error(error: BaseException | None) -> PNASError | None:
+    """The deliberate error behind ``error``, also when jsonargparse or Lightning re-raised it wrapped."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, PNASError):
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None

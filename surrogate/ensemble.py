@@ -16,6 +16,8 @@ __all__ = ["EnsembleSurrogate"]
 class EnsembleSurrogate:
     """Base class: an ensemble of ``num_members`` regressors, member ``m`` fitted on all folds but fold ``m``.
 
+    With fewer than ``2 * num_members`` cells, or a single member, every member is fitted on all the data.
+
     Subclasses provide :meth:`_make_member` (an ``nn.Module`` mapping ``(blocks, lengths)`` tensors to logits) and
     may override :meth:`_predict_logits` with a faster batched path.
 
@@ -58,7 +60,7 @@ class EnsembleSurrogate:
 
     def _member_folds(self, count: int, rng: np.random.Generator) -> list[np.ndarray]:
         order = rng.permutation(count)
-        if count < 2 * self.num_members:
+        if self.num_members == 1 or count < 2 * self.num_members:
             return [order] * self.num_members  # too few cells to hold any out: every member sees all
         folds = np.array_split(order, self.num_members)
         return [np.concatenate([f for j, f in enumerate(folds) if j != m]) for m in range(self.num_members)]

@@ -40,7 +40,7 @@ class LSTMSurrogate(EnsembleSurrogate):
 
     Each block is read as 4 tokens ``input_1, input_2, op_1, op_2``; inputs and ops have separate embedding tables.
     The LSTM's final hidden state goes through a linear layer and a sigmoid. Members are trained with L1 loss and
-    Adam, each on 4/5 of the data (with the default 5 members).
+    Adam, each on 4/5 of the data (with the default 5 members and at least 10 cells; else on all of it).
 
     Prediction shares work between cells with a common prefix (all children of one parent share the parent's
     tokens): each distinct token prefix is run through the LSTM once, for all members at once.

@@ -93,6 +93,7 @@ TINY_SEARCH_ARGS = [
     "--trainer.limit_test_batches=1",
     "--model.filters=4",
     "--progress=false",
+    "--wandb=disabled",
 ]
 
 
@@ -100,10 +101,14 @@ def test_search_smoke_on_digits(tmp_path, capsys):
     run_dir = tmp_path / "run"
     main(["search", "--config", SEARCH_CONFIG, *TINY_SEARCH_ARGS, f"--run_dir={run_dir}"])
     assert sorted(p.name for p in run_dir.iterdir()) == [
+        "best.ckpt",
+        "best_cell.png",
         "best_genotype.json",
         "candidates.csv",
         "config.yaml",
+        "predicted_vs_actual.png",
         "result.json",
+        "search_progress.png",
         "steps.csv",
     ]
     rows = (run_dir / "candidates.csv").read_text().splitlines()
@@ -131,3 +136,20 @@ def test_search_with_a_bad_beam_size_is_one_line(tmp_path, capsys):
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert "pnas: error: max_blocks, beam_size and initial_cells must be >= 1" in err and "Traceback" not in err
+
+
+def test_data_module_without_num_classes_is_one_line(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["fit", "--data=pytorch_lightning.demos.boring_classes.BoringDataModule", "--trainer.max_epochs=1"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "pnas: error: data module BoringDataModule has no 'num_classes' attribute" in err
+    assert "Traceback" not in err
+
+
+def test_bad_digits_split_is_one_line(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["fit", "--data.val_fraction=0.9", "--data.test_fraction=0.5", "--trainer.max_epochs=1"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "pnas: error: val_fraction and test_fraction must be in (0, 1) and sum to less than 1" in err

@@ -35,7 +35,6 @@ class CIFAR10DataModule(pl.LightningDataModule):
 
     num_classes: int = 10
     in_channels: int = 3
-    image_size: int = 32
 
     def __init__(
         self,

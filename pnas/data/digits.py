@@ -6,6 +6,7 @@ import pytorch_lightning as pl
 import torch
 
 from pnas.data.loaders import TensorBatchLoader
+from pnas.errors import ConfigError
 
 __all__ = ["DigitsDataModule"]
 
@@ -24,14 +25,16 @@ class DigitsDataModule(pl.LightningDataModule):
 
     num_classes: int = 10
     in_channels: int = 1
-    image_size: int = 8
 
     def __init__(
         self, batch_size: int = 64, val_fraction: float = 0.15, test_fraction: float = 0.2, seed: int = 0
     ) -> None:
         super().__init__()
         if not (0 < val_fraction < 1 and 0 < test_fraction < 1 and val_fraction + test_fraction < 1):
-            raise ValueError("val_fraction and test_fraction must be in (0, 1) and sum to less than 1")
+            raise ConfigError(
+                f"val_fraction and test_fraction must be in (0, 1) and sum to less than 1, "
+                f"got {val_fraction} and {test_fraction}"
+            )
         self.save_hyperparameters()
         self.batch_size, self.seed = batch_size, seed
         self.val_fraction, self.test_fraction = val_fraction, test_fraction

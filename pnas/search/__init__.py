@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pnas.search.callbacks import SearchCallback
 from pnas.search.evaluator import Evaluation, Evaluator, LightningEvaluator
 from pnas.search.loop import SearchResult, run_search
 from pnas.search.progressive import SURROGATES, ProgressiveSearch
@@ -17,6 +18,7 @@ __all__ = [
     "LightningEvaluator",
     "ProgressiveSearch",
     "Proposal",
+    "SearchCallback",
     "SearchResult",
     "SearchStrategy",
     "SearchTrainer",

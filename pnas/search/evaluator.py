@@ -12,11 +12,13 @@ import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
 
+from pnas.errors import ConfigError
 from pnas.module import PNASModule
 from pnas.space import Cell
 
@@ -43,6 +45,7 @@ class Evaluation:
         parameters: Trainable parameters of the network, when known.
         seconds: Wall-clock seconds the evaluation took.
         error: What went wrong, for a failed evaluation.
+        history: Per-epoch training curves, metric name -> values (empty when there are none).
     """
 
     accuracy: float | None
@@ -50,6 +53,7 @@ class Evaluation:
     parameters: int | None = None
     seconds: float = 0.0
     error: str = ""
+    history: dict[str, list[float]] = field(default_factory=dict)
 
 
 class Evaluator:
@@ -59,8 +63,13 @@ class Evaluator:
         """Measure ``cell`` (train it, look it up, ...) and report its validation accuracy."""
         raise NotImplementedError
 
-    def test(self, cell: Cell) -> float | None:
-        """Test accuracy of an evaluated ``cell``, or ``None`` when this evaluator cannot tell."""
+    def test(self, cell: Cell, checkpoint: Path | None = None) -> float | None:
+        """Test accuracy of an evaluated ``cell``, or ``None`` when this evaluator cannot tell.
+
+        Args:
+            cell: A cell this evaluator evaluated.
+            checkpoint: Where to save the trained model, if the evaluator has one.
+        """
         return None
 
 
@@ -127,24 +136,60 @@ class LightningEvaluator(Evaluator):
         return PNASModule(cell, **self.model_kwargs)
 
     def evaluate(self, cell: Cell) -> Evaluation:
-        """Train ``cell`` and return its final validation accuracy."""
+        """Train ``cell`` and return its final validation accuracy, with its per-epoch curves."""
         start = time.perf_counter()
         pl.seed_everything(self.seed, verbose=False)
+        history = _EpochHistory()
         with _quiet_lightning(not self.verbose):
             model = self._build(cell)
-            trainer = pl.Trainer(**self.trainer_kwargs)
+            trainer = pl.Trainer(**self.trainer_kwargs, callbacks=[history])
             trainer.fit(model, datamodule=self.datamodule)
+        if "val/acc" not in trainer.callback_metrics:
+            raise ConfigError(
+                "a candidate trained but logged no val/acc: the data module needs a val_dataloader, and the "
+                "trainer limit_val_batches > 0"
+            )
         accuracy = float(trainer.callback_metrics["val/acc"])
         if self.best is None or accuracy > self.best[1]:
             self.best = (cell, accuracy, copy.deepcopy(model.state_dict()))
-        return Evaluation(accuracy, parameters=model.num_parameters, seconds=time.perf_counter() - start)
+        seconds = time.perf_counter() - start
+        return Evaluation(accuracy, parameters=model.num_parameters, seconds=seconds, history=history.curves)
 
-    def test(self, cell: Cell) -> float | None:
-        """Test accuracy of the best cell evaluated so far (``None`` for any other cell)."""
+    def test(self, cell: Cell, checkpoint: Path | None = None) -> float | None:
+        """Test accuracy of the best cell evaluated so far (``None`` for any other cell).
+
+        Args:
+            cell: The best cell evaluated so far.
+            checkpoint: Where to save its trained model as a Lightning checkpoint; ``PNASModule``'s
+                ``load_from_checkpoint`` rebuilds it from that file alone.
+        """
         if self.best is None or self.best[0] != cell:
             return None
         model = self._build(cell)
         model.load_state_dict(self.best[2])
         with _quiet_lightning(not self.verbose):
-            (result,) = pl.Trainer(**self.trainer_kwargs).test(model, datamodule=self.datamodule, verbose=False)
+            trainer = pl.Trainer(**self.trainer_kwargs)
+            (result,) = trainer.test(model, datamodule=self.datamodule, verbose=False)
+            if checkpoint is not None:
+                trainer.save_checkpoint(checkpoint)
         return float(result["test/acc"])
+
+
+class _EpochHistory(pl.Callback):
+    """Collects every epoch-level metric a candidate logs (``train/loss_epoch``, ``val/acc``, ...)."""
+
+    def __init__(self) -> None:
+        self.curves: dict[str, list[float]] = {}
+
+    def _collect(self, trainer: pl.Trainer, stage: str) -> None:
+        if trainer.sanity_checking:
+            return
+        for name, value in trainer.callback_metrics.items():
+            if name.startswith(stage) and not name.endswith("_step"):
+                self.curves.setdefault(name, []).append(float(value))
+
+    def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._collect(trainer, "val/")
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._collect(trainer, "train/")

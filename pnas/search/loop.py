@@ -12,6 +12,9 @@ import yaml
 from scipy.stats import kendalltau, spearmanr
 from tqdm.auto import tqdm
 
+from pnas.errors import ConfigError
+from pnas.plots import draw_cell, plot_predicted_vs_actual, plot_search_progress
+from pnas.search.callbacks import SearchCallback
 from pnas.search.evaluator import Evaluation, Evaluator
 from pnas.search.records import CandidateRecord, RunDirectory, StepReport
 from pnas.search.strategy import SearchStrategy
@@ -31,6 +34,7 @@ class SearchResult:
         candidates: Every evaluated candidate, in order.
         steps: One report per step.
         run_dir: Where the records were written.
+        checkpoint: The best cell's trained model, when the evaluator saved one.
         seconds: Wall-clock duration of the search.
     """
 
@@ -40,6 +44,7 @@ class SearchResult:
     candidates: list[CandidateRecord] = field(default_factory=list)
     steps: list[StepReport] = field(default_factory=list)
     run_dir: Path | None = None
+    checkpoint: Path | None = None
     seconds: float = 0.0
 
 
@@ -56,9 +61,23 @@ def _evaluate(evaluator: Evaluator, cell: Cell) -> Evaluation:
     start = time.perf_counter()
     try:
         return evaluator.evaluate(cell)
+    except ConfigError:  # a setting is wrong: no candidate can succeed, so stop
+        raise
     except Exception as error:  # a failed candidate is recorded; the search goes on
         message = f"{type(error).__name__}: {error}".splitlines()[0]
         return Evaluation(None, status="failed", seconds=time.perf_counter() - start, error=message)
+
+
+def _draw_pictures(directory: RunDirectory, records: list[CandidateRecord], best: Cell | None) -> dict[str, Path]:
+    pictures = {
+        "search_progress": plot_search_progress(records, directory.path / "search_progress.png"),
+        "predicted_vs_actual": plot_predicted_vs_actual(records, directory.path / "predicted_vs_actual.png"),
+    }
+    if best is not None:
+        pictures["best_cell"] = draw_cell(
+            best, directory.path / "best_cell.png", title=f"best cell: {best.num_blocks} blocks"
+        )
+    return pictures
 
 
 def run_search(
@@ -67,12 +86,14 @@ def run_search(
     run_dir: str | Path,
     config: dict[str, Any] | None = None,
     progress: bool = True,
+    callbacks: list[SearchCallback] | None = None,
 ) -> SearchResult:
     """Run ``strategy`` to completion, evaluating every proposed cell with ``evaluator``.
 
     Writes to ``run_dir``: ``config.yaml`` (``config``), ``candidates.csv`` (a row per candidate as it finishes),
-    ``steps.csv`` (a row per step), ``best_genotype.json`` (kept up to date) and ``result.json`` (at the end, with
-    the best cell's test accuracy when the evaluator can measure it).
+    ``steps.csv`` (a row per step), ``best_genotype.json`` (kept up to date), the pictures
+    ``search_progress.png``, ``predicted_vs_actual.png`` and ``best_cell.png`` (redrawn after every step), and at
+    the end ``result.json`` with the best cell's test accuracy and ``best.ckpt`` when the evaluator can give them.
 
     Args:
         strategy: What to evaluate next.
@@ -80,10 +101,14 @@ def run_search(
         run_dir: Directory for the records.
         config: Settings to store as ``config.yaml``.
         progress: Show progress bars and print a line per step.
+        callbacks: Hooks called as the search goes (W&B logging is one, see :mod:`pnas.tracking`).
     """
     start = time.perf_counter()
+    callbacks = callbacks or []
     directory = RunDirectory(run_dir)
     directory.write_text("config.yaml", yaml.safe_dump(config or {}, sort_keys=False))
+    for callback in callbacks:
+        callback.on_search_start(directory.path, config or {})
     result = SearchResult(None, None, None, run_dir=directory.path)
     steps_bar = tqdm(total=strategy.num_steps, desc="search", unit="step", disable=not progress)
     while (proposal := strategy.propose()) is not None:
@@ -104,6 +129,8 @@ def run_search(
             )
             directory.add_candidate(record)
             result.candidates.append(record)
+            for callback in callbacks:
+                callback.on_candidate_end(record, evaluation.history)
             accuracies.append(evaluation.accuracy)
             improved = result.best_val_acc is None or (evaluation.accuracy or 0.0) > result.best_val_acc
             if evaluation.accuracy is not None and improved:
@@ -127,12 +154,17 @@ def run_search(
         )
         directory.add_step(report)
         result.steps.append(report)
+        pictures = _draw_pictures(directory, result.candidates, result.best_cell)
+        for callback in callbacks:
+            callback.on_step_end(report, result.candidates, pictures)
         steps_bar.update()
         if progress:
             tqdm.write(report.describe())
     steps_bar.close()
     if result.best_cell is not None:
-        result.test_acc = evaluator.test(result.best_cell)
+        checkpoint = directory.path / "best.ckpt"
+        result.test_acc = evaluator.test(result.best_cell, checkpoint=checkpoint)
+        result.checkpoint = checkpoint if checkpoint.is_file() else None
     result.seconds = time.perf_counter() - start
     directory.write_json(
         "result.json",
@@ -145,4 +177,6 @@ def run_search(
             "seconds": round(result.seconds, 1),
         },
     )
+    for callback in callbacks:
+        callback.on_search_end(result)
     return result

@@ -78,7 +78,7 @@ class ProgressiveSearch(SearchStrategy):
         return Proposal(self.step, cells, list(predicted), scored, time.perf_counter() - start)
 
     def rank_children(self, beam: Sequence[Cell], count: int) -> tuple[list[Cell], np.ndarray, int]:
-        """Score every child of ``beam`` with the surrogate; return the ``count`` best unseen ones.
+        """Score every child of ``beam`` with the surrogate; return the ``count`` best not evaluated before.
 
         Children are encoded without building a ``Cell`` per child: each parent's tokens are repeated once per
         distinct next block, and only the chosen children become cells.
@@ -86,8 +86,8 @@ class ProgressiveSearch(SearchStrategy):
         Returns:
             The chosen children (best first), their predicted accuracies, and the number of children scored.
         """
-        position = len(beam[0]) + 1
-        if any(len(cell) + 1 != position for cell in beam):
+        position = beam[0].num_blocks + 1
+        if any(cell.num_blocks + 1 != position for cell in beam):
             raise ValueError("every beam cell must have the same number of blocks")
         new_blocks = distinct_blocks(position)
         parent_tokens = np.array([cell.to_tokens() for cell in beam], dtype=np.int64)  # (K, b-1, 4)

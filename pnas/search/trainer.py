@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import pytorch_lightning as pl
+from pytorch_lightning.loggers import WandbLogger
 
 from pnas.module import PNASModule
+from pnas.search.callbacks import SearchCallback
 from pnas.search.evaluator import LightningEvaluator
 from pnas.search.loop import SearchResult, run_search
 from pnas.search.progressive import ProgressiveSearch
+from pnas.tracking import WandbSearchLogger
 
 __all__ = ["SearchTrainer"]
 
@@ -37,7 +40,10 @@ class SearchTrainer(pl.Trainer):
         seed: int = 0,
         progress: bool = True,
         verbose: bool = False,
+        wandb: Literal["offline", "online", "disabled"] = "offline",
+        wandb_project: str = "pnas",
         config: dict[str, Any] | None = None,
+        callbacks: list[SearchCallback] | None = None,
     ) -> SearchResult:
         """Run a progressive neural architecture search (PNAS) and record it in ``run_dir``.
 
@@ -53,7 +59,12 @@ class SearchTrainer(pl.Trainer):
             seed: Seed of the first-step sample, the surrogate, and each candidate's initialisation.
             progress: Show progress bars and a line per step.
             verbose: Show Lightning's own output for every candidate.
+            wandb: Weights & Biases mode of the search's run: offline (written under run_dir, upload later with
+                ``wandb sync``), online, or disabled. ``WANDB_MODE`` in the environment takes precedence. A
+                ``WandbLogger`` given to this trainer as ``logger`` is used as it is.
+            wandb_project: W&B project of the search's run.
             config: Settings to store as config.yaml (the ``pnas search`` command stores its full config).
+            callbacks: Further :class:`~pnas.search.SearchCallback` hooks.
         """
         model_kwargs = {key: value for key, value in model.hparams.items() if not key.startswith("_")}
         model_kwargs.update(optimizer=model.optimizer_factory, lr_scheduler=model.scheduler_factory)
@@ -72,4 +83,7 @@ class SearchTrainer(pl.Trainer):
                 "model": {k: v for k, v in model_kwargs.items() if isinstance(v, (int, float, str, bool))},
                 "data": type(datamodule).__name__,
             }
-        return run_search(strategy, evaluator, run_dir, config=config, progress=progress)
+        own_logger = self.logger if isinstance(self.logger, WandbLogger) else None
+        tracker = WandbSearchLogger(wandb_project, mode=wandb, logger=own_logger)
+        hooks = [tracker, *(callbacks or [])]
+        return run_search(strategy, evaluator, run_dir, config=config, progress=progress, callbacks=hooks)

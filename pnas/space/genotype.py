@@ -33,7 +33,7 @@ def _check_input(value: Any, which: str) -> int:
 
 
 def _check_op(value: Any, which: str) -> str:
-    if value not in OP_INDEX:
+    if not isinstance(value, str) or value not in OP_INDEX:
         raise GenotypeError(f"unknown operation {value!r} in {which}; known operations: {', '.join(OPS)}")
     return value
 
@@ -144,9 +144,6 @@ class Cell:
         """How many blocks the cell has."""
         return len(self.blocks)
 
-    def __len__(self) -> int:
-        return len(self.blocks)
-
     def __str__(self) -> str:
         return self.to_string()
 
@@ -182,6 +179,8 @@ class Cell:
         Raises:
             GenotypeError: The data is not of that form or does not validate.
         """
+        if isinstance(data, dict) and data.get("format", JSON_FORMAT) != JSON_FORMAT:
+            raise GenotypeError(f"unsupported genotype format {data['format']!r}; expected {JSON_FORMAT!r}")
         blocks = data.get("blocks") if isinstance(data, dict) else data
         if not isinstance(blocks, list):
             raise GenotypeError("genotype JSON must be an object with a 'blocks' list, or a list of blocks")

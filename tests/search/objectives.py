@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pnas.search import Evaluation, Evaluator
 from pnas.space import OPS, Block, Cell
 
@@ -32,7 +34,7 @@ class ObjectiveEvaluator(Evaluator):
         self.calls.append(cell)
         if cell in self.failing:
             raise RuntimeError("CUDA out of memory (simulated)\nsecond line")
-        return Evaluation(additive_objective(cell, self.max_blocks), parameters=10 * len(cell))
+        return Evaluation(additive_objective(cell, self.max_blocks), parameters=10 * cell.num_blocks)
 
-    def test(self, cell: Cell) -> float | None:
+    def test(self, cell: Cell, checkpoint: Path | None = None) -> float | None:
         return additive_objective(cell, self.max_blocks) - 0.01

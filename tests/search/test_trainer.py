@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import pytest
+
 from pnas.data import DigitsDataModule
+from pnas.errors import ConfigError
 from pnas.module import PNASModule
 from pnas.search import SearchTrainer
 from tests.conftest import TINY_TRAINER_KWARGS
@@ -18,6 +21,7 @@ def tiny_search(run_dir, seed: int = 0):
         run_dir=run_dir,
         seed=seed,
         progress=False,
+        wandb="disabled",
     )
 
 
@@ -36,3 +40,18 @@ def test_candidates_use_the_template_and_trainer_settings(tmp_path):
     assert best.parameters == expected
     config = (tmp_path / "config.yaml").read_text()
     assert "max_epochs: 1" in config and "filters: 4" in config and "beam_size: 2" in config
+
+
+def test_candidates_that_log_no_validation_accuracy_stop_the_search(tmp_path):
+    trainer = SearchTrainer(**{**TINY_TRAINER_KWARGS, "limit_val_batches": 0})
+    template = PNASModule(num_classes=10, in_channels=1, num_cells=1, filters=4)
+    with pytest.raises(ConfigError, match="logged no val/acc"):
+        trainer.search(
+            template,
+            DigitsDataModule(),
+            max_blocks=1,
+            initial_cells=2,
+            run_dir=tmp_path,
+            progress=False,
+            wandb="disabled",
+        )

@@ -73,6 +73,8 @@ def test_tokens_use_op_indices():
         (lambda: Cell.from_string("identity(c-1) + identity(c-2);"), "cannot parse block ''"),
         (lambda: Cell.from_json("{not json"), "not valid JSON"),
         (lambda: Cell.from_json('{"cells": []}'), "'blocks' list"),
+        (lambda: Cell.from_json('{"blocks": [[0, ["x"], 1, "identity"]]}'), "unknown operation ['x']"),
+        (lambda: Cell.from_json('{"format": "pnas.cell/v9", "blocks": []}'), "unsupported genotype format"),
         (lambda: Cell.from_json('{"blocks": [[0, "identity", "c-1", "identity"]]}'), "must be an integer"),
         (lambda: resolve_genotype("pnasnet7"), "unknown genotype 'pnasnet7'"),
         (lambda: resolve_genotype("missing.json"), "cannot read genotype file"),

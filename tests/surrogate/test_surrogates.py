@@ -118,6 +118,16 @@ def test_bad_input_is_rejected_with_a_clear_message(cls):
         model.fit([[(0, 0, 1)]], [0.5])
 
 
+def test_single_member_ensemble_fits_on_all_cells(data):
+    train, targets, held_out, _ = data
+    mean, std = (
+        LSTMSurrogate(NUM_INPUTS, NUM_OPS, num_members=1, min_steps=5)
+        .fit(train[:40], targets[:40])
+        .predict(held_out[:5])
+    )
+    assert mean.shape == (5,) and np.all(std == 0)
+
+
 def test_fits_on_fewer_cells_than_members():
     model = MLPSurrogate(NUM_INPUTS, NUM_OPS, min_steps=5).fit([[(0, 0, 1, 1)], [(1, 2, 1, 3)]], [0.4, 0.8])
     mean, _ = model.predict([[(0, 0, 1, 1)], [(1, 2, 1, 3)]])

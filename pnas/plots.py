@@ -1,0 +1,177 @@
+"""Pictures: a cell's wiring diagram, a search's progress, and the surrogate's predicted-vs-actual accuracy.
+
+matplotlib is imported on first use with the non-interactive Agg backend; every function writes a file (the
+format follows the extension: ``.png``, ``.svg``, ``.pdf``) and returns its path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pnas.space import Cell, input_name
+
+if TYPE_CHECKING:
+    from pnas.search.records import CandidateRecord
+
+__all__ = ["draw_cell", "plot_predicted_vs_actual", "plot_search_progress"]
+
+_STEP_COLORS = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C"]
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(figure: Any, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=150, bbox_inches="tight")
+    _pyplot().close(figure)
+    return path
+
+
+def draw_cell(cell: Cell, path: str | Path, title: str | None = None) -> Path:
+    """Draw ``cell``: the inputs H[c-2] and H[c-1], each block as two op boxes summed, the output concat.
+
+    Blocks are stacked top to bottom; an arrow from a block's sum into a later block's op shows that the later
+    block reads the earlier one. Every block output goes into the concat, as in PNAS.
+    """
+    plt = _pyplot()
+    rows = cell.num_blocks
+    gap = 2.4
+    block_y = [-(index * gap) for index in range(rows)]
+    middle = (block_y[0] + block_y[-1]) / 2
+    nodes: dict[str, tuple[float, float]] = {"in0": (0.0, middle + 0.9), "in1": (0.0, middle - 0.9)}
+    for index, y in enumerate(block_y):
+        nodes[f"op{index}a"], nodes[f"op{index}b"] = (4.0, y + 0.55), (4.0, y - 0.55)
+        nodes[f"add{index}"] = (6.6, y)
+    nodes["out"] = (9.2, middle)
+    figure, axes = plt.subplots(figsize=(9.5, 1.2 + 1.55 * rows))
+
+    def source(input_index: int) -> str:
+        return f"in{input_index}" if input_index < 2 else f"add{input_index - 2}"
+
+    def link(start: str, end: str, color: str = "#555555", bend: float = 0.0) -> None:
+        axes.annotate(
+            "",
+            xy=nodes[end],
+            xytext=nodes[start],
+            zorder=1,
+            arrowprops={
+                "arrowstyle": "-|>",
+                "color": color,
+                "lw": 1.1,
+                "shrinkA": 22,
+                "shrinkB": 22,
+                "connectionstyle": f"arc3,rad={bend}",
+            },
+        )
+
+    def box(name: str, text: str, color: str, size: int = 9) -> None:
+        x, y = nodes[name]
+        axes.text(
+            x,
+            y,
+            text,
+            ha="center",
+            va="center",
+            fontsize=size,
+            zorder=3,
+            bbox={"boxstyle": "round,pad=0.4", "facecolor": color, "edgecolor": "#333333"},
+        )
+
+    box("in0", "H[c-2]", "#dbe9f6", 10)
+    box("in1", "H[c-1]", "#dbe9f6", 10)
+    for index, block in enumerate(cell.blocks):
+        for half, (input_index, op) in zip(
+            "ab", ((block.input_1, block.op_1), (block.input_2, block.op_2)), strict=True
+        ):
+            box(f"op{index}{half}", f"{op}\n({input_name(input_index)})", "#fde9c9")
+            from_block = input_index >= 2
+            link(
+                source(input_index),
+                f"op{index}{half}",
+                "#B55D00" if from_block else "#555555",
+                bend=0.45 if from_block else 0.0,
+            )
+            link(f"op{index}{half}", f"add{index}")
+        box(f"add{index}", f"b{index + 1}\n+", "#fff4b8", 10)
+        link(f"add{index}", "out", "#2E7D32")
+    box("out", "concat\nH[c]", "#d5ecd4", 10)
+    axes.set_xlim(-1.2, 10.4)
+    axes.set_ylim(block_y[-1] - 1.3, block_y[0] + 1.3)
+    axes.axis("off")
+    axes.set_title(title or f"{rows}-block cell", fontsize=11)
+    return _save(figure, path)
+
+
+def plot_search_progress(records: Sequence[CandidateRecord], path: str | Path) -> Path:
+    """Validation accuracy of every trained candidate in training order, coloured by step, with the best so far."""
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=(8, 4.5))
+    best, best_curve = None, []
+    for record in records:
+        if record.val_acc is not None and (best is None or record.val_acc > best):
+            best = record.val_acc
+        best_curve.append(best)
+    for step in sorted({record.step for record in records}):
+        points = [(n, r.val_acc) for n, r in enumerate(records, start=1) if r.step == step and r.val_acc is not None]
+        if points:
+            xs, ys = zip(*points, strict=True)
+            axes.scatter(
+                xs,
+                ys,
+                s=22,
+                color=_STEP_COLORS[(step - 1) % len(_STEP_COLORS)],
+                label=f"step {step}",
+                alpha=0.85,
+                edgecolors="none",
+            )
+    axes.step(range(1, len(records) + 1), best_curve, where="post", color="black", lw=1.5, label="best so far")
+    axes.set_xlabel("candidate (in training order)")
+    axes.set_ylabel("validation accuracy")
+    axes.set_title(f"Search progress: {len(records)} candidates")
+    axes.grid(alpha=0.3)
+    axes.legend(loc="lower right", fontsize=9)
+    return _save(figure, path)
+
+
+def plot_predicted_vs_actual(records: Sequence[CandidateRecord], path: str | Path) -> Path:
+    """One scatter per step b >= 2: the surrogate's prediction (made before training) against the accuracy."""
+    plt = _pyplot()
+    from scipy.stats import kendalltau, spearmanr
+
+    steps = sorted({r.step for r in records if r.predicted_acc is not None and r.val_acc is not None})
+    figure, axes_list = plt.subplots(
+        1, max(1, len(steps)), figsize=(4.2 * max(1, len(steps)), 4), squeeze=False, layout="constrained"
+    )
+    for axes, step in zip(axes_list[0], steps, strict=False):
+        pairs = [
+            (r.predicted_acc, r.val_acc)
+            for r in records
+            if r.step == step and r.predicted_acc is not None and r.val_acc is not None
+        ]
+        xs, ys = zip(*pairs, strict=True)
+        axes.scatter(xs, ys, s=24, color=_STEP_COLORS[(step - 1) % len(_STEP_COLORS)], edgecolors="none")
+        low, high = min(xs + ys), max(xs + ys)
+        axes.plot([low, high], [low, high], color="#999999", lw=1, ls="--", label="predicted = actual")
+        title = f"step {step}"
+        if len(pairs) >= 3:
+            title += f": Spearman {spearmanr(xs, ys)[0]:.2f}, Kendall {kendalltau(xs, ys)[0]:.2f}"
+        axes.set_title(title, fontsize=10)
+        axes.set_xlabel("predicted accuracy")
+        axes.set_ylabel("validation accuracy")
+        axes.grid(alpha=0.3)
+        axes.legend(loc="lower right", fontsize=8)
+    if not steps:
+        axes_list[0][0].text(0.5, 0.5, "no predictions yet (step 1 is trained exhaustively)", ha="center")
+        axes_list[0][0].axis("off")
+    figure.suptitle("Surrogate: predicted vs actual accuracy of the candidates it chose")
+    return _save(figure, path)

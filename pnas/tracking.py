@@ -1,0 +1,173 @@
+"""Weights & Biases tracking of a search, through Lightning's ``WandbLogger``.
+
+One W&B run per search holds the config, per-step metrics (``search/*``, ``surrogate/*``), one point per
+candidate (``candidate/*``), every candidate's validation curve (one chart per step), the candidates table, the
+pictures, and the best genotype with its checkpoint as an artifact. Offline by default: the run is written under
+the search's run dir and can be uploaded later with ``wandb sync``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
+
+from pnas.search.callbacks import SearchCallback
+from pnas.search.loop import SearchResult
+from pnas.search.records import CandidateRecord, StepReport
+
+__all__ = ["WandbSearchLogger"]
+
+CANDIDATE_COLUMNS = [f.name for f in fields(CandidateRecord)]
+
+
+class WandbSearchLogger(SearchCallback):
+    """Log a search to one W&B run; if W&B fails, say so once and let the search go on without it.
+
+    Args:
+        project: W&B project.
+        mode: ``"offline"`` (default: no account or network needed), ``"online"`` or ``"disabled"``. The
+            ``WANDB_MODE`` environment variable, when set, takes precedence.
+        name: Run name; defaults to the run directory's name.
+        logger: An existing ``WandbLogger`` to log to instead of creating one (its own settings apply).
+        **wandb_kwargs: Further ``WandbLogger``/``wandb.init`` arguments (``entity``, ``tags``, ``group``, ...).
+    """
+
+    def __init__(
+        self,
+        project: str = "pnas",
+        mode: str = "offline",
+        name: str | None = None,
+        logger: Any = None,
+        **wandb_kwargs: Any,
+    ) -> None:
+        self.project, self.mode, self.name, self.wandb_kwargs = project, mode, name, wandb_kwargs
+        self.logger = logger
+        self.failed = False
+        self._curves: list[tuple[str, list[float]]] = []
+
+    def _guard(self, action: Callable[[], Any]) -> None:
+        """Run a W&B call; on the first failure, warn once and stop logging to W&B."""
+        if self.failed:
+            return
+        try:
+            action()
+        except Exception as error:  # the search must never die because of tracking
+            self.failed = True
+            print(
+                f"pnas: W&B logging failed ({type(error).__name__}: {error}); the search goes on without W&B "
+                "and keeps its records in the run dir",
+                file=sys.stderr,
+            )
+
+    def on_search_start(self, run_dir: Path, config: dict[str, Any]) -> None:
+        """Start the W&B run (offline by default) under ``run_dir`` and log the config."""
+        mode = os.environ.get("WANDB_MODE", self.mode)
+        if mode == "disabled":
+            self.failed = True
+            return
+
+        def start() -> None:
+            if self.logger is None:
+                from pytorch_lightning.loggers import WandbLogger
+
+                self.logger = WandbLogger(
+                    project=self.project,
+                    name=self.name or run_dir.name,
+                    save_dir=str(run_dir),
+                    offline=mode == "offline",
+                    **self.wandb_kwargs,
+                )
+            experiment = self.logger.experiment
+            experiment.define_metric("search/step")
+            for prefix in ("search", "surrogate"):
+                experiment.define_metric(f"{prefix}/*", step_metric="search/step")
+            experiment.define_metric("candidate/index")
+            experiment.define_metric("candidate/*", step_metric="candidate/index")
+            self.logger.log_hyperparams(config)
+
+        self._guard(start)
+
+    def on_candidate_end(self, record: CandidateRecord, history: dict[str, list[float]]) -> None:
+        """One point per candidate: its step, accuracies, parameters and seconds."""
+        self._curves.append((record.cell, history.get("val/acc", [])))
+        metrics = {
+            "candidate/index": len(self._curves),
+            "candidate/step": record.step,
+            "candidate/val_acc": record.val_acc,
+            "candidate/predicted_acc": record.predicted_acc,
+            "candidate/parameters": record.parameters,
+            "candidate/train_seconds": record.train_seconds,
+        }
+        self._guard(lambda: self.logger.log_metrics({k: v for k, v in metrics.items() if v is not None}))
+
+    def on_step_end(self, report: StepReport, records: list[CandidateRecord], pictures: dict[str, Path]) -> None:
+        """Step metrics, this step's validation curves, the candidates table so far, and the pictures."""
+        import wandb
+
+        metrics = {
+            "search/step": report.step,
+            "search/best_val_acc": report.best_val_acc,
+            "search/children_scored": report.children_scored,
+            "search/scoring_seconds": report.scoring_seconds,
+            "search/step_seconds": report.step_seconds,
+            "search/candidates": len(records),
+            "search/failed": sum(record.status != "ok" for record in records),
+            "surrogate/spearman": report.spearman,
+            "surrogate/kendall_tau": report.kendall_tau,
+        }
+        step_curves = [(cell, curve) for cell, curve in self._curves[-report.candidates :] if curve]
+
+        def log() -> None:
+            self.logger.log_metrics({k: v for k, v in metrics.items() if v is not None})
+            if step_curves:
+                longest = max(len(curve) for _, curve in step_curves)
+                chart = wandb.plot.line_series(
+                    xs=list(range(1, longest + 1)),
+                    ys=[curve for _, curve in step_curves],
+                    keys=[cell for cell, _ in step_curves],
+                    title=f"step {report.step}: validation accuracy of each candidate by epoch",
+                    xname="epoch",
+                )
+                self.logger.experiment.log({f"curves/step_{report.step}": chart})
+            rows = [[asdict(record)[column] for column in CANDIDATE_COLUMNS] for record in records]
+            self.logger.log_table(key="candidates", columns=CANDIDATE_COLUMNS, data=rows)
+            for name, path in pictures.items():
+                self.logger.log_image(key=f"pictures/{name}", images=[str(path)])
+
+        self._guard(log)
+
+    def on_search_end(self, result: SearchResult) -> None:
+        """Summary figures, the best genotype (JSON and checkpoint) as an artifact, and the run's end."""
+        import wandb
+
+        def finish() -> None:
+            experiment = self.logger.experiment
+            experiment.summary.update(
+                {
+                    "best_cell": str(result.best_cell) if result.best_cell else None,
+                    "best_val_acc": result.best_val_acc,
+                    "test_acc": result.test_acc,
+                    "search_seconds": round(result.seconds, 1),
+                }
+            )
+            if result.best_cell is not None and result.run_dir is not None:
+                artifact = wandb.Artifact(
+                    f"best-genotype-{experiment.id}",
+                    type="genotype",
+                    metadata={
+                        "cell": str(result.best_cell),
+                        "val_acc": result.best_val_acc,
+                        "test_acc": result.test_acc,
+                    },
+                )
+                artifact.add_file(str(result.run_dir / "best_genotype.json"))
+                if result.checkpoint is not None:
+                    artifact.add_file(str(result.checkpoint))
+                experiment.log_artifact(artifact)
+            experiment.finish()
+
+        self._guard(finish)

@@ -1,0 +1,77 @@
+"""A tiny search logged to an offline W&B run, read back from disk (no network, no account)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pnas.data import DigitsDataModule
+from pnas.module import PNASModule
+from pnas.search import SearchTrainer
+from tests.conftest import TINY_TRAINER_KWARGS
+from tests.wandb_offline import summarize
+
+
+def tiny_search(run_dir, **kwargs):
+    trainer = SearchTrainer(**TINY_TRAINER_KWARGS)
+    template = PNASModule(num_classes=10, in_channels=1, num_cells=1, filters=4)
+    return trainer.search(
+        template,
+        DigitsDataModule(),
+        max_blocks=2,
+        beam_size=4,  # at least 3 candidates at step 2, so the surrogate's rank correlations are defined
+        initial_cells=3,
+        run_dir=run_dir,
+        progress=False,
+        **kwargs,
+    )
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    monkeypatch.delenv("WANDB_MODE", raising=False)
+    monkeypatch.setenv("WANDB_SILENT", "true")
+
+
+def test_offline_wandb_run_holds_metrics_table_artifact_and_pictures(tmp_path, offline):
+    result = tiny_search(tmp_path / "run")
+    (wandb_dir,) = (tmp_path / "run/wandb").glob("offline-run-*")
+    found = summarize(wandb_dir)
+
+    assert {"search", "trainer", "model", "data"} <= found["config"]
+    history = found["history"]
+    assert {"search/best_val_acc", "surrogate/spearman", "surrogate/kendall_tau", "search/children_scored"} <= history
+    assert {"candidate/val_acc", "candidate/index"} <= history
+    assert {"curves/step_1_table/_type", "curves/step_2_table/_type"} <= history  # one curve chart per step
+    assert any(key.startswith("candidates/") for key in history)
+    assert float(found["summary"]["test_acc"]) == pytest.approx(result.test_acc)
+
+    artifacts = {name: (kind, files) for name, kind, files in found["artifacts"]}
+    genotype = [files for name, (kind, files) in artifacts.items() if kind == "genotype"]
+    assert genotype == [["best.ckpt", "best_genotype.json"]]
+    assert any(kind == "run_table" for kind, _ in artifacts.values())  # the candidates table
+
+    images = {path.name.split("_")[0] for path in (wandb_dir / "files/media/images/pictures").iterdir()}
+    assert {"search", "predicted", "best"} <= images
+    tables = list((wandb_dir / "files/media/table").glob("candidates_*.table.json"))
+    assert tables and '"cell"' in tables[-1].read_text() and '"val_acc"' in tables[-1].read_text()
+
+
+def test_wandb_failure_is_reported_once_and_the_search_goes_on(tmp_path, offline, monkeypatch, capsys):
+    from pytorch_lightning.loggers import WandbLogger
+
+    def broken(self, *args, **kwargs):
+        raise ConnectionError("backend went away")
+
+    monkeypatch.setattr(WandbLogger, "log_metrics", broken)
+    result = tiny_search(tmp_path / "run")
+    err = capsys.readouterr().err
+    assert err.count("W&B logging failed (ConnectionError: backend went away)") == 1
+    assert len(result.candidates) == 7 and result.test_acc is not None
+    assert len((tmp_path / "run/candidates.csv").read_text().splitlines()) == 8
+    assert (tmp_path / "run/best.ckpt").is_file() and (tmp_path / "run/search_progress.png").is_file()
+
+
+def test_disabled_wandb_writes_nothing(tmp_path, offline):
+    tiny_search(tmp_path / "run", wandb="disabled")
+    assert not (tmp_path / "run/wandb").exists()
+    assert (tmp_path / "run/candidates.csv").is_file()

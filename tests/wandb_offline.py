@@ -1,0 +1,53 @@
+"""Read the records of an offline W&B run (``run-*.wandb``) back, without any network."""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+from pathlib import Path
+
+from wandb.proto import wandb_internal_pb2
+
+_BLOCK = 32 * 1024
+_HEADER = 7  # ':W&B', a 2-byte magic number and a version byte
+_FULL, _LAST = 1, 4
+
+
+def read_records(path: Path) -> Iterator[wandb_internal_pb2.Record]:
+    """Yield every record of a ``.wandb`` file (a LevelDB-style log of protobuf records)."""
+    data = path.read_bytes()
+    assert data[:4] == b":W&B", f"{path} is not a W&B run file"
+    position, pending = _HEADER, b""
+    while position + 7 <= len(data):
+        room = _BLOCK - position % _BLOCK
+        if room < 7:  # block trailer padding
+            position += room
+            continue
+        _, length, kind = struct.unpack("<IHB", data[position : position + 7])
+        pending += data[position + 7 : position + 7 + length]
+        position += 7 + length
+        if kind in (_FULL, _LAST):
+            record = wandb_internal_pb2.Record()
+            record.ParseFromString(pending)
+            pending = b""
+            yield record
+
+
+def summarize(run_dir: Path) -> dict:
+    """Config keys, history keys, summary keys and artifacts (name, type, files) of the offline run."""
+    (run_file,) = run_dir.glob("run-*.wandb")
+    found: dict = {"config": set(), "history": set(), "summary": {}, "artifacts": []}
+    for record in read_records(run_file):
+        kind = record.WhichOneof("record_type")
+        if kind == "config":
+            found["config"] |= {item.key for item in record.config.update}
+        elif kind == "history":
+            found["history"] |= {item.key or "/".join(item.nested_key) for item in record.history.item}
+        elif kind == "summary":
+            found["summary"].update(
+                {item.key or "/".join(item.nested_key): item.value_json for item in record.summary.update}
+            )
+        elif kind == "artifact":
+            files = sorted(entry.path for entry in record.artifact.manifest.contents)
+            found["artifacts"].append((record.artifact.name, record.artifact.type, files))
+    return found
