@@ -29,6 +29,7 @@ search: $(INSTALLED)
 bench: $(INSTALLED)
 	$(PYTHON) benchmarks/expand_beam.py
 	$(PYTHON) benchmarks/progressive_step.py
+	$(PYTHON) benchmarks/memory.py
 
 clean:
 	rm -rf runs .pytest_cache .ruff_cache

@@ -17,11 +17,13 @@ import yaml
 from jsonargparse import lazy_instance
 from pytorch_lightning import LightningDataModule
 from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
+from pytorch_lightning.utilities.exceptions import MisconfigurationException
 
 from pnas.data import DigitsDataModule
 from pnas.errors import PNASError
 from pnas.module import PNASModule
 from pnas.search import SearchResult, SearchTrainer
+from pnas.search.interrupts import SearchInterrupted
 
 __all__ = ["PNASCLI", "main"]
 
@@ -130,6 +132,9 @@ def main(args: list[str] | None = None) -> None:
                 "To draw a genotype: pnas plot GENOTYPE [--output FILE]."
             },
         )
+    except SearchInterrupted as interrupted:
+        print(f"pnas: {interrupted}", file=sys.stderr)
+        raise SystemExit(128 + interrupted.signum) from None
     except Exception as error:
         cause = _pnas_error(error)
         if cause is None:
@@ -138,11 +143,11 @@ def main(args: list[str] | None = None) -> None:
         raise SystemExit(2) from None
 
 
-def _pnas_error(error: BaseException | None) -> PNASError | None:
-    """The deliberate error behind ``error``, also when jsonargparse or Lightning re-raised it wrapped."""
+def _pnas_error(error: BaseException | None) -> Exception | None:
+    """The user-facing error behind ``error`` (ours, or Lightning's misconfiguration), also when re-raised wrapped."""
     seen = set()
     while error is not None and id(error) not in seen:
-        if isinstance(error, PNASError):
+        if isinstance(error, (PNASError, MisconfigurationException)):
             return error
         seen.add(id(error))
         error = error.__cause__ or error.__context__

@@ -6,7 +6,7 @@ a user mistake from a bug. This module imports nothing heavy.
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "DataNotFoundError", "GenotypeError", "PNASError"]
+__all__ = ["ConfigError", "DataNotFoundError", "GenotypeError", "PNASError", "SearchFailedError"]
 
 
 class PNASError(Exception):
@@ -23,3 +23,7 @@ class DataNotFoundError(PNASError, FileNotFoundError):
 
 class ConfigError(PNASError, ValueError):
     """A setting is out of range or inconsistent, e.g. a beam size below 1."""
+
+
+class SearchFailedError(PNASError):
+    """Too many candidates in a row failed: something is wrong beyond a single architecture."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import strategies as st
@@ -34,6 +35,20 @@ TINY_FIT_ARGS = [
     "--model.num_cells=1",
     "--model.filters=4",
 ]
+
+
+def tiny_search(
+    run_dir: Path, trainer_kwargs: dict | None = None, model_kwargs: dict | None = None, **search_kwargs: Any
+) -> Any:
+    """A real progressive search on digits that takes seconds: B=2, K=2, 3 one-block cells, W&B off."""
+    from pnas.data import DigitsDataModule
+    from pnas.module import PNASModule
+    from pnas.search import SearchTrainer
+
+    trainer = SearchTrainer(**{**TINY_TRAINER_KWARGS, **(trainer_kwargs or {})})
+    template = PNASModule(**{"num_classes": 10, "in_channels": 1, "num_cells": 1, "filters": 4, **(model_kwargs or {})})
+    options = dict(max_blocks=2, beam_size=2, initial_cells=3, progress=False, wandb="disabled")
+    return trainer.search(template, DigitsDataModule(), run_dir=str(run_dir), **{**options, **search_kwargs})
 
 
 @st.composite

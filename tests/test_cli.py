@@ -102,12 +102,14 @@ def test_search_smoke_on_digits(tmp_path, capsys):
     main(["search", "--config", SEARCH_CONFIG, *TINY_SEARCH_ARGS, f"--run_dir={run_dir}"])
     assert sorted(p.name for p in run_dir.iterdir()) == [
         "best.ckpt",
+        "best_candidate.pt",
         "best_cell.png",
         "best_genotype.json",
         "candidates.csv",
         "config.yaml",
         "predicted_vs_actual.png",
         "result.json",
+        "search.sqlite",
         "search_progress.png",
         "steps.csv",
     ]

@@ -4,26 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from pnas.data import DigitsDataModule
-from pnas.module import PNASModule
-from pnas.search import SearchTrainer
-from tests.conftest import TINY_TRAINER_KWARGS
+from tests.conftest import tiny_search
 from tests.wandb_offline import summarize
 
 
-def tiny_search(run_dir, **kwargs):
-    trainer = SearchTrainer(**TINY_TRAINER_KWARGS)
-    template = PNASModule(num_classes=10, in_channels=1, num_cells=1, filters=4)
-    return trainer.search(
-        template,
-        DigitsDataModule(),
-        max_blocks=2,
-        beam_size=4,  # at least 3 candidates at step 2, so the surrogate's rank correlations are defined
-        initial_cells=3,
-        run_dir=run_dir,
-        progress=False,
-        **kwargs,
-    )
+def search_with_wandb(run_dir, **kwargs):
+    # beam 4: at least 3 candidates at step 2, so the surrogate's rank correlations are defined
+    return tiny_search(run_dir, beam_size=4, **{"wandb": "offline", **kwargs})
 
 
 @pytest.fixture
@@ -33,7 +20,7 @@ def offline(monkeypatch):
 
 
 def test_offline_wandb_run_holds_metrics_table_artifact_and_pictures(tmp_path, offline):
-    result = tiny_search(tmp_path / "run")
+    result = search_with_wandb(tmp_path / "run")
     (wandb_dir,) = (tmp_path / "run/wandb").glob("offline-run-*")
     found = summarize(wandb_dir)
 
@@ -63,7 +50,7 @@ def test_wandb_failure_is_reported_once_and_the_search_goes_on(tmp_path, offline
         raise ConnectionError("backend went away")
 
     monkeypatch.setattr(WandbLogger, "log_metrics", broken)
-    result = tiny_search(tmp_path / "run")
+    result = search_with_wandb(tmp_path / "run")
     err = capsys.readouterr().err
     assert err.count("W&B logging failed (ConnectionError: backend went away)") == 1
     assert len(result.candidates) == 7 and result.test_acc is not None
@@ -72,6 +59,6 @@ def test_wandb_failure_is_reported_once_and_the_search_goes_on(tmp_path, offline
 
 
 def test_disabled_wandb_writes_nothing(tmp_path, offline):
-    tiny_search(tmp_path / "run", wandb="disabled")
+    search_with_wandb(tmp_path / "run", wandb="disabled")
     assert not (tmp_path / "run/wandb").exists()
     assert (tmp_path / "run/candidates.csv").is_file()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
 import time
 import warnings
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
+import torch
 
 from pnas.errors import ConfigError
 from pnas.module import PNASModule
@@ -106,6 +108,8 @@ class LightningEvaluator(Evaluator):
             ``precision``, ...). Loggers, callbacks, checkpointing and progress bars are turned off.
         seed: Seed set before each candidate is built, so a candidate's result does not depend on its turn.
         verbose: Show Lightning's own output for each candidate.
+        best_path: File keeping the best candidate's weights across restarts, so a resumed search can still test
+            (and export) a best cell trained before the interruption.
     """
 
     def __init__(
@@ -115,6 +119,7 @@ class LightningEvaluator(Evaluator):
         trainer_kwargs: dict[str, Any] | None = None,
         seed: int = 0,
         verbose: bool = False,
+        best_path: Path | None = None,
     ) -> None:
         self.datamodule = datamodule
         self.model_kwargs = {key: value for key, value in (model_kwargs or {}).items() if key != "genotype"}
@@ -129,8 +134,40 @@ class LightningEvaluator(Evaluator):
             "enable_progress_bar": verbose,
             "enable_model_summary": verbose,
         }
-        self.seed, self.verbose = seed, verbose
+        self.seed, self.verbose, self.best_path = seed, verbose, best_path
         self.best: tuple[Cell, float, dict[str, Any]] | None = None
+        if best_path is not None and Path(best_path).is_file():
+            saved = torch.load(best_path, map_location="cpu", weights_only=True)
+            self.best = (Cell.from_string(saved["cell"]), saved["accuracy"], saved["state_dict"])
+
+    def check_data(self) -> None:
+        """Fail early, with the shapes, when the data does not fit the candidates' networks.
+
+        Raises:
+            ConfigError: The batches are not images of ``in_channels`` channels, or labels fall outside
+                ``0 .. num_classes - 1``.
+        """
+        self.datamodule.prepare_data()
+        self.datamodule.setup("fit")
+        inputs, targets = next(iter(self.datamodule.train_dataloader()))
+        channels, classes = self.model_kwargs.get("in_channels", 3), self.model_kwargs.get("num_classes", 10)
+        if inputs.ndim != 4 or inputs.shape[1] != channels:
+            raise ConfigError(
+                f"the data does not fit the model: batches have shape {tuple(inputs.shape)}, expected "
+                f"(batch, {channels}, height, width); set in_channels to match the data"
+            )
+        if targets.min() < 0 or targets.max() >= classes:
+            raise ConfigError(
+                f"the data does not fit the model: labels reach {int(targets.max())}, but num_classes={classes}; "
+                "set num_classes to match the data"
+            )
+
+    def _keep_best(self, cell: Cell, accuracy: float, model: PNASModule) -> None:
+        self.best = (cell, accuracy, copy.deepcopy(model.state_dict()))
+        if self.best_path is not None:
+            partial = Path(f"{self.best_path}.partial")
+            torch.save({"cell": cell.to_string(), "accuracy": accuracy, "state_dict": self.best[2]}, partial)
+            os.replace(partial, self.best_path)
 
     def _build(self, cell: Cell) -> PNASModule:
         return PNASModule(cell, **self.model_kwargs)
@@ -140,10 +177,14 @@ class LightningEvaluator(Evaluator):
         start = time.perf_counter()
         pl.seed_everything(self.seed, verbose=False)
         history = _EpochHistory()
-        with _quiet_lightning(not self.verbose):
-            model = self._build(cell)
-            trainer = pl.Trainer(**self.trainer_kwargs, callbacks=[history])
-            trainer.fit(model, datamodule=self.datamodule)
+        try:
+            with _quiet_lightning(not self.verbose):
+                model = self._build(cell)
+                trainer = pl.Trainer(**self.trainer_kwargs, callbacks=[history, _FiniteLoss()])
+                trainer.fit(model, datamodule=self.datamodule)
+        finally:
+            if torch.cuda.is_available():  # give back what a failed (e.g. out-of-memory) candidate held
+                torch.cuda.empty_cache()
         if "val/acc" not in trainer.callback_metrics:
             raise ConfigError(
                 "a candidate trained but logged no val/acc: the data module needs a val_dataloader, and the "
@@ -151,7 +192,7 @@ class LightningEvaluator(Evaluator):
             )
         accuracy = float(trainer.callback_metrics["val/acc"])
         if self.best is None or accuracy > self.best[1]:
-            self.best = (cell, accuracy, copy.deepcopy(model.state_dict()))
+            self._keep_best(cell, accuracy, model)
         seconds = time.perf_counter() - start
         return Evaluation(accuracy, parameters=model.num_parameters, seconds=seconds, history=history.curves)
 
@@ -173,6 +214,17 @@ class LightningEvaluator(Evaluator):
             if checkpoint is not None:
                 trainer.save_checkpoint(checkpoint)
         return float(result["test/acc"])
+
+
+class _FiniteLoss(pl.Callback):
+    """Fail a candidate as soon as its training loss is NaN or infinite."""
+
+    def on_train_batch_end(
+        self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any, batch_idx: int
+    ) -> None:
+        loss = outputs["loss"] if isinstance(outputs, dict) else outputs
+        if loss is not None and not torch.isfinite(loss).all():
+            raise FloatingPointError(f"non-finite training loss ({float(loss)}) at epoch {trainer.current_epoch}")
 
 
 class _EpochHistory(pl.Callback):

@@ -12,13 +12,15 @@ import yaml
 from scipy.stats import kendalltau, spearmanr
 from tqdm.auto import tqdm
 
-from pnas.errors import ConfigError
+from pnas.errors import ConfigError, SearchFailedError
 from pnas.plots import draw_cell, plot_predicted_vs_actual, plot_search_progress
 from pnas.search.callbacks import SearchCallback
 from pnas.search.evaluator import Evaluation, Evaluator
+from pnas.search.interrupts import deferred_signals, stop_on_signals
 from pnas.search.records import CandidateRecord, RunDirectory, StepReport
-from pnas.search.strategy import SearchStrategy
-from pnas.space import Cell, save_genotype
+from pnas.search.store import SearchStore
+from pnas.search.strategy import Proposal, SearchStrategy
+from pnas.space import Cell
 
 __all__ = ["SearchResult", "run_search"]
 
@@ -80,6 +82,37 @@ def _draw_pictures(directory: RunDirectory, records: list[CandidateRecord], best
     return pictures
 
 
+def _record(step: int, cell: Cell, predicted: float | None, evaluation: Evaluation) -> CandidateRecord:
+    return CandidateRecord(
+        step=step,
+        cell=cell.to_string(),
+        predicted_acc=predicted,
+        val_acc=evaluation.accuracy,
+        parameters=evaluation.parameters,
+        train_seconds=round(evaluation.seconds, 3),
+        status=evaluation.status,
+        error=evaluation.error,
+    )
+
+
+def _step_report(
+    proposal: Proposal, accuracies: list[float | None], result: SearchResult, seconds: float
+) -> StepReport:
+    spearman, kendall = _rank_correlations(proposal.predicted, accuracies)
+    return StepReport(
+        step=proposal.step,
+        children_scored=proposal.children_scored,
+        scoring_seconds=round(proposal.scoring_seconds, 3),
+        candidates=len(proposal.cells),
+        failed=sum(accuracy is None for accuracy in accuracies),
+        spearman=spearman,
+        kendall_tau=kendall,
+        best_val_acc=result.best_val_acc,
+        best_cell=result.best_cell.to_string() if result.best_cell else None,
+        step_seconds=round(seconds, 3),
+    )
+
+
 def run_search(
     strategy: SearchStrategy,
     evaluator: Evaluator,
@@ -87,13 +120,20 @@ def run_search(
     config: dict[str, Any] | None = None,
     progress: bool = True,
     callbacks: list[SearchCallback] | None = None,
+    fingerprint: dict[str, Any] | None = None,
+    max_consecutive_failures: int = 5,
 ) -> SearchResult:
-    """Run ``strategy`` to completion, evaluating every proposed cell with ``evaluator``.
+    """Run ``strategy`` to completion, evaluating every proposed cell with ``evaluator``; resume if interrupted.
 
-    Writes to ``run_dir``: ``config.yaml`` (``config``), ``candidates.csv`` (a row per candidate as it finishes),
-    ``steps.csv`` (a row per step), ``best_genotype.json`` (kept up to date), the pictures
-    ``search_progress.png``, ``predicted_vs_actual.png`` and ``best_cell.png`` (redrawn after every step), and at
-    the end ``result.json`` with the best cell's test accuracy and ``best.ckpt`` when the evaluator can give them.
+    Every evaluated candidate is committed to ``run_dir/search.sqlite`` as it finishes. Running again with the same
+    ``run_dir`` replays the strategy from the stored results, so no finished candidate is evaluated twice and the
+    search continues where it stopped. SIGINT and SIGTERM stop the search after the current write with
+    :class:`~pnas.search.interrupts.SearchInterrupted`.
+
+    Also writes ``config.yaml`` (``config``), ``candidates.csv`` and ``steps.csv`` (views of the store),
+    ``best_genotype.json`` (kept up to date), the pictures ``search_progress.png``, ``predicted_vs_actual.png`` and
+    ``best_cell.png`` (redrawn after every step), and at the end ``result.json`` with the best cell's test accuracy
+    and ``best.ckpt`` when the evaluator can give them.
 
     Args:
         strategy: What to evaluate next.
@@ -102,69 +142,52 @@ def run_search(
         config: Settings to store as ``config.yaml``.
         progress: Show progress bars and print a line per step.
         callbacks: Hooks called as the search goes (W&B logging is one, see :mod:`pnas.tracking`).
+        fingerprint: The settings a resumed search must share with the stored one (search space, data, K, ...).
+        max_consecutive_failures: Stop with :class:`~pnas.errors.SearchFailedError` after this many failed
+            candidates in a row.
+
+    Raises:
+        ConfigError: ``run_dir`` cannot be written, or holds a search with another fingerprint.
+        StoreError: ``run_dir/search.sqlite`` is corrupt or foreign (it is left untouched).
+        SearchFailedError: Too many candidates failed in a row.
+        SearchInterrupted: SIGINT or SIGTERM arrived.
     """
     start = time.perf_counter()
     callbacks = callbacks or []
-    directory = RunDirectory(run_dir)
-    directory.write_text("config.yaml", yaml.safe_dump(config or {}, sort_keys=False))
-    for callback in callbacks:
-        callback.on_search_start(directory.path, config or {})
-    result = SearchResult(None, None, None, run_dir=directory.path)
-    steps_bar = tqdm(total=strategy.num_steps, desc="search", unit="step", disable=not progress)
-    while (proposal := strategy.propose()) is not None:
-        step_start = time.perf_counter()
-        accuracies: list[float | None] = []
-        bar = tqdm(proposal.cells, desc=f"step {proposal.step}", unit="cell", leave=False, disable=not progress)
-        for cell, predicted in zip(bar, proposal.predicted, strict=True):
-            evaluation = _evaluate(evaluator, cell)
-            record = CandidateRecord(
-                step=proposal.step,
-                cell=cell.to_string(),
-                predicted_acc=predicted,
-                val_acc=evaluation.accuracy,
-                parameters=evaluation.parameters,
-                train_seconds=round(evaluation.seconds, 3),
-                status=evaluation.status,
-                error=evaluation.error,
-            )
-            directory.add_candidate(record)
-            result.candidates.append(record)
-            for callback in callbacks:
-                callback.on_candidate_end(record, evaluation.history)
-            accuracies.append(evaluation.accuracy)
-            improved = result.best_val_acc is None or (evaluation.accuracy or 0.0) > result.best_val_acc
-            if evaluation.accuracy is not None and improved:
-                result.best_cell, result.best_val_acc = cell, evaluation.accuracy
-                save_genotype(cell, directory.path / "best_genotype.json")
-            if result.best_val_acc is not None:
-                bar.set_postfix(best=f"{result.best_val_acc:.4f}")
-        strategy.observe(proposal.cells, accuracies)
-        spearman, kendall = _rank_correlations(proposal.predicted, accuracies)
-        report = StepReport(
-            step=proposal.step,
-            children_scored=proposal.children_scored,
-            scoring_seconds=round(proposal.scoring_seconds, 3),
-            candidates=len(proposal.cells),
-            failed=sum(accuracy is None for accuracy in accuracies),
-            spearman=spearman,
-            kendall_tau=kendall,
-            best_val_acc=result.best_val_acc,
-            best_cell=result.best_cell.to_string() if result.best_cell else None,
-            step_seconds=round(time.perf_counter() - step_start, 3),
-        )
-        directory.add_step(report)
-        result.steps.append(report)
-        pictures = _draw_pictures(directory, result.candidates, result.best_cell)
+    run_dir = Path(run_dir)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(f"cannot create run_dir {run_dir}: {error.strerror or error}") from None
+    store = SearchStore(run_dir / "search.sqlite")
+    try:
+        store.check_fingerprint(fingerprint or {})
+        stored_steps = {report.step: report for report in store.steps()}
+        directory = RunDirectory(run_dir, store.candidates(), list(stored_steps.values()))
+        directory.write_text("config.yaml", yaml.safe_dump(config or {}, sort_keys=False))
+        if progress and store.candidates():
+            tqdm.write(f"resuming: {len(store.candidates())} candidates already evaluated in {run_dir}")
         for callback in callbacks:
-            callback.on_step_end(report, result.candidates, pictures)
-        steps_bar.update()
-        if progress:
-            tqdm.write(report.describe())
-    steps_bar.close()
-    if result.best_cell is not None:
-        checkpoint = directory.path / "best.ckpt"
-        result.test_acc = evaluator.test(result.best_cell, checkpoint=checkpoint)
-        result.checkpoint = checkpoint if checkpoint.is_file() else None
+            callback.on_search_start(directory.path, config or {})
+        result = SearchResult(None, None, None, run_dir=directory.path)
+        with stop_on_signals(directory.path):
+            _search(
+                strategy,
+                evaluator,
+                store,
+                directory,
+                result,
+                stored_steps,
+                callbacks,
+                progress,
+                max_consecutive_failures,
+            )
+            if result.best_cell is not None:
+                checkpoint = directory.path / "best.ckpt"
+                result.test_acc = evaluator.test(result.best_cell, checkpoint=checkpoint)
+                result.checkpoint = checkpoint if checkpoint.is_file() else None
+    finally:
+        store.close()
     result.seconds = time.perf_counter() - start
     directory.write_json(
         "result.json",
@@ -180,3 +203,63 @@ def run_search(
     for callback in callbacks:
         callback.on_search_end(result)
     return result
+
+
+def _search(
+    strategy: SearchStrategy,
+    evaluator: Evaluator,
+    store: SearchStore,
+    directory: RunDirectory,
+    result: SearchResult,
+    stored_steps: dict[int, StepReport],
+    callbacks: list[SearchCallback],
+    progress: bool,
+    max_consecutive_failures: int,
+) -> None:
+    """The propose / evaluate / observe loop; stored results are replayed instead of evaluated."""
+    consecutive_failures = 0
+    steps_bar = tqdm(total=strategy.num_steps, desc="search", unit="step", disable=not progress)
+    while (proposal := strategy.propose()) is not None:
+        step_start = time.perf_counter()
+        accuracies: list[float | None] = []
+        bar = tqdm(proposal.cells, desc=f"step {proposal.step}", unit="cell", leave=False, disable=not progress)
+        for cell, predicted in zip(bar, proposal.predicted, strict=True):
+            stored = store.lookup(proposal.step, cell.to_string())
+            if stored is not None:
+                record, history = stored
+            else:
+                evaluation = _evaluate(evaluator, cell)
+                record, history = _record(proposal.step, cell, predicted, evaluation), evaluation.history
+                with deferred_signals():
+                    store.add_candidate(record, history)
+                    directory.add_candidate(record)
+                consecutive_failures = consecutive_failures + 1 if record.status != "ok" else 0
+                if consecutive_failures >= max_consecutive_failures:
+                    raise SearchFailedError(
+                        f"{consecutive_failures} candidates failed in a row, the last with {record.error!r}; "
+                        f"every result so far is in {directory.path}"
+                    )
+            result.candidates.append(record)
+            accuracies.append(record.val_acc)
+            for callback in callbacks:
+                callback.on_candidate_end(record, history)
+            if record.val_acc is not None and (result.best_val_acc is None or record.val_acc > result.best_val_acc):
+                result.best_cell, result.best_val_acc = cell, record.val_acc
+                directory.write_text("best_genotype.json", cell.to_json() + "\n")
+            if result.best_val_acc is not None:
+                bar.set_postfix(best=f"{result.best_val_acc:.4f}")
+        strategy.observe(proposal.cells, accuracies)
+        report = stored_steps.get(proposal.step)
+        if report is None:
+            report = _step_report(proposal, accuracies, result, time.perf_counter() - step_start)
+            with deferred_signals():
+                store.add_step(report, strategy.state())
+                directory.add_step(report)
+        result.steps.append(report)
+        pictures = _draw_pictures(directory, result.candidates, result.best_cell)
+        for callback in callbacks:
+            callback.on_step_end(report, result.candidates, pictures)
+        steps_bar.update()
+        if progress:
+            tqdm.write(report.describe())
+    steps_bar.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -109,6 +110,10 @@ class ProgressiveSearch(SearchStrategy):
             if len(chosen) == count:
                 break
         return chosen, np.array(scores), len(children)
+
+    def state(self) -> dict[str, Any]:
+        """The step reached, the beam, and how many cells have been evaluated."""
+        return {"step": self.step, "beam": [str(cell) for cell in self.beam], "evaluated": len(self.history)}
 
     def observe(self, cells: Sequence[Cell], accuracies: Sequence[float | None]) -> None:
         """Record the step's accuracies, keep its K best cells as the beam, refit the surrogate."""

@@ -5,9 +5,12 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
+
+from pnas.errors import ConfigError
 
 __all__ = ["CandidateRecord", "RunDirectory", "StepReport"]
 
@@ -67,20 +70,36 @@ def _csv_value(value: Any) -> Any:
 
 
 class RunDirectory:
-    """The files of one search run, rows appended and flushed as soon as they exist.
+    """The files of one search run: CSV rows appended as they happen, other files replaced atomically.
 
-    ``config.yaml``, ``candidates.csv``, ``steps.csv``, ``best_genotype.json`` and ``result.json``.
+    ``config.yaml``, ``candidates.csv``, ``steps.csv``, ``best_genotype.json`` and ``result.json``. The CSV files
+    are views of the results store: they are rewritten from the stored rows when a run (re)starts.
 
     Args:
         path: The run directory; created if missing.
+        candidates: Rows already stored, written to ``candidates.csv`` first.
+        steps: Step reports already stored, written to ``steps.csv`` first.
+
+    Raises:
+        ConfigError: The directory cannot be created or written.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(
+        self, path: str | Path, candidates: list[CandidateRecord] | None = None, steps: list[StepReport] | None = None
+    ) -> None:
         self.path = Path(path)
-        self.path.mkdir(parents=True, exist_ok=True)
-        for name, record in (("candidates.csv", CandidateRecord), ("steps.csv", StepReport)):
-            with open(self.path / name, "w", newline="") as handle:
-                csv.writer(handle).writerow([f.name for f in fields(record)])
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            for name, record, rows in (
+                ("candidates.csv", CandidateRecord, candidates or []),
+                ("steps.csv", StepReport, steps or []),
+            ):
+                with open(self.path / name, "w", newline="") as handle:
+                    writer = csv.writer(handle)
+                    writer.writerow([f.name for f in fields(record)])
+                    writer.writerows([_csv_value(value) for value in asdict(row).values()] for row in rows)
+        except OSError as error:
+            raise ConfigError(f"cannot write to run_dir {self.path}: {error.strerror or error}") from None
 
     def _append(self, name: str, row: CandidateRecord | StepReport) -> None:
         with open(self.path / name, "a", newline="") as handle:
@@ -95,9 +114,11 @@ class RunDirectory:
         self._append("steps.csv", report)
 
     def write_text(self, name: str, text: str) -> Path:
-        """Write ``text`` to a file of the run directory."""
+        """Write ``text`` to a file of the run directory atomically (a crash leaves the old or the new file)."""
         target = self.path / name
-        target.write_text(text)
+        partial = target.with_name(target.name + ".partial")
+        partial.write_text(text)
+        os.replace(partial, target)
         return target
 
     def write_json(self, name: str, data: Any) -> Path:

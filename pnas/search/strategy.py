@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from pnas.space import Cell
 
@@ -50,3 +51,7 @@ class SearchStrategy:
     def observe(self, cells: Sequence[Cell], accuracies: Sequence[float | None]) -> None:
         """Accuracies of the proposed ``cells``; ``None`` marks a failed evaluation."""
         raise NotImplementedError
+
+    def state(self) -> dict[str, Any]:
+        """JSON-ready summary of where the strategy stands (recorded with each step; e.g. the beam)."""
+        return {}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
 import pytorch_lightning as pl
 from pytorch_lightning.loggers import WandbLogger
 
+from pnas.errors import ConfigError
 from pnas.module import PNASModule
 from pnas.search.callbacks import SearchCallback
 from pnas.search.evaluator import LightningEvaluator
@@ -42,6 +44,7 @@ class SearchTrainer(pl.Trainer):
         verbose: bool = False,
         wandb: Literal["offline", "online", "disabled"] = "offline",
         wandb_project: str = "pnas",
+        max_consecutive_failures: int = 5,
         config: dict[str, Any] | None = None,
         callbacks: list[SearchCallback] | None = None,
     ) -> SearchResult:
@@ -55,7 +58,8 @@ class SearchTrainer(pl.Trainer):
             beam_size: K, candidates trained at every step after the first, and kept in the beam.
             surrogate: Accuracy predictor that ranks the children of the beam: the LSTM ensemble or the MLP one.
             initial_cells: Train only this many of the 136 one-block cells at the first step (all when unset).
-            run_dir: Directory for config.yaml, candidates.csv, steps.csv, best_genotype.json and result.json.
+            run_dir: Directory for the records (search.sqlite, candidates.csv, best_genotype.json, ...). Running
+                again with the same run_dir resumes the search: finished candidates are not trained again.
             seed: Seed of the first-step sample, the surrogate, and each candidate's initialisation.
             progress: Show progress bars and a line per step.
             verbose: Show Lightning's own output for every candidate.
@@ -63,13 +67,23 @@ class SearchTrainer(pl.Trainer):
                 ``wandb sync``), online, or disabled. ``WANDB_MODE`` in the environment takes precedence. A
                 ``WandbLogger`` given to this trainer as ``logger`` is used as it is.
             wandb_project: W&B project of the search's run.
+            max_consecutive_failures: Stop the search when this many candidates in a row fail (each failure is
+                recorded with its error in candidates.csv).
             config: Settings to store as config.yaml (the ``pnas search`` command stores its full config).
             callbacks: Further :class:`~pnas.search.SearchCallback` hooks.
         """
+        if self.max_epochs is None or self.max_epochs < 1:
+            raise ConfigError(f"max_epochs (epochs per candidate) must be >= 1, got {self.max_epochs}")
+        if max_consecutive_failures < 1:
+            raise ConfigError(f"max_consecutive_failures must be >= 1, got {max_consecutive_failures}")
         model_kwargs = {key: value for key, value in model.hparams.items() if not key.startswith("_")}
         model_kwargs.update(optimizer=model.optimizer_factory, lr_scheduler=model.scheduler_factory)
-        evaluator = LightningEvaluator(datamodule, model_kwargs, self.candidate_trainer_kwargs, seed, verbose)
         strategy = ProgressiveSearch(max_blocks, beam_size, surrogate, initial_cells, seed)
+        best_path = Path(run_dir) / "best_candidate.pt"
+        evaluator = LightningEvaluator(
+            datamodule, model_kwargs, self.candidate_trainer_kwargs, seed, verbose, best_path=best_path
+        )
+        evaluator.check_data()
         if config is None:
             config = {
                 "search": {
@@ -86,4 +100,28 @@ class SearchTrainer(pl.Trainer):
         own_logger = self.logger if isinstance(self.logger, WandbLogger) else None
         tracker = WandbSearchLogger(wandb_project, mode=wandb, logger=own_logger)
         hooks = [tracker, *(callbacks or [])]
-        return run_search(strategy, evaluator, run_dir, config=config, progress=progress, callbacks=hooks)
+        fingerprint = {
+            "search": {"beam_size": beam_size, "surrogate": surrogate, "initial_cells": initial_cells, "seed": seed},
+            "model": {k: v for k, v in model_kwargs.items() if k != "genotype" and isinstance(v, (int, float, str))},
+            "trainer": {
+                k: v
+                for k, v in evaluator.trainer_kwargs.items()
+                if isinstance(v, (int, float, str, bool)) and k != "logger" and not k.startswith("enable_")
+            },
+            "data": {"class": type(datamodule).__qualname__, **_plain(getattr(datamodule, "hparams", {}))},
+        }
+        return run_search(
+            strategy,
+            evaluator,
+            run_dir,
+            config=config,
+            progress=progress,
+            callbacks=hooks,
+            fingerprint=fingerprint,
+            max_consecutive_failures=max_consecutive_failures,
+        )
+
+
+def _plain(values: Any) -> dict[str, Any]:
+    """The JSON-ready scalar entries of a mapping (hyperparameters of a data module)."""
+    return {k: v for k, v in dict(values).items() if isinstance(v, (int, float, str, bool)) or v is None}

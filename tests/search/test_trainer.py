@@ -6,23 +6,7 @@ from pnas.data import DigitsDataModule
 from pnas.errors import ConfigError
 from pnas.module import PNASModule
 from pnas.search import SearchTrainer
-from tests.conftest import TINY_TRAINER_KWARGS
-
-
-def tiny_search(run_dir, seed: int = 0):
-    trainer = SearchTrainer(**TINY_TRAINER_KWARGS)
-    template = PNASModule(num_classes=10, in_channels=1, num_cells=1, filters=4)
-    return trainer.search(
-        template,
-        DigitsDataModule(),
-        max_blocks=2,
-        beam_size=2,
-        initial_cells=3,
-        run_dir=run_dir,
-        seed=seed,
-        progress=False,
-        wandb="disabled",
-    )
+from tests.conftest import TINY_TRAINER_KWARGS, tiny_search
 
 
 def test_same_seed_gives_the_same_trained_candidates(tmp_path):

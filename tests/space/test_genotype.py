@@ -4,8 +4,9 @@ import json
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
-from pnas.space import GENOTYPES, Block, Cell, GenotypeError, resolve_genotype, save_genotype
+from pnas.space import GENOTYPES, OPS, Block, Cell, GenotypeError, resolve_genotype, save_genotype
 from tests.conftest import cells
 
 
@@ -111,3 +112,33 @@ def test_corrupt_genotype_file_names_the_file(tmp_path):
     path.write_text('{"blocks": [[0, "identity", 9, "identity"]]}')
     with pytest.raises(GenotypeError, match="bad.json: block 1 input_2=9"):
         resolve_genotype(str(path))
+
+
+@given(st.text(max_size=80))
+def test_parsing_any_text_returns_a_cell_or_raises_genotype_error(text):
+    try:
+        cell = Cell.from_string(text)
+    except GenotypeError:
+        return
+    assert Cell.from_string(cell.to_string()) == cell
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 9)
+    | st.floats(allow_nan=False)
+    | st.sampled_from(OPS)
+    | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.sampled_from(["blocks", "format", "x"]), inner),
+    max_leaves=20,
+)
+
+
+@given(JSON_VALUES)
+def test_loading_any_json_returns_a_cell_or_raises_genotype_error(value):
+    try:
+        cell = Cell.from_json(json.dumps(value))
+    except GenotypeError:
+        return
+    assert Cell.from_json(cell.to_json()) == cell

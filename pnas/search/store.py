@@ -1,0 +1,154 @@
+"""The results store: every evaluated candidate and every step of a search, in SQLite, committed as it happens.
+
+The store is what makes a search resumable. A re-run with the same run directory replays the strategy from the
+stored results (the strategy is deterministic given its seed and the accuracies it observes), so no finished
+candidate is trained again and the search continues exactly where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
+
+from pnas.errors import ConfigError, PNASError
+from pnas.search.records import CandidateRecord, StepReport
+
+__all__ = ["SCHEMA", "SearchStore", "StoreError"]
+
+SCHEMA = "pnas-search/1"
+
+_TABLES = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS candidates (
+    id INTEGER PRIMARY KEY,
+    step INTEGER NOT NULL,
+    cell TEXT NOT NULL,
+    predicted_acc REAL,
+    val_acc REAL,
+    parameters INTEGER,
+    train_seconds REAL NOT NULL,
+    status TEXT NOT NULL,
+    error TEXT NOT NULL,
+    history TEXT NOT NULL,
+    UNIQUE (step, cell)
+);
+CREATE TABLE IF NOT EXISTS steps (step INTEGER PRIMARY KEY, report TEXT NOT NULL, state TEXT NOT NULL);
+"""
+_CANDIDATE_COLUMNS = [f.name for f in fields(CandidateRecord)]
+
+
+class StoreError(PNASError):
+    """The store file is corrupt or is not a pnas search store; it is left untouched."""
+
+
+def _check_existing(path: Path) -> None:
+    """Read an existing file without writing to it; refuse anything but a pnas store."""
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = connection.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            connection.execute("SELECT count(*) FROM candidates").fetchone()
+        finally:
+            connection.close()
+    except sqlite3.Error as error:
+        raise StoreError(
+            f"{path} is not a pnas search store ({error}); it was left untouched: move it away or use another run_dir"
+        ) from None
+    if row is None or row[0] != SCHEMA:
+        found = row[0] if row else "none"
+        raise StoreError(f"{path} has schema {found!r}, expected {SCHEMA!r}; it was left untouched")
+
+
+class SearchStore:
+    """SQLite (WAL) file holding a search's candidates, steps and configuration fingerprint.
+
+    Args:
+        path: The database file; created when missing. An existing file that is not a pnas store raises
+            :class:`StoreError` and is not modified.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if self.path.exists():
+            _check_existing(self.path)
+        try:
+            self.connection = sqlite3.connect(self.path, isolation_level=None)
+            self.connection.execute("PRAGMA journal_mode=WAL")
+            self.connection.execute("PRAGMA synchronous=FULL")
+            with self.connection:
+                self.connection.executescript(_TABLES)
+                self.connection.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA,))
+        except sqlite3.OperationalError as error:
+            raise ConfigError(f"cannot write the results store {self.path}: {error}") from None
+        self._candidates = {(record.step, record.cell): (record, history) for record, history in self._load()}
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.connection.close()
+
+    def check_fingerprint(self, fingerprint: dict[str, Any]) -> None:
+        """Store ``fingerprint`` on first use; afterwards refuse a different one.
+
+        Raises:
+            ConfigError: The store was written by a search with other settings; the message names them.
+        """
+        text = json.dumps(fingerprint, sort_keys=True, default=str)
+        row = self.connection.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+        if row is None:
+            with self.connection:
+                self.connection.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (text,))
+            return
+        stored = json.loads(row[0])
+        current = json.loads(text)
+        if stored != current:
+            keys = sorted(k for k in set(stored) | set(current) if stored.get(k) != current.get(k))
+            changes = "; ".join(f"{k}: {stored.get(k)!r} -> {current.get(k)!r}" for k in keys)
+            raise ConfigError(
+                f"{self.path.parent} holds a search with other settings ({changes}); "
+                "resume with the same settings or choose another run_dir"
+            )
+
+    def _load(self) -> list[tuple[CandidateRecord, dict[str, list[float]]]]:
+        rows = self.connection.execute(
+            f"SELECT {', '.join(_CANDIDATE_COLUMNS)}, history FROM candidates ORDER BY id"
+        ).fetchall()
+        return [(CandidateRecord(*row[:-1]), json.loads(row[-1])) for row in rows]
+
+    def candidates(self) -> list[CandidateRecord]:
+        """Every stored candidate, in the order they were evaluated."""
+        return [record for record, _ in self._candidates.values()]
+
+    def lookup(self, step: int, cell: str) -> tuple[CandidateRecord, dict[str, list[float]]] | None:
+        """The stored result of ``cell`` at ``step`` with its curves, or ``None``."""
+        return self._candidates.get((step, cell))
+
+    def add_candidate(self, record: CandidateRecord, history: dict[str, list[float]]) -> None:
+        """Commit one evaluated candidate."""
+        values = [*asdict(record).values(), json.dumps(history)]
+        with self.connection:
+            self.connection.execute(
+                f"INSERT INTO candidates ({', '.join(_CANDIDATE_COLUMNS)}, history) "
+                f"VALUES ({', '.join('?' * len(values))})",
+                values,
+            )
+        self._candidates[(record.step, record.cell)] = (record, history)
+
+    def has_step(self, step: int) -> bool:
+        """Whether ``step`` was completed and recorded."""
+        return self.connection.execute("SELECT 1 FROM steps WHERE step = ?", (step,)).fetchone() is not None
+
+    def add_step(self, report: StepReport, state: dict[str, Any]) -> None:
+        """Commit a finished step: its report and the strategy state it left (e.g. the beam)."""
+        with self.connection:
+            self.connection.execute(
+                "INSERT OR REPLACE INTO steps VALUES (?, ?, ?)",
+                (report.step, json.dumps(asdict(report)), json.dumps(state)),
+            )
+
+    def steps(self) -> list[StepReport]:
+        """Every recorded step report, in order."""
+        rows = self.connection.execute("SELECT report FROM steps ORDER BY step").fetchall()
+        return [StepReport(**json.loads(row[0])) for row in rows]
