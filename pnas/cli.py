@@ -20,7 +20,7 @@ from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
 from pytorch_lightning.utilities.exceptions import MisconfigurationException
 
 from pnas.data import DigitsDataModule
-from pnas.errors import PNASError
+from pnas.errors import ConfigError, PNASError
 from pnas.module import PNASModule
 from pnas.search import SearchResult, SearchTrainer
 from pnas.search.interrupts import SearchInterrupted
@@ -102,7 +102,10 @@ def plot_command(args: list[str]) -> Path:
     default_name = Path(options.genotype).stem if options.genotype.endswith(".json") else options.genotype
     output = Path(options.output or f"{default_name if default_name.isidentifier() else 'cell'}.png")
     title = options.title or (f"{options.genotype}" if options.genotype.isidentifier() else None)
-    path = draw_cell(cell, output, title=title)
+    try:
+        path = draw_cell(cell, output, title=title)
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"cannot write {output}: {error}") from None
     print(f"wrote {path}")
     return path
 
@@ -134,7 +137,11 @@ def main(args: list[str] | None = None) -> None:
         )
     except SearchInterrupted as interrupted:
         print(f"pnas: {interrupted}", file=sys.stderr)
+        print(f"pnas: resume with: pnas search --config {interrupted.run_dir / 'config.yaml'}", file=sys.stderr)
         raise SystemExit(128 + interrupted.signum) from None
+    except KeyboardInterrupt:
+        print("pnas: interrupted", file=sys.stderr)
+        raise SystemExit(130) from None
     except Exception as error:
         cause = _pnas_error(error)
         if cause is None:

@@ -106,8 +106,6 @@ class WandbSearchLogger(SearchCallback):
 
     def on_step_end(self, report: StepReport, records: list[CandidateRecord], pictures: dict[str, Path]) -> None:
         """Step metrics, this step's validation curves, the candidates table so far, and the pictures."""
-        import wandb
-
         metrics = {
             "search/step": report.step,
             "search/best_val_acc": report.best_val_acc,
@@ -122,6 +120,8 @@ class WandbSearchLogger(SearchCallback):
         step_curves = [(cell, curve) for cell, curve in self._curves[-report.candidates :] if curve]
 
         def log() -> None:
+            import wandb
+
             self.logger.log_metrics({k: v for k, v in metrics.items() if v is not None})
             if step_curves:
                 longest = max(len(curve) for _, curve in step_curves)
@@ -142,9 +142,10 @@ class WandbSearchLogger(SearchCallback):
 
     def on_search_end(self, result: SearchResult) -> None:
         """Summary figures, the best genotype (JSON and checkpoint) as an artifact, and the run's end."""
-        import wandb
 
         def finish() -> None:
+            import wandb
+
             experiment = self.logger.experiment
             experiment.summary.update(
                 {
@@ -171,3 +172,8 @@ class WandbSearchLogger(SearchCallback):
             experiment.finish()
 
         self._guard(finish)
+
+    def on_search_error(self, error: BaseException) -> None:
+        """Close the W&B run as failed, so a later search in this process starts its own run."""
+        if self.logger is not None:
+            self._guard(lambda: self.logger.experiment.finish(exit_code=1))

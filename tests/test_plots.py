@@ -50,3 +50,8 @@ def test_pnas_plot_command(tmp_path, capsys):
         main(["plot", "warp(c-1) + identity(c-2)"])
     assert exit_info.value.code == 2
     assert "pnas: error: unknown operation 'warp'" in capsys.readouterr().err
+    for bad_output in ("/dev/null/cell.png", str(tmp_path / "cell.unknown-format")):
+        with pytest.raises(SystemExit):
+            main(["plot", "pnasnet5", "--output", bad_output])
+        err = capsys.readouterr().err
+        assert err.startswith(f"pnas: error: cannot write {bad_output}") and "Traceback" not in err

@@ -17,7 +17,8 @@ class SearchCallback:
     """Base class of search callbacks; every hook is a no-op.
 
     The loop calls the hooks in this order: :meth:`on_search_start` once, then for each step
-    :meth:`on_candidate_end` per candidate and :meth:`on_step_end`, and :meth:`on_search_end` once.
+    :meth:`on_candidate_end` per candidate and :meth:`on_step_end`, and :meth:`on_search_end` once, or
+    :meth:`on_search_error` if the search stops on an error.
     """
 
     def on_search_start(self, run_dir: Path, config: dict[str, Any]) -> None:
@@ -31,3 +32,6 @@ class SearchCallback:
 
     def on_search_end(self, result: SearchResult) -> None:
         """The search ended (``result`` holds the best cell, its test accuracy and the file paths)."""
+
+    def on_search_error(self, error: BaseException) -> None:
+        """The search stopped on ``error`` (an interruption, too many failures, ...); it is re-raised after."""

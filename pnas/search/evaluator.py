@@ -137,8 +137,11 @@ class LightningEvaluator(Evaluator):
         self.seed, self.verbose, self.best_path = seed, verbose, best_path
         self.best: tuple[Cell, float, dict[str, Any]] | None = None
         if best_path is not None and Path(best_path).is_file():
-            saved = torch.load(best_path, map_location="cpu", weights_only=True)
-            self.best = (Cell.from_string(saved["cell"]), saved["accuracy"], saved["state_dict"])
+            try:
+                saved = torch.load(best_path, map_location="cpu", weights_only=True)
+                self.best = (Cell.from_string(saved["cell"]), saved["accuracy"], saved["state_dict"])
+            except Exception:  # unreadable (e.g. cut short): the weights are lost, the results are not
+                self.best = None
 
     def check_data(self) -> None:
         """Fail early, with the shapes, when the data does not fit the candidates' networks.
@@ -149,7 +152,10 @@ class LightningEvaluator(Evaluator):
         """
         self.datamodule.prepare_data()
         self.datamodule.setup("fit")
-        inputs, targets = next(iter(self.datamodule.train_dataloader()))
+        batch = next(iter(self.datamodule.train_dataloader()), None)
+        if batch is None:
+            raise ConfigError(f"the training data of {type(self.datamodule).__name__} is empty")
+        inputs, targets = batch
         channels, classes = self.model_kwargs.get("in_channels", 3), self.model_kwargs.get("num_classes", 10)
         if inputs.ndim != 4 or inputs.shape[1] != channels:
             raise ConfigError(
@@ -212,7 +218,9 @@ class LightningEvaluator(Evaluator):
             trainer = pl.Trainer(**self.trainer_kwargs)
             (result,) = trainer.test(model, datamodule=self.datamodule, verbose=False)
             if checkpoint is not None:
-                trainer.save_checkpoint(checkpoint)
+                partial = Path(f"{checkpoint}.partial")
+                trainer.save_checkpoint(partial)
+                os.replace(partial, checkpoint)
         return float(result["test/acc"])
 
 

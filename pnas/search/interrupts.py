@@ -7,9 +7,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
+from types import FrameType, TracebackType
+from typing import Any
 
-__all__ = ["SearchInterrupted", "deferred_signals", "stop_on_signals"]
+__all__ = ["SearchInterrupted", "StopOnSignals"]
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -21,7 +22,7 @@ class SearchInterrupted(BaseException):
 
     Attributes:
         signum: The signal received.
-        run_dir: The run directory to resume from.
+        run_dir: The run directory; running the same search again with it resumes.
     """
 
     def __init__(self, signum: int, run_dir: Path) -> None:
@@ -29,36 +30,52 @@ class SearchInterrupted(BaseException):
         name = signal.Signals(signum).name
         super().__init__(
             f"search stopped by {name}; every finished candidate is saved in {run_dir}. "
-            f"Resume with: pnas search --config {run_dir / 'config.yaml'}"
+            "Run the same search with the same run_dir to resume"
         )
 
 
-@contextmanager
-def stop_on_signals(run_dir: Path) -> Iterator[None]:
-    """Within the block, SIGINT and SIGTERM raise :class:`SearchInterrupted` (main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+class StopOnSignals:
+    """Make SIGINT and SIGTERM raise :class:`SearchInterrupted` within the block, but never during a write.
 
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise SearchInterrupted(signum, run_dir)
+    Inside :meth:`deferred` blocks (writes), a signal is held and raised as soon as the write is done.
 
-    previous = {signum: signal.signal(signum, handler) for signum in _SIGNALS}
-    try:
-        yield
-    finally:
-        for signum, old in previous.items():
-            signal.signal(signum, old)
+    Python runs signal handlers in the main thread whatever thread the signal hits, so the handler itself decides;
+    outside the main thread this does nothing.
 
+    Args:
+        run_dir: The run directory named in the interruption.
+    """
 
-@contextmanager
-def deferred_signals() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back until the block (a write) has finished; then they are delivered."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = run_dir
+        self._depth = 0
+        self._pending: int | None = None
+        self._previous: dict[int, Any] = {}
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self._depth:
+            self._pending = signum
+            return
+        raise SearchInterrupted(signum, self.run_dir)
+
+    def __enter__(self) -> StopOnSignals:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = {signum: signal.signal(signum, self._handle) for signum in _SIGNALS}
+        return self
+
+    def __exit__(self, kind: type | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        self._previous = {}
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Hold SIGINT and SIGTERM back until the block has finished, then raise :class:`SearchInterrupted`."""
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if not self._depth and self._pending is not None:
+                signum, self._pending = self._pending, None
+                raise SearchInterrupted(signum, self.run_dir)

@@ -16,7 +16,7 @@ from pnas.errors import ConfigError, SearchFailedError
 from pnas.plots import draw_cell, plot_predicted_vs_actual, plot_search_progress
 from pnas.search.callbacks import SearchCallback
 from pnas.search.evaluator import Evaluation, Evaluator
-from pnas.search.interrupts import deferred_signals, stop_on_signals
+from pnas.search.interrupts import StopOnSignals
 from pnas.search.records import CandidateRecord, RunDirectory, StepReport
 from pnas.search.store import SearchStore
 from pnas.search.strategy import Proposal, SearchStrategy
@@ -159,107 +159,118 @@ def run_search(
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ConfigError(f"cannot create run_dir {run_dir}: {error.strerror or error}") from None
-    store = SearchStore(run_dir / "search.sqlite")
-    try:
-        store.check_fingerprint(fingerprint or {})
-        stored_steps = {report.step: report for report in store.steps()}
-        directory = RunDirectory(run_dir, store.candidates(), list(stored_steps.values()))
-        directory.write_text("config.yaml", yaml.safe_dump(config or {}, sort_keys=False))
-        if progress and store.candidates():
-            tqdm.write(f"resuming: {len(store.candidates())} candidates already evaluated in {run_dir}")
+    with StopOnSignals(run_dir) as signals:
+        store = SearchStore(run_dir / "search.sqlite")
+        try:
+            store.check_fingerprint(fingerprint or {})
+            stored_steps = {report.step: report for report in store.steps()}
+            directory = RunDirectory(run_dir, store.candidates(), list(stored_steps.values()))
+            directory.write_text("config.yaml", yaml.safe_dump(config or {}, sort_keys=False))
+            if progress and store.candidates():
+                tqdm.write(f"resuming: {len(store.candidates())} candidates already evaluated in {run_dir}")
+            result = SearchResult(None, None, None, run_dir=directory.path)
+            for callback in callbacks:
+                callback.on_search_start(directory.path, config or {})
+            try:
+                loop = _Loop(evaluator, store, directory, signals, callbacks, progress, max_consecutive_failures)
+                loop.run(strategy, result, stored_steps)
+                if result.best_cell is not None:
+                    checkpoint = directory.path / "best.ckpt"
+                    checkpoint.unlink(missing_ok=True)  # never report a checkpoint left by an earlier run
+                    result.test_acc = evaluator.test(result.best_cell, checkpoint=checkpoint)
+                    result.checkpoint = checkpoint if checkpoint.is_file() else None
+            except BaseException as error:
+                for callback in callbacks:
+                    callback.on_search_error(error)
+                raise
+        finally:
+            store.close()
+        result.seconds = time.perf_counter() - start
+        directory.write_json(
+            "result.json",
+            {
+                "best_cell": result.best_cell.to_string() if result.best_cell else None,
+                "best_val_acc": result.best_val_acc,
+                "test_acc": result.test_acc,
+                "candidates": len(result.candidates),
+                "failed": sum(record.status != "ok" for record in result.candidates),
+                "seconds": round(result.seconds, 1),
+            },
+        )
         for callback in callbacks:
-            callback.on_search_start(directory.path, config or {})
-        result = SearchResult(None, None, None, run_dir=directory.path)
-        with stop_on_signals(directory.path):
-            _search(
-                strategy,
-                evaluator,
-                store,
-                directory,
-                result,
-                stored_steps,
-                callbacks,
-                progress,
-                max_consecutive_failures,
-            )
-            if result.best_cell is not None:
-                checkpoint = directory.path / "best.ckpt"
-                result.test_acc = evaluator.test(result.best_cell, checkpoint=checkpoint)
-                result.checkpoint = checkpoint if checkpoint.is_file() else None
-    finally:
-        store.close()
-    result.seconds = time.perf_counter() - start
-    directory.write_json(
-        "result.json",
-        {
-            "best_cell": result.best_cell.to_string() if result.best_cell else None,
-            "best_val_acc": result.best_val_acc,
-            "test_acc": result.test_acc,
-            "candidates": len(result.candidates),
-            "failed": sum(record.status != "ok" for record in result.candidates),
-            "seconds": round(result.seconds, 1),
-        },
-    )
-    for callback in callbacks:
-        callback.on_search_end(result)
+            callback.on_search_end(result)
     return result
 
 
-def _search(
-    strategy: SearchStrategy,
-    evaluator: Evaluator,
-    store: SearchStore,
-    directory: RunDirectory,
-    result: SearchResult,
-    stored_steps: dict[int, StepReport],
-    callbacks: list[SearchCallback],
-    progress: bool,
-    max_consecutive_failures: int,
-) -> None:
+class _Loop:
     """The propose / evaluate / observe loop; stored results are replayed instead of evaluated."""
-    consecutive_failures = 0
-    steps_bar = tqdm(total=strategy.num_steps, desc="search", unit="step", disable=not progress)
-    while (proposal := strategy.propose()) is not None:
-        step_start = time.perf_counter()
-        accuracies: list[float | None] = []
-        bar = tqdm(proposal.cells, desc=f"step {proposal.step}", unit="cell", leave=False, disable=not progress)
-        for cell, predicted in zip(bar, proposal.predicted, strict=True):
-            stored = store.lookup(proposal.step, cell.to_string())
-            if stored is not None:
-                record, history = stored
-            else:
-                evaluation = _evaluate(evaluator, cell)
-                record, history = _record(proposal.step, cell, predicted, evaluation), evaluation.history
-                with deferred_signals():
-                    store.add_candidate(record, history)
-                    directory.add_candidate(record)
-                consecutive_failures = consecutive_failures + 1 if record.status != "ok" else 0
-                if consecutive_failures >= max_consecutive_failures:
-                    raise SearchFailedError(
-                        f"{consecutive_failures} candidates failed in a row, the last with {record.error!r}; "
-                        f"every result so far is in {directory.path}"
-                    )
-            result.candidates.append(record)
-            accuracies.append(record.val_acc)
-            for callback in callbacks:
-                callback.on_candidate_end(record, history)
-            if record.val_acc is not None and (result.best_val_acc is None or record.val_acc > result.best_val_acc):
-                result.best_cell, result.best_val_acc = cell, record.val_acc
-                directory.write_text("best_genotype.json", cell.to_json() + "\n")
-            if result.best_val_acc is not None:
-                bar.set_postfix(best=f"{result.best_val_acc:.4f}")
-        strategy.observe(proposal.cells, accuracies)
-        report = stored_steps.get(proposal.step)
-        if report is None:
-            report = _step_report(proposal, accuracies, result, time.perf_counter() - step_start)
-            with deferred_signals():
-                store.add_step(report, strategy.state())
-                directory.add_step(report)
-        result.steps.append(report)
-        pictures = _draw_pictures(directory, result.candidates, result.best_cell)
-        for callback in callbacks:
-            callback.on_step_end(report, result.candidates, pictures)
-        steps_bar.update()
-        if progress:
-            tqdm.write(report.describe())
-    steps_bar.close()
+
+    def __init__(
+        self,
+        evaluator: Evaluator,
+        store: SearchStore,
+        directory: RunDirectory,
+        signals: StopOnSignals,
+        callbacks: list[SearchCallback],
+        progress: bool,
+        max_consecutive_failures: int,
+    ) -> None:
+        self.evaluator, self.store, self.directory, self.signals = evaluator, store, directory, signals
+        self.callbacks, self.progress, self.max_failures = callbacks, progress, max_consecutive_failures
+        self.consecutive_failures = 0
+
+    def _candidate(self, step: int, cell: Cell, predicted: float | None) -> tuple[CandidateRecord, dict]:
+        """The stored result of ``cell``, or a new evaluation committed to the store."""
+        stored = self.store.lookup(step, cell.to_string())
+        if stored is not None:
+            record, history = stored
+        else:
+            evaluation = _evaluate(self.evaluator, cell)
+            record, history = _record(step, cell, predicted, evaluation), evaluation.history
+            with self.signals.deferred():
+                self.store.add_candidate(record, history)
+                self.directory.add_candidate(record)
+        # Counted over replayed results too, so a resumed search stops where the uninterrupted one would.
+        self.consecutive_failures = self.consecutive_failures + 1 if record.status != "ok" else 0
+        if self.consecutive_failures >= self.max_failures:
+            raise SearchFailedError(
+                f"{self.consecutive_failures} candidates failed in a row, the last with {record.error!r}; "
+                f"every result so far is in {self.directory.path}"
+            )
+        return record, history
+
+    def run(self, strategy: SearchStrategy, result: SearchResult, stored_steps: dict[int, StepReport]) -> None:
+        """Run ``strategy`` to the end, filling ``result``."""
+        steps_bar = tqdm(total=strategy.num_steps, desc="search", unit="step", disable=not self.progress)
+        while (proposal := strategy.propose()) is not None:
+            step_start = time.perf_counter()
+            accuracies: list[float | None] = []
+            bar = tqdm(
+                proposal.cells, desc=f"step {proposal.step}", unit="cell", leave=False, disable=not self.progress
+            )
+            for cell, predicted in zip(bar, proposal.predicted, strict=True):
+                record, history = self._candidate(proposal.step, cell, predicted)
+                result.candidates.append(record)
+                accuracies.append(record.val_acc)
+                for callback in self.callbacks:
+                    callback.on_candidate_end(record, history)
+                if record.val_acc is not None and (result.best_val_acc is None or record.val_acc > result.best_val_acc):
+                    result.best_cell, result.best_val_acc = cell, record.val_acc
+                    self.directory.write_text("best_genotype.json", cell.to_json() + "\n")
+                if result.best_val_acc is not None:
+                    bar.set_postfix(best=f"{result.best_val_acc:.4f}")
+            strategy.observe(proposal.cells, accuracies)
+            report = stored_steps.get(proposal.step)
+            if report is None:
+                report = _step_report(proposal, accuracies, result, time.perf_counter() - step_start)
+                with self.signals.deferred():
+                    self.store.add_step(report, strategy.state())
+                    self.directory.add_step(report)
+            result.steps.append(report)
+            pictures = _draw_pictures(self.directory, result.candidates, result.best_cell)
+            for callback in self.callbacks:
+                callback.on_step_end(report, result.candidates, pictures)
+            steps_bar.update()
+            if self.progress:
+                tqdm.write(report.describe())
+        steps_bar.close()

@@ -15,6 +15,9 @@ from surrogate import CellTokens, EnsembleSurrogate, LSTMSurrogate, MLPSurrogate
 
 __all__ = ["SURROGATES", "ProgressiveSearch"]
 
+#: Size of the surrogate's input vocabulary: enough for cells of up to 15 blocks, whatever B a search uses.
+SURROGATE_INPUTS = 16
+
 #: Surrogate name -> class; every entry takes ``(num_inputs, num_ops, seed=...)``.
 SURROGATES: dict[str, type[EnsembleSurrogate]] = {"lstm": LSTMSurrogate, "mlp": MLPSurrogate}
 
@@ -31,7 +34,7 @@ class ProgressiveSearch(SearchStrategy):
         max_blocks: B, the number of blocks of the final cells.
         beam_size: K, the cells trained at each step b >= 2 and kept in the beam.
         surrogate: ``"lstm"`` (the paper's) or ``"mlp"``, or an :class:`~surrogate.EnsembleSurrogate` instance
-            built for ``num_inputs = max_blocks + 1`` and 8 ops.
+            built for at least ``max_blocks + 1`` inputs and 8 ops.
         initial_cells: Train only this many 1-block cells at step 1 (``None``: all 136).
         seed: Seed of the step-1 sample and of the surrogate.
 
@@ -55,7 +58,9 @@ class ProgressiveSearch(SearchStrategy):
         if isinstance(surrogate, str):
             if surrogate not in SURROGATES:
                 raise ConfigError(f"unknown surrogate {surrogate!r}; choose one of {', '.join(SURROGATES)}")
-            surrogate = SURROGATES[surrogate](max_blocks + 1, NUM_OPS, seed=seed)
+            # The input vocabulary does not depend on B, so a resumed search with a larger B refits the very same
+            # surrogate (same initial weights) on the stored results and proposes the same cells.
+            surrogate = SURROGATES[surrogate](max(SURROGATE_INPUTS, max_blocks + 1), NUM_OPS, seed=seed)
         self.max_blocks, self.beam_size, self.initial_cells, self.seed = max_blocks, beam_size, initial_cells, seed
         self.surrogate = surrogate
         self.num_steps = max_blocks

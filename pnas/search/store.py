@@ -74,14 +74,17 @@ class SearchStore:
         self.path = Path(path)
         if self.path.exists():
             _check_existing(self.path)
+        self.connection = sqlite3.connect(self.path, isolation_level=None)
         try:
-            self.connection = sqlite3.connect(self.path, isolation_level=None)
             self.connection.execute("PRAGMA journal_mode=WAL")
             self.connection.execute("PRAGMA synchronous=FULL")
-            with self.connection:
-                self.connection.executescript(_TABLES)
-                self.connection.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA,))
-        except sqlite3.OperationalError as error:
+            self.connection.execute("BEGIN")  # tables and schema mark appear together, or not at all
+            for statement in filter(str.strip, _TABLES.split(";")):
+                self.connection.execute(statement)
+            self.connection.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA,))
+            self.connection.execute("COMMIT")
+        except sqlite3.Error as error:
+            self.connection.close()
             raise ConfigError(f"cannot write the results store {self.path}: {error}") from None
         self._candidates = {(record.step, record.cell): (record, history) for record, history in self._load()}
 

@@ -80,6 +80,8 @@ class SearchTrainer(pl.Trainer):
         model_kwargs.update(optimizer=model.optimizer_factory, lr_scheduler=model.scheduler_factory)
         strategy = ProgressiveSearch(max_blocks, beam_size, surrogate, initial_cells, seed)
         best_path = Path(run_dir) / "best_candidate.pt"
+        if not (Path(run_dir) / "search.sqlite").exists() and best_path.is_file():
+            best_path.unlink()  # weights of an earlier, unrelated search
         evaluator = LightningEvaluator(
             datamodule, model_kwargs, self.candidate_trainer_kwargs, seed, verbose, best_path=best_path
         )
@@ -102,7 +104,11 @@ class SearchTrainer(pl.Trainer):
         hooks = [tracker, *(callbacks or [])]
         fingerprint = {
             "search": {"beam_size": beam_size, "surrogate": surrogate, "initial_cells": initial_cells, "seed": seed},
-            "model": {k: v for k, v in model_kwargs.items() if k != "genotype" and isinstance(v, (int, float, str))},
+            "model": {
+                **{k: v for k, v in model_kwargs.items() if k != "genotype" and isinstance(v, (int, float, str))},
+                "optimizer": _describe(model.optimizer_factory),
+                "lr_scheduler": _describe(model.scheduler_factory),
+            },
             "trainer": {
                 k: v
                 for k, v in evaluator.trainer_kwargs.items()
@@ -110,6 +116,8 @@ class SearchTrainer(pl.Trainer):
             },
             "data": {"class": type(datamodule).__qualname__, **_plain(getattr(datamodule, "hparams", {}))},
         }
+        if config is not None and isinstance(config.get("model"), dict):  # the CLI's full model config
+            fingerprint["model"]["config"] = {k: v for k, v in config["model"].items() if k != "genotype"}
         return run_search(
             strategy,
             evaluator,
@@ -120,6 +128,16 @@ class SearchTrainer(pl.Trainer):
             fingerprint=fingerprint,
             max_consecutive_failures=max_consecutive_failures,
         )
+
+
+def _describe(factory: Any) -> str | None:
+    """A stable description of an optimizer or scheduler factory: its class or function and its arguments."""
+    if factory is None:
+        return None
+    func = getattr(factory, "func", factory)
+    name = f"{getattr(func, '__module__', '')}.{getattr(func, '__qualname__', type(func).__name__)}"
+    arguments = {**getattr(factory, "keywords", {}), **getattr(factory, "kwargs", {})}
+    return f"{name}({', '.join(f'{k}={v!r}' for k, v in sorted(arguments.items()))})"
 
 
 def _plain(values: Any) -> dict[str, Any]:

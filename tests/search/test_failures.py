@@ -34,10 +34,10 @@ def test_nan_loss_fails_the_candidate_and_the_search_goes_on(tmp_path):
 
 
 def test_larger_max_blocks_resumes_but_other_settings_are_refused(tmp_path):
-    first = tiny_search(tmp_path, max_blocks=1)
-    extended = tiny_search(tmp_path, max_blocks=2)
-    assert [c.cell for c in extended.candidates[:3]] == [c.cell for c in first.candidates]
-    assert len(extended.candidates) == 5
+    first = tiny_search(tmp_path, max_blocks=2)
+    extended = tiny_search(tmp_path, max_blocks=3)
+    assert extended.candidates[:5] == first.candidates  # replayed from the store, surrogate and all
+    assert len(extended.candidates) == 7 and {c.step for c in extended.candidates[5:]} == {3}
     with pytest.raises(ConfigError, match=r"other settings \(search: .*'beam_size': 2.*'beam_size': 4"):
         tiny_search(tmp_path, max_blocks=2, beam_size=4)
 

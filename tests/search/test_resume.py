@@ -89,13 +89,16 @@ def test_kill_9_then_resume_equals_an_uninterrupted_run(tmp_path, reference, kil
         assert [(int(r["step"]), r["cell"]) for r in csv.DictReader(handle)] == [(s, c) for s, c, _ in reference]
 
 
-def test_sigterm_stops_after_the_current_write_and_says_how_to_resume(tmp_path):
+def test_sigterm_stops_after_the_current_write_and_the_printed_command_resumes(tmp_path, reference):
     run_dir = tmp_path / "run"
     process = start_search(run_dir)
     wait_for(process, run_dir, 1)
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 128 + signal.SIGTERM
-    assert "search stopped by SIGTERM" in err and f"Resume with: pnas search --config {run_dir}/config.yaml" in err
-    assert "Traceback" not in err
-    assert count_candidates(run_dir) >= 1  # the store is readable and holds what finished
+    resume = f"pnas search --config {run_dir}/config.yaml"
+    assert "search stopped by SIGTERM" in err and f"resume with: {resume}" in err and "Traceback" not in err
+    assert 1 <= count_candidates(run_dir) < len(reference)
+
+    main(resume.split()[1:])
+    assert stored_candidates(run_dir) == reference
