@@ -46,23 +46,27 @@ def fingerprint(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_corrupt_store_gives_a_clear_error_and_stays_unchanged(tmp_path):
-    store = tmp_path / "search.sqlite"
-    store.write_bytes(b"this is not a database" * 100)
-    before = fingerprint(store)
-    with pytest.raises(StoreError, match="is not a pnas search store .* left untouched"):
-        tiny_search(tmp_path)
-    assert fingerprint(store) == before
+def write_garbage(path):
+    path.write_bytes(b"this is not a database" * 100)
 
 
-def test_foreign_sqlite_file_gives_a_clear_error_and_stays_unchanged(tmp_path):
-    store = tmp_path / "search.sqlite"
-    connection = sqlite3.connect(store)
+def write_foreign_sqlite(path):
+    connection = sqlite3.connect(path)
     connection.execute("CREATE TABLE songs (title TEXT)")
     connection.commit()
     connection.close()
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [(write_garbage, "is not a pnas search store .* left untouched"), (write_foreign_sqlite, "no such table: meta")],
+    ids=["corrupt", "foreign"],
+)
+def test_corrupt_or_foreign_store_gives_a_clear_error_and_stays_unchanged(tmp_path, make, message):
+    store = tmp_path / "search.sqlite"
+    make(store)
     before = fingerprint(store)
-    with pytest.raises(StoreError, match="no such table: meta"):
+    with pytest.raises(StoreError, match=message):
         tiny_search(tmp_path)
     assert fingerprint(store) == before
 
