@@ -86,37 +86,19 @@ class SearchTrainer(pl.Trainer):
             datamodule, model_kwargs, self.candidate_trainer_kwargs, seed, verbose, best_path=best_path
         )
         evaluator.check_data()
-        if config is None:
-            config = {
-                "search": {
-                    "max_blocks": max_blocks,
-                    "beam_size": beam_size,
-                    "surrogate": surrogate,
-                    "initial_cells": initial_cells,
-                    "seed": seed,
-                },
-                "trainer": {k: v for k, v in evaluator.trainer_kwargs.items() if isinstance(v, (int, float, str))},
-                "model": {k: v for k, v in model_kwargs.items() if isinstance(v, (int, float, str, bool))},
-                "data": type(datamodule).__name__,
-            }
         own_logger = self.logger if isinstance(self.logger, WandbLogger) else None
         tracker = WandbSearchLogger(wandb_project, mode=wandb, logger=own_logger)
         hooks = [tracker, *(callbacks or [])]
-        fingerprint = {
-            "search": {"beam_size": beam_size, "surrogate": surrogate, "initial_cells": initial_cells, "seed": seed},
-            "model": {
-                **{k: v for k, v in model_kwargs.items() if k != "genotype" and isinstance(v, (int, float, str))},
-                "optimizer": _describe(model.optimizer_factory),
-                "lr_scheduler": _describe(model.scheduler_factory),
-            },
-            "trainer": {
-                k: v
-                for k, v in evaluator.trainer_kwargs.items()
-                if isinstance(v, (int, float, str, bool)) and k != "logger" and not k.startswith("enable_")
-            },
-            "data": {"class": type(datamodule).__qualname__, **_plain(getattr(datamodule, "hparams", {}))},
+        fingerprint = _fingerprint(model, model_kwargs, evaluator.trainer_kwargs, datamodule)
+        fingerprint["search"] = {
+            "beam_size": beam_size,
+            "surrogate": surrogate,
+            "initial_cells": initial_cells,
+            "seed": seed,
         }
-        if config is not None and isinstance(config.get("model"), dict):  # the CLI's full model config
+        if config is None:  # called from Python: store the settings that define this search
+            config = {**fingerprint, "search": {**fingerprint["search"], "max_blocks": max_blocks}}
+        elif isinstance(config.get("model"), dict):  # the CLI's full model config, optimizer included
             fingerprint["model"]["config"] = {k: v for k, v in config["model"].items() if k != "genotype"}
         return run_search(
             strategy,
@@ -128,6 +110,25 @@ class SearchTrainer(pl.Trainer):
             fingerprint=fingerprint,
             max_consecutive_failures=max_consecutive_failures,
         )
+
+
+def _fingerprint(
+    model: PNASModule, model_kwargs: dict[str, Any], trainer_kwargs: dict[str, Any], datamodule: Any
+) -> dict[str, Any]:
+    """The settings a resumed search must share with the stored one (all but the search's own arguments)."""
+    return {
+        "model": {
+            **{k: v for k, v in model_kwargs.items() if k != "genotype" and isinstance(v, (int, float, str))},
+            "optimizer": _describe(model.optimizer_factory),
+            "lr_scheduler": _describe(model.scheduler_factory),
+        },
+        "trainer": {
+            k: v
+            for k, v in trainer_kwargs.items()
+            if isinstance(v, (int, float, str, bool)) and k != "logger" and not k.startswith("enable_")
+        },
+        "data": {"class": type(datamodule).__qualname__, **_plain(getattr(datamodule, "hparams", {}))},
+    }
 
 
 def _describe(factory: Any) -> str | None:
