@@ -29,8 +29,8 @@ class WandbSearchLogger(SearchCallback):
 
     Args:
         project: W&B project.
-        mode: ``"offline"`` (default: no account or network needed), ``"online"`` or ``"disabled"``. The
-            ``WANDB_MODE`` environment variable, when set, takes precedence.
+        mode: ``"offline"`` (no account or network needed), ``"online"`` or ``"disabled"``. ``None`` (default):
+            the ``WANDB_MODE`` environment variable if set, else offline. An explicit mode wins over the variable.
         name: Run name; defaults to the run directory's name.
         logger: An existing ``WandbLogger`` to log to instead of creating one (its own settings apply).
         **wandb_kwargs: Further ``WandbLogger``/``wandb.init`` arguments (``entity``, ``tags``, ``group``, ...).
@@ -39,7 +39,7 @@ class WandbSearchLogger(SearchCallback):
     def __init__(
         self,
         project: str = "pnas",
-        mode: str = "offline",
+        mode: str | None = None,
         name: str | None = None,
         logger: Any = None,
         **wandb_kwargs: Any,
@@ -65,7 +65,7 @@ class WandbSearchLogger(SearchCallback):
 
     def on_search_start(self, run_dir: Path, config: dict[str, Any]) -> None:
         """Start the W&B run (offline by default) under ``run_dir`` and log the config."""
-        mode = os.environ.get("WANDB_MODE", self.mode)
+        mode = self.mode or os.environ.get("WANDB_MODE") or "offline"
         if mode == "disabled":
             self.failed = True
             return

@@ -42,7 +42,7 @@ class SearchTrainer(pl.Trainer):
         seed: int = 0,
         progress: bool = True,
         verbose: bool = False,
-        wandb: Literal["offline", "online", "disabled"] = "offline",
+        wandb: Literal["offline", "online", "disabled"] | None = None,
         wandb_project: str = "pnas",
         max_consecutive_failures: int = 5,
         config: dict[str, Any] | None = None,
@@ -64,7 +64,7 @@ class SearchTrainer(pl.Trainer):
             progress: Show progress bars and a line per step.
             verbose: Show Lightning's own output for every candidate.
             wandb: Weights & Biases mode of the search's run: offline (written under run_dir, upload later with
-                ``wandb sync``), online, or disabled. ``WANDB_MODE`` in the environment takes precedence. A
+                ``wandb sync``), online, or disabled. Unset: ``WANDB_MODE`` from the environment, else offline. A
                 ``WandbLogger`` given to this trainer as ``logger`` is used as it is.
             wandb_project: W&B project of the search's run.
             max_consecutive_failures: Stop the search when this many candidates in a row fail (each failure is
