@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install test lint fit search bench clean
+.PHONY: install test lint fit search bench nasbench201 clean
 
 install: $(INSTALLED)
 
@@ -30,6 +30,14 @@ bench: $(INSTALLED)
 	$(PYTHON) benchmarks/expand_beam.py
 	$(PYTHON) benchmarks/progressive_step.py
 	$(PYTHON) benchmarks/memory.py
+	$(PYTHON) benchmarks/surrogate_quality.py
+
+# Strategies x 30 seeds x budgets on the NAS-Bench-201 CIFAR-10 table (read from ../shared/data, never copied).
+NB201_TABLE ?= ../shared/data/nasbench201/cifar10.csv
+nasbench201: $(INSTALLED)
+	$(VENV)/bin/pnas benchmark --table $(NB201_TABLE) --signal val_acc_12 --report test_acc_200 \
+		--budgets 25,50,100,150 --runs 30 --strategies progressive,random,rea,local \
+		--json runs/benchmark/nasbench201.json --plot benchmarks/figures/nasbench201.png
 
 clean:
 	rm -rf runs .pytest_cache .ruff_cache

@@ -1,4 +1,4 @@
-"""The ``pnas`` command: ``fit``, ``validate``, ``test``, ``predict`` and ``search`` (LightningCLI), and ``plot``.
+"""The ``pnas`` command: LightningCLI subcommands (``fit``, ``search``, ...), ``plot`` and ``benchmark``.
 
 ``main(args)`` runs in-process (tests drive it that way); errors that `pnas` raises on purpose are printed as a
 single line, without a traceback, and exit with status 2.
@@ -122,6 +122,11 @@ def main(args: list[str] | None = None) -> None:
         if argv[:1] == ["plot"]:
             plot_command(argv[1:])
             return
+        if argv[:1] == ["benchmark"]:
+            from pnas.benchmark.cli import benchmark_command
+
+            benchmark_command(argv[1:])
+            return
         PNASCLI(
             PNASModule,
             LightningDataModule,
@@ -132,7 +137,8 @@ def main(args: list[str] | None = None) -> None:
             args=args,
             parser_kwargs={
                 "description": "Progressive Neural Architecture Search on PyTorch Lightning. "
-                "To draw a genotype: pnas plot GENOTYPE [--output FILE]."
+                "To draw a genotype: pnas plot GENOTYPE [--output FILE]. To compare strategies on a "
+                "NAS-Bench-201 table: pnas benchmark --table CSV (see pnas benchmark --help)."
             },
         )
     except SearchInterrupted as interrupted:

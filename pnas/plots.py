@@ -175,3 +175,43 @@ def plot_predicted_vs_actual(records: Sequence[CandidateRecord], path: str | Pat
         axes_list[0][0].axis("off")
     figure.suptitle("Surrogate: predicted vs actual accuracy of the candidates it chose")
     return _save(figure, path)
+
+
+def plot_benchmark(
+    curves: dict[str, Any], budgets: Sequence[int], path: str | Path, ylabel: str, optimum: float | None = None
+) -> Path:
+    """Performance over queries: mean (line) and standard error (band) of each strategy's best-so-far accuracy.
+
+    Args:
+        curves: Strategy -> ``(runs, queries)`` array of the reported accuracy (in percent) after each query.
+        budgets: Budgets to mark on the curves.
+        path: Where to write the picture.
+        ylabel: What the accuracy is (the report column).
+        optimum: The best value in the table, drawn as a dashed line.
+    """
+    import numpy as np
+
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=(8, 4.5))
+    for index, (name, values) in enumerate(curves.items()):
+        values = np.asarray(values, dtype=float)
+        queries = np.arange(1, values.shape[1] + 1)
+        mean = np.nanmean(values, axis=0)
+        stderr = np.nanstd(values, axis=0) / np.sqrt(values.shape[0])
+        color = _STEP_COLORS[index % len(_STEP_COLORS)]
+        axes.plot(queries, mean, color=color, lw=1.6, label=f"{name} ({values.shape[0]} runs)")
+        axes.fill_between(queries, mean - stderr, mean + stderr, color=color, alpha=0.2, lw=0)
+        marks = [b for b in budgets if b <= values.shape[1]]
+        axes.scatter(marks, mean[np.array(marks) - 1], color=color, s=18, zorder=3)
+    if optimum is not None:
+        axes.axhline(optimum, color="black", ls="--", lw=1, label=f"optimum {optimum:.2f}")
+    finite = [np.nanmean(np.asarray(v, dtype=float), axis=0) for v in curves.values()]
+    top = max([float(np.nanmax(m)) for m in finite] + ([optimum] if optimum is not None else []))
+    low = min(float(np.nanmean(m[min(budgets) - 1 :])) for m in finite) if finite else top - 1
+    axes.set_ylim(min(low, top) - 0.5, top + 0.2)
+    axes.set_xlabel("queries (architectures evaluated)")
+    axes.set_ylabel(f"{ylabel} of best-by-signal architecture")
+    axes.set_title("Performance over queries (mean ± standard error)")
+    axes.grid(alpha=0.3)
+    axes.legend(loc="lower right", fontsize=9)
+    return _save(figure, path)

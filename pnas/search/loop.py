@@ -75,7 +75,7 @@ def _draw_pictures(directory: RunDirectory, records: list[CandidateRecord], best
         "search_progress": plot_search_progress(records, directory.path / "search_progress.png"),
         "predicted_vs_actual": plot_predicted_vs_actual(records, directory.path / "predicted_vs_actual.png"),
     }
-    if best is not None:
+    if isinstance(best, Cell):
         pictures["best_cell"] = draw_cell(
             best, directory.path / "best_cell.png", title=f"best cell: {best.num_blocks} blocks"
         )
@@ -85,7 +85,7 @@ def _draw_pictures(directory: RunDirectory, records: list[CandidateRecord], best
 def _record(step: int, cell: Cell, predicted: float | None, evaluation: Evaluation) -> CandidateRecord:
     return CandidateRecord(
         step=step,
-        cell=cell.to_string(),
+        cell=str(cell),
         predicted_acc=predicted,
         val_acc=evaluation.accuracy,
         parameters=evaluation.parameters,
@@ -108,7 +108,7 @@ def _step_report(
         spearman=spearman,
         kendall_tau=kendall,
         best_val_acc=result.best_val_acc,
-        best_cell=result.best_cell.to_string() if result.best_cell else None,
+        best_cell=str(result.best_cell) if result.best_cell else None,
         step_seconds=round(seconds, 3),
     )
 
@@ -189,7 +189,7 @@ def run_search(
         directory.write_json(
             "result.json",
             {
-                "best_cell": result.best_cell.to_string() if result.best_cell else None,
+                "best_cell": str(result.best_cell) if result.best_cell else None,
                 "best_val_acc": result.best_val_acc,
                 "test_acc": result.test_acc,
                 "candidates": len(result.candidates),
@@ -221,7 +221,7 @@ class _Loop:
 
     def _candidate(self, step: int, cell: Cell, predicted: float | None) -> tuple[CandidateRecord, dict]:
         """The stored result of ``cell``, or a new evaluation committed to the store."""
-        stored = self.store.lookup(step, cell.to_string())
+        stored = self.store.lookup(step, str(cell))
         if stored is not None:
             record, history = stored
         else:

@@ -84,3 +84,39 @@ def test_search_ends_after_max_blocks_steps():
 def test_bad_settings_raise_config_error(kwargs):
     with pytest.raises(ConfigError):
         ProgressiveSearch(**kwargs)
+
+
+def _run_on_table(strategy, evaluator):
+    evaluated = []
+    while (proposal := strategy.propose()) is not None:
+        evaluated += proposal.cells
+        strategy.observe(proposal.cells, [evaluator.evaluate(cell).accuracy for cell in proposal.cells])
+    return evaluated
+
+
+def test_with_a_budget_the_search_is_anytime_and_never_repeats_an_architecture(tmp_path):
+    from pnas.search import NASBench201Space, TableEvaluator
+    from tests.benchmark.tables import write_table
+
+    ops = ("none", "skip_connect", "nor_conv_3x3")
+    evaluator = TableEvaluator(write_table(tmp_path / "table.csv", ops), "val", "test")
+
+    def run(budget):
+        space = NASBench201Space(ops)
+        strategy = ProgressiveSearch(space=space, beam_size=3, surrogate="mlp", budget=budget, batch_size=8,
+                                     mutation_parents=1, seed=0)  # fmt: skip
+        return _run_on_table(strategy, evaluator)
+
+    short, long = run(20), run(35)
+    assert len(short) == 20 and len(long) == 35 == len(set(long))
+    assert long[:20] == short  # a smaller budget is a prefix: one run serves every budget
+    assert [cell.level for cell in long[:6]] == [1, 1, 1, 2, 2, 2]  # 3 level-1 cells, then K=3 of level 2
+    assert {cell.level for cell in long[6:]} == {3}
+
+
+def test_max_blocks_must_agree_with_a_given_space():
+    from pnas.search import NASBench201Space
+
+    with pytest.raises(ConfigError, match="levels"):
+        ProgressiveSearch(max_blocks=4, space=NASBench201Space())
+    assert ProgressiveSearch(space=NASBench201Space()).max_blocks == 3

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from pnas.errors import GenotypeError
+from pnas.space.nasbench201 import NB201_OPS, NB201Cell, nb201_level_cells
+
+SHARED_TABLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "nasbench201" / "cifar10.csv"
+
+
+def test_level_sizes_are_5_125_15625_and_cells_are_distinct():
+    for level, size in ((1, 5), (2, 125), (3, 15_625)):
+        cells = nb201_level_cells(level)
+        assert len(cells) == len(set(cells)) == size
+        assert {cell.level for cell in cells} == {level}
+
+
+def test_level_1_and_2_pass_their_last_node_through_to_the_output():
+    (cell,) = [c for c in nb201_level_cells(1) if c.chosen == ("nor_conv_3x3",)]
+    assert cell.to_arch() == "|nor_conv_3x3~0|+|none~0|skip_connect~1|+|none~0|none~1|skip_connect~2|"
+    child = NB201Cell.from_chosen(("nor_conv_3x3", "avg_pool_3x3", "nor_conv_1x1"))
+    assert child.level == 2
+    assert child.to_arch() == "|nor_conv_3x3~0|+|avg_pool_3x3~0|nor_conv_1x1~1|+|none~0|none~1|skip_connect~2|"
+
+
+def test_every_partial_cell_is_a_valid_full_cell_with_the_same_architecture():
+    for level in (1, 2):
+        for cell in nb201_level_cells(level):
+            full = NB201Cell.from_arch(cell.to_arch())
+            assert full.level == 3 and full == cell and hash(full) == hash(cell)
+            assert full.edges[: len(cell.chosen)] == cell.chosen
+            assert len(cell.to_tokens()) == 6
+
+
+def test_children_keep_the_parents_choices_and_include_the_parent_itself():
+    parent = NB201Cell.from_chosen(("skip_connect", "nor_conv_3x3", "none"))
+    children = parent.children()
+    assert len(children) == 125
+    assert all(child.chosen[:3] == parent.chosen and child.level == 3 for child in children)
+    assert parent in children  # node 3 = skip(node 2) is one of the choices
+    assert children[0].children() == []
+
+
+def test_restricted_ops_shrink_every_level():
+    ops = ("none", "skip_connect", "nor_conv_3x3")
+    assert [len(nb201_level_cells(level, ops)) for level in (1, 2, 3)] == [3, 27, 729]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "|nor_conv_3x3~0|",
+        "|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|",
+        "|none~1|+|none~0|none~1|+|none~0|none~1|none~2|",
+    ],
+)
+def test_malformed_architectures_are_rejected(text):
+    with pytest.raises(GenotypeError):
+        NB201Cell.from_arch(text)
+
+
+def test_a_partial_cell_must_pass_through():
+    with pytest.raises(GenotypeError, match="pass through"):
+        NB201Cell(("nor_conv_3x3",) * 6, level=1)
+
+
+@pytest.mark.skipif(not SHARED_TABLE.is_file(), reason="NAS-Bench-201 table not in ../shared/data")
+def test_every_cell_of_every_level_is_in_the_real_table():
+    with SHARED_TABLE.open(newline="") as handle:
+        archs = {row["arch"] for row in csv.DictReader(handle)}
+    assert len(archs) == 15_625
+    for level in (1, 2, 3):
+        assert {cell.to_arch() for cell in nb201_level_cells(level)} <= archs
+    assert set(NB201_OPS) == {op for arch in archs for op in NB201Cell.from_arch(arch).edges}
