@@ -80,8 +80,9 @@ class ProgressiveSearch(SearchStrategy):
         }
         out_of_range = {name: value for name, value in settings.items() if value is not None and value < 1}
         if out_of_range or exploration < 0:
+            wrong = ", ".join(f"{name}={value}" for name, value in out_of_range.items()) or f"exploration={exploration}"
             raise ConfigError(
-                f"these settings must be >= 1 (exploration >= 0): {out_of_range or {'exploration': exploration}}"
+                f"{wrong}: beam_size, initial_cells, budget and batch_size must be >= 1, exploration >= 0"
             )
         if isinstance(surrogate, str):
             if surrogate not in SURROGATES:
