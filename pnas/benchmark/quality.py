@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 from pnas.errors import ConfigError
 from pnas.search.progressive import SURROGATES
 from pnas.search.spaces import SearchSpace
-from pnas.search.table import BenchmarkTable, _percent_scale
+from pnas.search.table import BenchmarkTable, percent_scale
 
 __all__ = ["surrogate_quality"]
 
@@ -59,7 +59,7 @@ def surrogate_quality(
     unknown = [name for name in surrogates if name not in SURROGATES]
     if unknown:
         raise ConfigError(f"unknown surrogate {unknown[0]!r}; choose from {', '.join(SURROGATES)}")
-    y = table.column(column) / _percent_scale(table.column(column))
+    y = table.column(column) / percent_scale(table.column(column))
     tokens = [space.tokens(parse(arch)) for arch in table.architectures]
     predictors = [*surrogates, *([baseline_column] if baseline_column else [])]
     scores: dict[str, dict[int, dict[str, list[float]]]] = {

@@ -13,7 +13,7 @@ import numpy as np
 from pnas.errors import ConfigError, DataNotFoundError
 from pnas.search.evaluator import Evaluation, Evaluator
 
-__all__ = ["BenchmarkTable", "TableEvaluator"]
+__all__ = ["BenchmarkTable", "TableEvaluator", "percent_scale"]
 
 
 class BenchmarkTable:
@@ -94,7 +94,7 @@ class TableEvaluator(Evaluator):
     def __init__(self, table: BenchmarkTable | str | Path, signal: str, report: str) -> None:
         self.table = table if isinstance(table, BenchmarkTable) else BenchmarkTable(table)
         self.signal, self.report = signal, report
-        self._scale = {name: _percent_scale(self.table.column(name)) for name in (signal, report)}
+        self._scale = {name: percent_scale(self.table.column(name)) for name in (signal, report)}
         self.lookups = 0
 
     def evaluate(self, cell: Any) -> Evaluation:
@@ -117,5 +117,6 @@ class TableEvaluator(Evaluator):
         return None if math.isnan(value) else value
 
 
-def _percent_scale(values: np.ndarray) -> float:
+def percent_scale(values: np.ndarray) -> float:
+    """100 for a column of percentages (any value above 1), else 1."""
     return 100.0 if np.nanmax(np.abs(values)) > 1 else 1.0
