@@ -174,17 +174,17 @@ class ProgressiveSearch(SearchStrategy):
             tokens, child_at = _append(tokens, child_at, [self.space.tokens(cell) for cell in extra], extra)
         mean, std = self.surrogate.predict(tokens)
         score = mean + self.exploration * std if self.exploration else mean
-        chosen: list[Any] = []
+        chosen: dict[Any, None] = {}  # insertion-ordered, constant-time membership
         predicted: list[float] = []
         for row in np.argsort(-score, kind="stable"):
             child = child_at(int(row))
             if child in self.history or child in chosen:
                 continue
-            chosen.append(child)
+            chosen[child] = None
             predicted.append(float(mean[row]))
             if len(chosen) == count:
                 break
-        return chosen, np.array(predicted), len(tokens)
+        return list(chosen), np.array(predicted), len(tokens)
 
     def state(self) -> dict[str, Any]:
         """The step and level reached, the beam, and how many cells have been evaluated."""
