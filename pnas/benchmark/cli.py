@@ -52,6 +52,15 @@ def _parser() -> argparse.ArgumentParser:
         "--batch-size", type=int, help="cells per round at the last level (default: the beam size)"
     )
     progressive.add_argument("--exploration", type=float, default=1.0, help="weight of the ensemble std (default: 1)")
+    progressive.add_argument(
+        "--final-beam-size", type=int, help="last-level parents: this many previous-level cells by the surrogate"
+    )
+    progressive.add_argument(
+        "--mutation-parents",
+        type=int,
+        default=0,
+        help="neighbours of this many best last-level cells join (default: 0)",
+    )
     evolution = parser.add_argument_group("regularized evolution")
     evolution.add_argument("--population-size", type=int, default=20, help="(default: %(default)s)")
     evolution.add_argument("--sample-size", type=int, default=5, help="tournament size (default: %(default)s)")
@@ -101,6 +110,8 @@ def benchmark_command(args: list[str]) -> dict:
         "surrogate": options.surrogate,
         "batch_size": options.batch_size,
         "exploration": options.exploration,
+        "final_beam_size": options.final_beam_size,
+        "mutation_parents": options.mutation_parents,
         "population_size": options.population_size,
         "sample_size": options.sample_size,
     }
