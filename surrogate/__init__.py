@@ -6,6 +6,9 @@ are given at construction and cells of different lengths may be mixed in one cal
 
     model = LSTMSurrogate(num_inputs=6, num_ops=8).fit(cells, accuracies)  # accuracies in [0, 1]
     mean, std = model.predict(other_cells)
+
+Side features known before training (parameter count, ...) are optional: ``fit(cells, y, features=X)``,
+``predict(cells, features=X)``.
 """
 
 from __future__ import annotations
@@ -15,4 +18,7 @@ from surrogate.ensemble import EnsembleSurrogate
 from surrogate.lstm import LSTMSurrogate
 from surrogate.mlp import MLPSurrogate
 
-__all__ = ["CellTokens", "EnsembleSurrogate", "LSTMSurrogate", "MLPSurrogate", "encode_cells"]
+#: Surrogate name -> class; every entry takes ``(num_inputs, num_ops, seed=...)`` and passes the conformance suite.
+SURROGATES: dict[str, type[EnsembleSurrogate]] = {"lstm": LSTMSurrogate, "mlp": MLPSurrogate}
+
+__all__ = ["SURROGATES", "CellTokens", "EnsembleSurrogate", "LSTMSurrogate", "MLPSurrogate", "encode_cells"]

@@ -1,4 +1,8 @@
-"""The ensemble fitting and prediction shared by every surrogate: k-fold members, Adam, L1 loss, sigmoid output."""
+"""The ensemble fitting and prediction shared by every surrogate: k-fold members trained together, L1 loss, sigmoid.
+
+The members of an ensemble share one architecture, so their weights are stacked along a leading member axis
+(:mod:`surrogate.batched`) and one optimizer step trains all of them, each on a batch from its own folds.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +12,40 @@ import numpy as np
 import torch
 from torch import nn
 
+from surrogate.batched import MemberLinear
 from surrogate.encoding import CellLike, CellTokens, encode_cells
 
 __all__ = ["EnsembleSurrogate"]
 
 
+class _Ensemble(nn.Module):
+    """An encoder of cells into ``(M, n, size)`` vectors, and a linear head over them and the side features."""
+
+    def __init__(self, encoder: nn.Module, members: int, size: int, num_features: int) -> None:
+        super().__init__()
+        self.encoder, self.size = encoder, size
+        self.head = MemberLinear(members, size + num_features, 1)
+
+    def forward(self, blocks: torch.Tensor, lengths: torch.Tensor, features: torch.Tensor | None) -> torch.Tensor:
+        encoded = self.encoder(blocks, lengths)
+        if features is not None:
+            encoded = torch.cat([encoded, features], dim=-1)
+        return self.head(encoded).squeeze(-1)
+
+
 class EnsembleSurrogate:
     """Base class: an ensemble of ``num_members`` regressors, member ``m`` fitted on all folds but fold ``m``.
 
-    With fewer than ``2 * num_members`` cells, or a single member, every member is fitted on all the data.
+    Training runs a fixed budget of ``steps`` optimizer steps whatever the number of cells, on batches drawn with
+    replacement from each member's folds. With ``early_stopping`` each member keeps the weights that did best on
+    its held-out fold (checked every ``eval_every`` steps). With fewer than ``2 * num_members`` cells, or a single
+    member, every member is fitted on all the data and trained for the whole budget.
 
-    Subclasses provide :meth:`_make_member` (an ``nn.Module`` mapping ``(blocks, lengths)`` tensors to logits) and
-    may override :meth:`_predict_logits` with a faster batched path.
+    Side features known before training (parameter count, multiply-adds, ...) may be given to :meth:`fit` as an
+    ``(n, k)`` array; they are standardised and join the encoded cell at the linear head, and :meth:`predict` then
+    needs them too.
+
+    Subclasses provide :meth:`_make_encoder` and may override :meth:`_predict_logits` with a faster path.
 
     Args:
         num_inputs: Input vocabulary size (block inputs are ``0 .. num_inputs - 1``).
@@ -27,11 +53,15 @@ class EnsembleSurrogate:
         num_members: Ensemble size.
         embedding_size: Size of each member's token embeddings.
         hidden_size: Hidden size of each member's network.
-        epochs: Passes over each member's training data per :meth:`fit`.
-        min_steps: At least this many gradient steps per member (more epochs on small data).
-        batch_size: Cells per gradient step.
-        learning_rate: Adam learning rate.
-        seed: Seed of initialisation, folds and batch order: the same seed gives the same predictions.
+        steps: Optimizer steps per :meth:`fit`, the same for any number of cells.
+        batch_size: Cells per member per step.
+        learning_rate: AdamW learning rate.
+        weight_decay: AdamW weight decay.
+        early_stopping: Keep each member's weights that did best on its held-out fold.
+        eval_every: Steps between held-out checks.
+        warm_start: A later :meth:`fit` continues from the fitted weights (fine-tuning, as the paper does after
+            each step) instead of starting afresh.
+        seed: Seed of initialisation, folds and batches: the same seed gives the same predictions.
     """
 
     def __init__(
@@ -41,86 +71,223 @@ class EnsembleSurrogate:
         num_members: int = 5,
         embedding_size: int = 100,
         hidden_size: int = 100,
-        epochs: int = 15,
-        min_steps: int = 100,
-        batch_size: int = 128,
+        steps: int = 100,
+        batch_size: int = 32,
         learning_rate: float = 5e-3,
+        weight_decay: float = 0.0,
+        early_stopping: bool = True,
+        eval_every: int = 20,
+        warm_start: bool = False,
         seed: int = 0,
     ) -> None:
-        if min(num_inputs, num_ops, num_members, epochs, batch_size) < 1 or min_steps < 0:
-            raise ValueError("num_inputs, num_ops, num_members, epochs and batch_size must be >= 1, min_steps >= 0")
+        sizes = {
+            "num_inputs": num_inputs,
+            "num_ops": num_ops,
+            "num_members": num_members,
+            "embedding_size": embedding_size,
+            "hidden_size": hidden_size,
+            "steps": steps,
+            "batch_size": batch_size,
+            "eval_every": eval_every,
+        }
+        wrong = {name: value for name, value in sizes.items() if value < 1}
+        if wrong or learning_rate <= 0 or weight_decay < 0:
+            raise ValueError(
+                f"{', '.join(f'{k}={v}' for k, v in wrong.items()) or f'learning_rate={learning_rate}'}: sizes, "
+                "steps and batch_size must be >= 1, learning_rate > 0, weight_decay >= 0"
+            )
         self.num_inputs, self.num_ops, self.num_members = num_inputs, num_ops, num_members
         self.embedding_size, self.hidden_size = embedding_size, hidden_size
-        self.epochs, self.min_steps, self.batch_size = epochs, min_steps, batch_size
-        self.learning_rate, self.seed = learning_rate, seed
-        self.members: list[nn.Module] = []
+        self.steps, self.batch_size, self.eval_every = steps, batch_size, eval_every
+        self.learning_rate, self.weight_decay = learning_rate, weight_decay
+        self.early_stopping, self.warm_start, self.seed = early_stopping, warm_start, seed
+        self.network: _Ensemble | None = None
+        self._feature_scale: tuple[np.ndarray, np.ndarray] | None = None
 
-    def _make_member(self) -> nn.Module:
+    def _make_encoder(self) -> tuple[nn.Module, int]:
+        """A member-batched encoder ``(M, n, B, 4) blocks, (M, n) lengths -> (M, n, size)``, and its ``size``."""
         raise NotImplementedError
 
-    def _member_folds(self, count: int, rng: np.random.Generator) -> list[np.ndarray]:
+    @property
+    def fitted(self) -> bool:
+        """Whether :meth:`fit` has been called."""
+        return self.network is not None
+
+    def _folds(self, count: int, rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per member: its training rows and its held-out rows (empty when every member sees everything)."""
         order = rng.permutation(count)
         if self.num_members == 1 or count < 2 * self.num_members:
-            return [order] * self.num_members  # too few cells to hold any out: every member sees all
+            return [(order, order[:0])] * self.num_members
         folds = np.array_split(order, self.num_members)
-        return [np.concatenate([f for j, f in enumerate(folds) if j != m]) for m in range(self.num_members)]
+        return [(np.concatenate(folds[:m] + folds[m + 1 :]), folds[m]) for m in range(self.num_members)]
 
-    def fit(self, cells: Sequence[CellLike] | CellTokens, targets: Sequence[float]) -> EnsembleSurrogate:
-        """Fit every member afresh on ``cells`` and their ``targets`` (accuracies in [0, 1]).
+    def _check_features(self, features: np.ndarray | Sequence | None, count: int, fitting: bool) -> np.ndarray | None:
+        if features is None:
+            if not fitting and self._feature_scale is not None:
+                raise ValueError("this surrogate was fitted with side features: pass features= to predict as well")
+            return None
+        values = np.asarray(features, dtype=np.float64)
+        values = values[:, None] if values.ndim == 1 else values
+        if values.ndim != 2 or len(values) != count:
+            raise ValueError(f"features must be an (n, k) array with one row per cell; got shape {values.shape}")
+        if not np.all(np.isfinite(values)):
+            raise ValueError("features must be finite numbers")
+        if fitting:
+            spread = values.std(axis=0)
+            self._feature_scale = (values.mean(axis=0), np.where(spread > 0, spread, 1.0))
+        elif self._feature_scale is None:
+            raise ValueError("this surrogate was fitted without side features: call predict without features=")
+        elif values.shape[1] != len(self._feature_scale[0]):
+            raise ValueError(f"fitted with {len(self._feature_scale[0])} features, got {values.shape[1]}")
+        mean, spread = self._feature_scale
+        return ((values - mean) / spread).astype(np.float32)
+
+    def fit(
+        self,
+        cells: Sequence[CellLike] | CellTokens,
+        targets: Sequence[float],
+        features: np.ndarray | Sequence | None = None,
+    ) -> EnsembleSurrogate:
+        """Fit every member on ``cells`` and their ``targets`` (accuracies in [0, 1]).
+
+        Args:
+            cells: Sequences of blocks, or :class:`~surrogate.encoding.CellTokens`.
+            targets: One accuracy per cell, a fraction in [0, 1].
+            features: Optional ``(n, k)`` side inputs known before training, one row per cell.
 
         Raises:
-            ValueError: Cells and targets differ in number, or a target is not a finite number in [0, 1].
+            ValueError: Cells, targets or features differ in number, or a target is not a finite number in [0, 1].
         """
         tokens = encode_cells(cells, self.num_inputs, self.num_ops)
-        y = np.asarray(targets, dtype=np.float32)
+        y = np.asarray(targets, dtype=np.float64)
         if y.shape != (len(tokens),):
             raise ValueError(f"got {len(tokens)} cells but {y.size} targets")
-        if not np.all(np.isfinite(y)) or y.min() < 0 or y.max() > 1:
-            raise ValueError("targets must be finite accuracies in [0, 1] (fractions, not percentages)")
+        if not np.all(np.isfinite(y)):
+            raise ValueError("targets must be finite accuracies in [0, 1]; found NaN or infinity")
+        if y.min() < 0 or y.max() > 1:
+            raise ValueError("targets must be accuracies in [0, 1] (fractions, not percentages)")
+        arity = 0 if features is None else (1 if np.ndim(features) == 1 else int(np.shape(features)[1]))
+        fitted_arity = 0 if self._feature_scale is None else len(self._feature_scale[0])
+        if not (self.warm_start and self.fitted and arity == fitted_arity):
+            self.network, self._feature_scale = None, None  # start afresh
+        x = self._check_features(features, len(tokens), fitting=self.network is None)
         rng = np.random.default_rng(self.seed)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
-            folds = self._member_folds(len(y), rng)
-            self.members = [self._fit_member(tokens.subset(rows), y[rows], float(y.mean())) for rows in folds]
+            if self.network is None:
+                encoder, size = self._make_encoder()
+                self.network = _Ensemble(encoder, self.num_members, size, 0 if x is None else x.shape[1])
+                prior = float(np.clip(y.mean(), 1e-3, 1 - 1e-3))
+                with torch.no_grad():  # start at the mean accuracy rather than at 0.5
+                    self.network.head.bias.fill_(float(np.log(prior / (1 - prior))))
+            self._train(tokens, y.astype(np.float32), x, self._folds(len(y), rng), rng)
         return self
 
-    def _fit_member(self, tokens: CellTokens, y: np.ndarray, prior: float) -> nn.Module:
-        member = self._make_member()
-        prior = min(max(prior, 1e-3), 1 - 1e-3)
-        with torch.no_grad():  # start at the mean accuracy rather than at 0.5
-            member.head.bias.fill_(float(np.log(prior / (1 - prior))))
-        optimizer = torch.optim.Adam(member.parameters(), lr=self.learning_rate)
-        blocks, lengths, target = torch.from_numpy(tokens.blocks), torch.from_numpy(tokens.lengths), torch.from_numpy(y)
-        steps_per_epoch = -(-len(target) // self.batch_size)
-        member.train()
-        for _ in range(max(self.epochs, -(-self.min_steps // steps_per_epoch))):
-            for batch in torch.randperm(len(target)).split(self.batch_size):
-                width = int(lengths[batch].max())
-                prediction = torch.sigmoid(member(blocks[batch, :width], lengths[batch]))
-                loss = torch.nn.functional.l1_loss(prediction, target[batch])
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-        return member.eval()
-
-    def _predict_logits(self, tokens: CellTokens) -> torch.Tensor:
-        """Logits of every member: ``(num_members, n)``."""
+    def _train(
+        self,
+        tokens: CellTokens,
+        y: np.ndarray,
+        x: np.ndarray | None,
+        folds: list[tuple[np.ndarray, np.ndarray]],
+        rng: np.random.Generator,
+    ) -> None:
+        network = self.network
+        assert network is not None
         blocks, lengths = torch.from_numpy(tokens.blocks), torch.from_numpy(tokens.lengths)
+        target = torch.from_numpy(y)
+        features = None if x is None else torch.from_numpy(x)
+        draws = np.stack([train[rng.integers(len(train), size=(self.steps, self.batch_size))] for train, _ in folds])
+        batches = torch.from_numpy(draws)  # (M, steps, batch)
+        held_out = _HeldOut(folds) if self.early_stopping and len(folds[0][1]) else None
+        optimizer = torch.optim.AdamW(network.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
+        network.train()
+        for step in range(self.steps):
+            rows = batches[:, step]
+            width = int(lengths[rows].max())
+            logits = network(blocks[rows, :width], lengths[rows], None if features is None else features[rows])
+            loss = (torch.sigmoid(logits) - target[rows]).abs().mean(dim=1).sum()
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            if held_out is not None and ((step + 1) % self.eval_every == 0 or step + 1 == self.steps):
+                held_out.check(network, blocks, lengths, target, features)
+        if held_out is not None:
+            held_out.restore(network)
+        network.eval()
+
+    def _predict_logits(self, tokens: CellTokens, features: np.ndarray | None) -> torch.Tensor:
+        """Logits of every member: ``(num_members, n)``."""
+        network = self.network
+        assert network is not None
+        blocks, lengths = torch.from_numpy(tokens.blocks), torch.from_numpy(tokens.lengths)
+        x = None if features is None else torch.from_numpy(features)
         chunks = []
         for rows in torch.arange(len(lengths)).split(8192):
             width = int(lengths[rows].max())
-            chunks.append(torch.stack([m(blocks[rows, :width], lengths[rows]) for m in self.members]))
+            shared = rows.expand(self.num_members, -1)
+            chunks.append(network(blocks[shared, :width], lengths[shared], None if x is None else x[shared]))
         return torch.cat(chunks, dim=1)
 
-    def predict(self, cells: Sequence[CellLike] | CellTokens) -> tuple[np.ndarray, np.ndarray]:
+    def predict(
+        self, cells: Sequence[CellLike] | CellTokens, features: np.ndarray | Sequence | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Predicted accuracy of each cell: the ensemble mean and standard deviation, as numpy arrays.
+
+        Args:
+            cells: Sequences of blocks, or :class:`~surrogate.encoding.CellTokens`.
+            features: The side features, one row per cell, when :meth:`fit` was given them.
 
         Raises:
             RuntimeError: :meth:`fit` has not been called.
+            ValueError: Features are missing, extra or of the wrong shape.
         """
-        if not self.members:
-            raise RuntimeError(f"{type(self).__name__}.predict called before fit")
+        if not self.fitted:
+            raise RuntimeError(f"{type(self).__name__}.predict called before fit: fit it on some cells first")
         tokens = encode_cells(cells, self.num_inputs, self.num_ops)
+        x = self._check_features(features, len(tokens), fitting=False)
         with torch.inference_mode():
-            predictions = torch.sigmoid(self._predict_logits(tokens)).numpy().astype(np.float64)
+            predictions = torch.sigmoid(self._predict_logits(tokens, x)).numpy().astype(np.float64)
         return predictions.mean(axis=0), predictions.std(axis=0)
+
+
+class _HeldOut:
+    """Each member's held-out fold, its best loss so far and the weights that reached it."""
+
+    def __init__(self, folds: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        width = max(len(rows) for _, rows in folds)
+        padded = np.stack([np.resize(rows, width) for _, rows in folds])  # repeats rows to a common width
+        self.rows = torch.from_numpy(padded)
+        self.mask = torch.from_numpy(np.stack([np.arange(width) < len(rows) for _, rows in folds])).float()
+        self.best = torch.full((len(folds),), float("inf"))
+        self.state: dict[str, torch.Tensor] = {}
+
+    def check(
+        self,
+        network: nn.Module,
+        blocks: torch.Tensor,
+        lengths: torch.Tensor,
+        target: torch.Tensor,
+        features: torch.Tensor | None,
+    ) -> None:
+        """Score every member on its fold; remember the weights of those that improved."""
+        with torch.no_grad():
+            width = int(lengths[self.rows].max())
+            x = None if features is None else features[self.rows]
+            error = (torch.sigmoid(network(blocks[self.rows, :width], lengths[self.rows], x)) - target[self.rows]).abs()
+            loss = (error * self.mask).sum(1) / self.mask.sum(1)
+            improved = loss < self.best
+            if not improved.any():
+                return
+            self.best = torch.where(improved, loss, self.best)
+            for name, parameter in network.named_parameters():
+                if name not in self.state:
+                    self.state[name] = parameter.detach().clone()
+                else:
+                    self.state[name][improved] = parameter.detach()[improved]
+
+    def restore(self, network: nn.Module) -> None:
+        """Load each member's best weights."""
+        with torch.no_grad():
+            for name, parameter in network.named_parameters():
+                if name in self.state:
+                    parameter.copy_(self.state[name])

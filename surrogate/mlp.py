@@ -5,27 +5,28 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from surrogate.batched import MemberEmbedding, MemberLinear
 from surrogate.ensemble import EnsembleSurrogate
 
 __all__ = ["MLPSurrogate"]
 
 
-class _MLPRegressor(nn.Module):
-    def __init__(self, num_inputs: int, num_ops: int, embedding_size: int, hidden_size: int) -> None:
+class _MLPEncoder(nn.Module):
+    """Per member: each block's 4 embedded tokens concatenated, the mean over blocks, two ReLU layers."""
+
+    def __init__(self, members: int, num_inputs: int, num_ops: int, embedding_size: int, hidden_size: int) -> None:
         super().__init__()
-        self.input_embedding = nn.Embedding(num_inputs, embedding_size)
-        self.op_embedding = nn.Embedding(num_ops, embedding_size)
-        self.body = nn.Sequential(
-            nn.Linear(4 * embedding_size, hidden_size), nn.ReLU(), nn.Linear(hidden_size, hidden_size), nn.ReLU()
-        )
-        self.head = nn.Linear(hidden_size, 1)
+        self.input_embedding = MemberEmbedding(members, num_inputs, embedding_size)
+        self.op_embedding = MemberEmbedding(members, num_ops, embedding_size)
+        self.first = MemberLinear(members, 4 * embedding_size, hidden_size)
+        self.second = MemberLinear(members, hidden_size, hidden_size)
 
     def forward(self, blocks: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        embedded = torch.cat([self.input_embedding(blocks[..., [0, 2]]), self.op_embedding(blocks[..., [1, 3]])], 2)
-        per_block = embedded.flatten(2)  # (n, B, 4E)
-        mask = (torch.arange(blocks.shape[1])[None, :] < lengths[:, None]).unsqueeze(-1)
-        mean = (per_block * mask).sum(1) / lengths[:, None]
-        return self.head(self.body(mean)).squeeze(-1)
+        embedded = torch.cat([self.input_embedding(blocks[..., [0, 2]]), self.op_embedding(blocks[..., [1, 3]])], 3)
+        per_block = embedded.flatten(3)  # (M, n, B, 4E)
+        mask = (torch.arange(blocks.shape[2]) < lengths.unsqueeze(-1)).unsqueeze(-1)
+        mean = (per_block * mask).sum(2) / lengths.unsqueeze(-1)
+        return torch.relu(self.second(torch.relu(self.first(mean))))
 
 
 class MLPSurrogate(EnsembleSurrogate):
@@ -35,8 +36,9 @@ class MLPSurrogate(EnsembleSurrogate):
     of its blocks, fed to a two-layer ReLU MLP with a sigmoid output.
 
     Takes the :class:`~surrogate.ensemble.EnsembleSurrogate` arguments (``num_inputs``, ``num_ops``,
-    ``num_members``, ``embedding_size``, ``hidden_size``, ``epochs``, ``seed``, ...).
+    ``num_members``, ``embedding_size``, ``hidden_size``, ``steps``, ``seed``, ...).
     """
 
-    def _make_member(self) -> nn.Module:
-        return _MLPRegressor(self.num_inputs, self.num_ops, self.embedding_size, self.hidden_size)
+    def _make_encoder(self) -> tuple[nn.Module, int]:
+        members, size = self.num_members, self.hidden_size
+        return _MLPEncoder(members, self.num_inputs, self.num_ops, self.embedding_size, size), size

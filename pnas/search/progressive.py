@@ -11,12 +11,9 @@ import numpy as np
 from pnas.errors import ConfigError
 from pnas.search.spaces import CellSpace, SearchSpace
 from pnas.search.strategy import Proposal, SearchStrategy
-from surrogate import CellTokens, EnsembleSurrogate, LSTMSurrogate, MLPSurrogate
+from surrogate import SURROGATES, CellTokens, EnsembleSurrogate
 
 __all__ = ["SURROGATES", "ProgressiveSearch"]
-
-#: Surrogate name -> class; every entry takes ``(num_inputs, num_ops, seed=...)``.
-SURROGATES: dict[str, type[EnsembleSurrogate]] = {"lstm": LSTMSurrogate, "mlp": MLPSurrogate}
 
 
 class ProgressiveSearch(SearchStrategy):
