@@ -15,7 +15,7 @@ from pnas.space import Cell, input_name
 if TYPE_CHECKING:
     from pnas.search.records import CandidateRecord
 
-__all__ = ["draw_cell", "plot_predicted_vs_actual", "plot_search_progress"]
+__all__ = ["draw_cell", "plot_benchmark", "plot_predicted_vs_actual", "plot_search_progress"]
 
 _STEP_COLORS = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C"]
 
@@ -177,10 +177,41 @@ def plot_predicted_vs_actual(records: Sequence[CandidateRecord], path: str | Pat
     return _save(figure, path)
 
 
+def _benchmark_panel(
+    axes: Any, curves: dict[str, Any], xs: dict[str, Any], budgets: Sequence[int], optimum: float | None
+) -> None:
+    """Mean (line) and standard error (band) of each strategy's curve against its ``xs``, budgets marked."""
+    import numpy as np
+
+    for index, (name, values) in enumerate(curves.items()):
+        values = np.asarray(values, dtype=float)
+        x = np.asarray(xs[name], dtype=float)
+        mean = np.nanmean(values, axis=0)
+        stderr = np.nanstd(values, axis=0) / np.sqrt(values.shape[0])
+        color = _STEP_COLORS[index % len(_STEP_COLORS)]
+        axes.plot(x, mean, color=color, lw=1.6, label=f"{name} ({values.shape[0]} runs)")
+        axes.fill_between(x, mean - stderr, mean + stderr, color=color, alpha=0.2, lw=0)
+        marks = np.array([b for b in budgets if b <= values.shape[1]], dtype=int) - 1
+        axes.scatter(x[marks], mean[marks], color=color, s=18, zorder=3)
+    if optimum is not None:
+        axes.axhline(optimum, color="black", ls="--", lw=1, label=f"optimum {optimum:.2f}")
+    finite = [np.nanmean(np.asarray(v, dtype=float), axis=0) for v in curves.values()]
+    top = max([float(np.nanmax(m)) for m in finite] + ([optimum] if optimum is not None else []))
+    low = min(float(np.nanmean(m[min(budgets) - 1 :])) for m in finite) if finite else top - 1
+    axes.set_ylim(min(low, top) - 0.5, top + 0.2)
+    axes.grid(alpha=0.3)
+    axes.legend(loc="lower right", fontsize=9)
+
+
 def plot_benchmark(
-    curves: dict[str, Any], budgets: Sequence[int], path: str | Path, ylabel: str, optimum: float | None = None
+    curves: dict[str, Any],
+    budgets: Sequence[int],
+    path: str | Path,
+    ylabel: str,
+    optimum: float | None = None,
+    seconds: dict[str, Any] | None = None,
 ) -> Path:
-    """Performance over queries: mean (line) and standard error (band) of each strategy's best-so-far accuracy.
+    """Performance over queries, and over wall-clock time: mean and standard error of each best-so-far accuracy.
 
     Args:
         curves: Strategy -> ``(runs, queries)`` array of the reported accuracy (in percent) after each query.
@@ -188,30 +219,25 @@ def plot_benchmark(
         path: Where to write the picture.
         ylabel: What the accuracy is (the report column).
         optimum: The best value in the table, drawn as a dashed line.
+        seconds: Strategy -> ``(runs, queries)`` array of each run's cumulative seconds after each query; given, a
+            second panel draws the curves against the runs' mean seconds (log scale).
     """
     import numpy as np
 
     plt = _pyplot()
-    figure, axes = plt.subplots(figsize=(8, 4.5))
-    for index, (name, values) in enumerate(curves.items()):
-        values = np.asarray(values, dtype=float)
-        queries = np.arange(1, values.shape[1] + 1)
-        mean = np.nanmean(values, axis=0)
-        stderr = np.nanstd(values, axis=0) / np.sqrt(values.shape[0])
-        color = _STEP_COLORS[index % len(_STEP_COLORS)]
-        axes.plot(queries, mean, color=color, lw=1.6, label=f"{name} ({values.shape[0]} runs)")
-        axes.fill_between(queries, mean - stderr, mean + stderr, color=color, alpha=0.2, lw=0)
-        marks = [b for b in budgets if b <= values.shape[1]]
-        axes.scatter(marks, mean[np.array(marks) - 1], color=color, s=18, zorder=3)
-    if optimum is not None:
-        axes.axhline(optimum, color="black", ls="--", lw=1, label=f"optimum {optimum:.2f}")
-    finite = [np.nanmean(np.asarray(v, dtype=float), axis=0) for v in curves.values()]
-    top = max([float(np.nanmax(m)) for m in finite] + ([optimum] if optimum is not None else []))
-    low = min(float(np.nanmean(m[min(budgets) - 1 :])) for m in finite) if finite else top - 1
-    axes.set_ylim(min(low, top) - 0.5, top + 0.2)
-    axes.set_xlabel("queries (architectures evaluated)")
-    axes.set_ylabel(f"{ylabel} of best-by-signal architecture")
-    axes.set_title("Performance over queries (mean ± standard error)")
-    axes.grid(alpha=0.3)
-    axes.legend(loc="lower right", fontsize=9)
+    panels = 1 if seconds is None else 2
+    figure, axes_list = plt.subplots(1, panels, figsize=(8 * panels, 4.5), squeeze=False, layout="constrained")
+    queries = {name: np.arange(1, np.shape(values)[1] + 1) for name, values in curves.items()}
+    _benchmark_panel(axes_list[0][0], curves, queries, budgets, optimum)
+    axes_list[0][0].set_xlabel("queries (architectures evaluated)")
+    axes_list[0][0].set_ylabel(f"{ylabel} of best-by-signal architecture")
+    axes_list[0][0].set_title("Performance over queries (mean ± standard error)")
+    if seconds is not None:
+        times = {name: np.maximum(np.mean(np.asarray(seconds[name], dtype=float), axis=0), 1e-6) for name in curves}
+        axes = axes_list[0][1]
+        _benchmark_panel(axes, curves, times, budgets, optimum)
+        axes.set_xscale("log")
+        axes.set_xlabel("wall-clock seconds of a run (mean over runs, log scale)")
+        axes.set_ylabel(f"{ylabel} of best-by-signal architecture")
+        axes.set_title("Performance over time (budgets marked)")
     return _save(figure, path)

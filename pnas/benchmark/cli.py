@@ -1,13 +1,20 @@
-"""``pnas benchmark``: strategies x seeds x budgets on a NAS-Bench-201 table, as a table, a JSON and a plot."""
+"""``pnas benchmark``: tune, then run strategies x seeds x budgets on a NAS-Bench-201 table; print, save, report."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
+import time
 from pathlib import Path
 
-from pnas.benchmark.report import format_table, summarize, write_json
-from pnas.benchmark.runner import STRATEGIES, run_benchmark
+from pnas.benchmark.environment import environment
+from pnas.benchmark.markdown import markdown_report
+from pnas.benchmark.report import format_differences, format_table, summarize, write_json
+from pnas.benchmark.runner import STRATEGIES, run_benchmark, worker_pool
+from pnas.benchmark.tuning import TUNING_GRIDS, format_tuning, tune, tuning_seeds
 from pnas.errors import ConfigError, GenotypeError
+from pnas.search.baselines import LocalSearch
 from pnas.search.progressive import SURROGATES
 from pnas.search.spaces import NASBench201Space
 from pnas.search.table import BenchmarkTable, TableEvaluator
@@ -27,31 +34,42 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pnas benchmark",
         description="Compare search strategies on a NAS-Bench-201 table: same table, same budgets, many seeds. "
-        "The search sees --signal; the --report column of its best-by-signal architecture is reported.",
+        "The search sees --signal; the --report-column of its best-by-signal architecture is reported. Each "
+        "strategy's settings are first tuned on --signal alone, over seeds disjoint from the reported ones, with the "
+        "same number of configurations for every tunable strategy (--no-tune: use the given settings as is).",
     )
     parser.add_argument("--table", required=True, type=Path, help="CSV with an 'arch' column in NB201 format")
     parser.add_argument("--signal", default="val_acc_12", help="column the strategies optimise (default: %(default)s)")
-    parser.add_argument("--report", default="test_acc_200", help="column reported (default: %(default)s)")
+    parser.add_argument(
+        "--report-column", default="test_acc_200", help="column reported, never tuned on (default: %(default)s)"
+    )
     parser.add_argument(
         "--budgets", type=_int_list, default=[25, 50, 100, 150], help="evaluations (default: 25,50,100,150)"
     )
-    parser.add_argument("--runs", type=int, default=30, help="seeds per strategy (default: %(default)s)")
+    parser.add_argument("--runs", type=int, default=30, help="reported seeds 0..runs-1 per strategy (default: 30)")
     parser.add_argument(
         "--strategies", default=",".join(STRATEGIES), help=f"comma-separated, of {', '.join(STRATEGIES)} (default: all)"
     )
-    parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument("--json", type=Path, help="write the results here (format pnas.benchmark/v2)")
+    parser.add_argument("--report", type=Path, help="write the Markdown report here, with the NAS checklist")
     parser.add_argument(
-        "--plot", type=Path, help="performance-over-queries picture (default: next to --json, or ./benchmark.png)"
+        "--plot",
+        type=Path,
+        help="performance over queries and over time (default: next to --json or --report, or ./benchmark.png)",
     )
-    progressive = parser.add_argument_group("progressive search")
-    progressive.add_argument("--beam-size", type=int, default=10, help="K, cells kept per level (default: %(default)s)")
+    tuning = parser.add_argument_group("tuning (on --signal, on seeds 10000.., before the reported runs)")
+    tuning.add_argument("--no-tune", action="store_true", help="no tuning: run the settings below as given")
+    tuning.add_argument("--tune-runs", type=int, default=10, help="seeds per configuration (default: %(default)s)")
+    tuning.add_argument("--tune-table", type=Path, help="tune on this table instead (default: --table)")
+    progressive = parser.add_argument_group("progressive search (the tuning grid replaces what it varies)")
+    progressive.add_argument("--beam-size", type=int, default=5, help="K, cells kept per level (default: %(default)s)")
     progressive.add_argument(
-        "--surrogate", choices=list(SURROGATES), default="mlp", help="(default: %(default)s; lstm is about 4x slower)"
+        "--surrogate", choices=list(SURROGATES), default="lstm", help="the ensemble's network (default: %(default)s)"
     )
     progressive.add_argument(
-        "--batch-size", type=int, help="cells per round at the last level (default: the beam size)"
+        "--batch-size", type=int, default=10, help="cells per round at the last level (default: %(default)s)"
     )
-    progressive.add_argument("--exploration", type=float, default=1.0, help="weight of the ensemble std (default: 1)")
+    progressive.add_argument("--exploration", type=float, default=0.0, help="weight of the ensemble std (default: 0)")
     progressive.add_argument(
         "--final-beam-size", type=int, help="last-level parents: this many previous-level cells by the surrogate"
     )
@@ -62,10 +80,54 @@ def _parser() -> argparse.ArgumentParser:
         help="neighbours of this many best last-level cells join (default: 0)",
     )
     evolution = parser.add_argument_group("regularized evolution")
-    evolution.add_argument("--population-size", type=int, default=20, help="(default: %(default)s)")
-    evolution.add_argument("--sample-size", type=int, default=5, help="tournament size (default: %(default)s)")
+    evolution.add_argument("--population-size", type=int, default=10, help="(default: %(default)s)")
+    evolution.add_argument("--sample-size", type=int, default=10, help="tournament size (default: %(default)s)")
+    local = parser.add_argument_group("local search")
+    local.add_argument(
+        "--local-variant", choices=LocalSearch.VARIANTS, default="first", help="improvement rule (default: first)"
+    )
+    local.add_argument(
+        "--initial-samples", type=int, default=1, help="random cells per (re)start, climb from the best (default: 1)"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes running seeds side by side, one torch thread each (default: 1)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
+
+
+def _check_writable(path: Path | None, flag: str) -> None:
+    """Raise a one-line :class:`ConfigError` unless ``path`` can be written (its folder may not exist yet)."""
+    if path is None:
+        return
+    path = path.absolute()
+    if path.is_dir():
+        raise ConfigError(f"{flag} {path} is a folder; give a file name")
+    existing = path.parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ConfigError(f"cannot write {flag} {path}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ConfigError(f"cannot write {flag} {path}: permission denied")
+
+
+def _grid_overrides(options: argparse.Namespace, strategies: list[str]) -> list[str]:
+    """Notes on settings given on the command line that the tuning grid replaces."""
+    parser, notes = _parser(), []
+    for name in strategies:
+        grid = TUNING_GRIDS.get(name, ())
+        for key in sorted({key for config in grid for key in config}):
+            dest = "local_variant" if key == "variant" else key
+            value = getattr(options, dest, None)
+            if value != parser.get_default(dest):
+                flag = f"--{dest.replace('_', '-')} {value}"
+                where = "with --no-tune only" if all(key in config for config in grid) else "where the grid leaves it"
+                notes.append(f"note: {name}'s tuning grid sets {key}, so {flag} applies {where}")
+    return notes
 
 
 def nasbench201_space(table: BenchmarkTable) -> NASBench201Space:
@@ -89,12 +151,13 @@ def nasbench201_space(table: BenchmarkTable) -> NASBench201Space:
 
 
 def benchmark_command(args: list[str]) -> dict:
-    """Run ``pnas benchmark`` with command-line ``args``; print the table; return the JSON summary.
+    """Run ``pnas benchmark`` with command-line ``args``; print the tables; return the JSON summary.
 
     Raises:
-        ConfigError: A setting, column or the table is wrong.
+        ConfigError: A setting, column, output path or the table is wrong.
         DataNotFoundError: The table does not exist.
     """
+    start = time.perf_counter()
     options = _parser().parse_args(args)
     strategies = [name.strip() for name in options.strategies.split(",") if name.strip()]
     unknown = [name for name in strategies if name not in STRATEGIES]
@@ -102,8 +165,20 @@ def benchmark_command(args: list[str]) -> dict:
         raise ConfigError(
             f"unknown strategy {unknown[0] if unknown else '(none)'}; choose from {', '.join(STRATEGIES)}"
         )
+    if not options.budgets or min(options.budgets) < 1 or options.runs < 1:
+        raise ConfigError(f"budgets and runs must be >= 1, got budgets={options.budgets} and runs={options.runs}")
+    plot_path = options.plot or next(
+        (path.with_suffix(".png") for path in (options.json, options.report) if path is not None), Path("benchmark.png")
+    )
+    for path, flag in ((options.json, "--json"), (options.report, "--report"), (plot_path, "--plot")):
+        _check_writable(path, flag)
     table = BenchmarkTable(options.table)
-    evaluator = TableEvaluator(table, options.signal, options.report)
+    if options.report is not None and str(options.report) in table.columns:
+        column = options.report
+        raise ConfigError(
+            f"--report takes the Markdown file to write; to report column {column}, --report-column {column}"
+        )
+    evaluator = TableEvaluator(table, options.signal, options.report_column)
     space = nasbench201_space(table)
     settings = {
         "beam_size": options.beam_size,
@@ -114,28 +189,61 @@ def benchmark_command(args: list[str]) -> dict:
         "mutation_parents": options.mutation_parents,
         "population_size": options.population_size,
         "sample_size": options.sample_size,
+        "variant": options.local_variant,
+        "initial_samples": options.initial_samples,
     }
-    result = run_benchmark(
-        evaluator, space, strategies, options.budgets, options.runs, settings, not options.no_progress
-    )
+    tuning = None
+    if not options.no_tune:
+        tune_table = table if options.tune_table is None else BenchmarkTable(options.tune_table)
+        tune_space = space if options.tune_table is None else nasbench201_space(tune_table)
+        seeds = tuning_seeds(options.tune_runs, options.runs)
+        for note in _grid_overrides(options, strategies):
+            print(note)
+        with worker_pool(options.workers) as pool:
+            tuning = tune(
+                tune_table, options.signal, tune_space, strategies, options.budgets, seeds, settings,
+                progress=not options.no_progress, pool=pool,
+            )  # fmt: skip
+        print(format_tuning(tuning))
+    overrides = {name: tuning.chosen_settings(name) for name in strategies} if tuning is not None else None
+    with worker_pool(options.workers) as pool:
+        result = run_benchmark(
+            evaluator, space, strategies, options.budgets, options.runs, settings, not options.no_progress, overrides,
+            pool,
+        )  # fmt: skip
     result.settings = {
+        "command": shlex.join(["pnas", "benchmark", *args]),
         "table": str(options.table),
+        "space": f"NASBench201Space({', '.join(space.ops)})",
         "signal": options.signal,
-        "report": options.report,
+        "report_column": options.report_column,
         "runs": options.runs,
+        "workers": options.workers,
+        "tune": tuning is not None,
+        "tune_runs": options.tune_runs if tuning is not None else 0,
+        "tune_table": str(options.tune_table or options.table) if tuning is not None else None,
         "optimum": 100 * evaluator.best_report,
-        **settings,
+        "given": settings,
     }
-    summary = summarize(result)
-    print(f"{options.report} (%) of the best-by-{options.signal} cell, mean ± standard error of {options.runs} runs")
+    summary = summarize(result, tuning=tuning, environment=environment(), total_seconds=time.perf_counter() - start)
+    print(
+        f"{options.report_column} (%) of the best-by-{options.signal} cell, "
+        f"mean ± standard error of {options.runs} runs (seeds 0..{options.runs - 1})"
+    )
     print(format_table(summary))
-    if options.json is not None:
-        print(f"results: {write_json(summary, options.json)}")
+    if differences := format_differences(summary):
+        print(differences)
+    print(f"end to end: {summary['time']['total_seconds']:.1f} s")
     from pnas.plots import plot_benchmark
 
-    plot_path = options.plot or (
-        options.json.with_suffix(".png") if options.json is not None else Path("benchmark.png")
-    )
     curves = {name: curve * 100 for name, curve in result.curves.items()}
-    print(f"plot: {plot_benchmark(curves, result.budgets, plot_path, options.report, 100 * evaluator.best_report)}")
+    optimum = 100 * evaluator.best_report
+    print(f"plot: {plot_benchmark(curves, result.budgets, plot_path, options.report_column, optimum, result.times)}")
+    if options.json is not None:
+        print(f"results: {write_json(summary, options.json)}")
+    if options.report is not None:
+        figure = os.path.relpath(plot_path.absolute(), options.report.absolute().parent)
+        options.report.parent.mkdir(parents=True, exist_ok=True)
+        options.report.write_text(markdown_report(summary, figure))
+        print(f"report: {options.report}")
     return summary

@@ -7,10 +7,14 @@ run per strategy and seed at the largest budget yields the result at each smalle
 from __future__ import annotations
 
 import math
+import multiprocessing
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from itertools import repeat
+from typing import Any, NamedTuple
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -22,13 +26,38 @@ from pnas.search.spaces import SearchSpace
 from pnas.search.strategy import SearchStrategy
 from pnas.search.table import TableEvaluator
 
-__all__ = ["STRATEGIES", "BenchmarkResult", "make_strategy", "run_benchmark", "run_strategy"]
+__all__ = [
+    "STRATEGIES",
+    "STRATEGY_SETTINGS",
+    "BenchmarkResult",
+    "Evaluated",
+    "best_so_far",
+    "run_seed",
+    "worker_pool",
+    "elapsed",
+    "make_strategy",
+    "run_benchmark",
+    "run_strategy",
+    "strategy_settings",
+]
+
+
+#: Strategy name -> the settings its factory reads (a setting that is ``None`` keeps the strategy's default).
+STRATEGY_SETTINGS: dict[str, tuple[str, ...]] = {
+    "progressive": ("beam_size", "surrogate", "batch_size", "exploration", "final_beam_size", "mutation_parents"),
+    "random": (),
+    "rea": ("population_size", "sample_size"),
+    "local": ("variant", "initial_samples"),
+}
+
+
+def strategy_settings(name: str, settings: dict[str, Any]) -> dict[str, Any]:
+    """The entries of ``settings`` that strategy ``name`` reads, without the ``None`` ones."""
+    return {key: settings[key] for key in STRATEGY_SETTINGS.get(name, ()) if settings.get(key) is not None}
 
 
 def _progressive(space: SearchSpace, budget: int, seed: int, **settings: Any) -> SearchStrategy:
-    known = ("beam_size", "surrogate", "batch_size", "exploration", "final_beam_size", "mutation_parents")
-    options = {name: settings[name] for name in known if settings.get(name) is not None}
-    return ProgressiveSearch(space=space, budget=budget, seed=seed, **options)
+    return ProgressiveSearch(space=space, budget=budget, seed=seed, **strategy_settings("progressive", settings))
 
 
 def _random(space: SearchSpace, budget: int, seed: int, **_: Any) -> SearchStrategy:
@@ -36,12 +65,11 @@ def _random(space: SearchSpace, budget: int, seed: int, **_: Any) -> SearchStrat
 
 
 def _evolution(space: SearchSpace, budget: int, seed: int, **settings: Any) -> SearchStrategy:
-    options = {name: settings[name] for name in ("population_size", "sample_size") if settings.get(name) is not None}
-    return RegularizedEvolution(space, budget, seed=seed, **options)
+    return RegularizedEvolution(space, budget, seed=seed, **strategy_settings("rea", settings))
 
 
-def _local(space: SearchSpace, budget: int, seed: int, **_: Any) -> SearchStrategy:
-    return LocalSearch(space, budget, seed)
+def _local(space: SearchSpace, budget: int, seed: int, **settings: Any) -> SearchStrategy:
+    return LocalSearch(space, budget, seed, **strategy_settings("local", settings))
 
 
 #: Strategy name -> factory ``(space, budget, seed, **settings)``; each takes the settings it knows, ignores others.
@@ -64,20 +92,69 @@ def make_strategy(name: str, space: SearchSpace, budget: int, seed: int, **setti
     return STRATEGIES[name](space, budget, seed, **settings)
 
 
-def run_strategy(strategy: SearchStrategy, evaluator: TableEvaluator, budget: int) -> list[tuple[float, float]]:
-    """Let ``strategy`` spend up to ``budget`` evaluations; return ``(signal, report)`` of each, in order.
+class Evaluated(NamedTuple):
+    """One evaluation of a run: the signal and report entries (NaN: failed) and the run's seconds so far."""
 
-    A failed lookup (no entry, or NaN) costs an evaluation and is recorded as ``(nan, nan)``.
+    signal: float
+    report: float
+    seconds: float
+
+
+def run_strategy(strategy: SearchStrategy, evaluator: TableEvaluator, budget: int) -> list[Evaluated]:
+    """Let ``strategy`` spend up to ``budget`` evaluations; return each one's :class:`Evaluated`, in order.
+
+    ``seconds`` counts from the call to the evaluation's lookup: the strategy's own work (proposing, fitting a
+    surrogate on what it observed) falls on the evaluations that follow it. A failed lookup (no entry, or NaN)
+    costs an evaluation and is recorded with NaN signal and report.
     """
-    trajectory: list[tuple[float, float]] = []
+    start = time.perf_counter()
+    trajectory: list[Evaluated] = []
     while len(trajectory) < budget and (proposal := strategy.propose()) is not None:
         cells = proposal.cells[: budget - len(trajectory)]
-        accuracies = [_lookup(evaluator, cell) for cell in cells]
+        accuracies, stamps = [], []
+        for cell in cells:
+            accuracies.append(_lookup(evaluator, cell))
+            stamps.append(time.perf_counter() - start)
         strategy.observe(cells, accuracies)
-        for cell, accuracy in zip(cells, accuracies, strict=True):
+        for cell, accuracy, seconds in zip(cells, accuracies, stamps, strict=True):
             report = evaluator.test(cell) if accuracy is not None else None
-            trajectory.append((math.nan if accuracy is None else accuracy, math.nan if report is None else report))
+            trajectory.append(
+                Evaluated(math.nan if accuracy is None else accuracy, math.nan if report is None else report, seconds)
+            )
     return trajectory
+
+
+def run_seed(
+    name: str, space: SearchSpace, evaluator: TableEvaluator, settings: Mapping[str, Any], seed: int, budget: int
+) -> list[Evaluated]:
+    """Build strategy ``name`` for ``seed`` and let it spend ``budget`` evaluations (a picklable unit of work)."""
+    return run_strategy(make_strategy(name, space, budget, seed, **settings), evaluator, budget)
+
+
+def _one_torch_thread() -> None:
+    import torch
+
+    torch.set_num_threads(1)
+
+
+@contextmanager
+def worker_pool(workers: int) -> Iterator[Executor | None]:
+    """``workers`` processes, one torch thread each, for :func:`run_benchmark` (``None`` for ``workers=1``).
+
+    Small surrogate fits gain nothing from a second torch thread, so on a 2-core machine two single-threaded
+    workers run about twice the seeds per minute of one process.
+
+    Raises:
+        ConfigError: ``workers`` is below 1.
+    """
+    if workers < 1:
+        raise ConfigError(f"workers must be >= 1, got {workers}")
+    if workers == 1:
+        yield None
+        return
+    context = multiprocessing.get_context("spawn")  # fork after torch has started threads can deadlock
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_one_torch_thread) as pool:
+        yield pool
 
 
 def _lookup(evaluator: TableEvaluator, cell: Any) -> float | None:
@@ -87,7 +164,7 @@ def _lookup(evaluator: TableEvaluator, cell: Any) -> float | None:
         return None
 
 
-def best_so_far(trajectory: Sequence[tuple[float, float]], length: int) -> np.ndarray:
+def best_so_far(trajectory: Sequence[tuple[float, ...]], length: int) -> np.ndarray:
     """After each of the first ``length`` evaluations: the report of the best-by-signal cell so far (NaN: none).
 
     Ties in signal keep the earlier cell. A trajectory shorter than ``length`` (the space ran out) holds its
@@ -97,28 +174,42 @@ def best_so_far(trajectory: Sequence[tuple[float, float]], length: int) -> np.nd
     best_signal, best_report = -math.inf, math.nan
     for i in range(length):
         if i < len(trajectory):
-            signal, report = trajectory[i]
+            signal, report = trajectory[i][:2]
             if signal > best_signal:  # False for NaN
                 best_signal, best_report = signal, report
         values[i] = best_report
     return values
 
 
+def elapsed(trajectory: Sequence[Evaluated], length: int) -> np.ndarray:
+    """Cumulative seconds after each of the first ``length`` evaluations (held once the trajectory ends)."""
+    values = np.array([entry.seconds for entry in trajectory[:length]], dtype=float)
+    last = values[-1] if len(values) else 0.0
+    return np.concatenate([values, np.full(length - len(values), last)])
+
+
 @dataclass
 class BenchmarkResult:
-    """Best-so-far reported accuracy of every run, per strategy.
+    """Best-so-far reported accuracy of every run, per strategy, with the time it took.
 
     Attributes:
         budgets: The budgets reported on (numbers of evaluations).
+        seeds: The seeds of the runs, the same for every strategy.
         curves: Strategy -> ``(runs, max budget)`` array: after each evaluation, the report column's value of the
             best-by-signal cell so far (a fraction).
+        times: Strategy -> ``(runs, max budget)`` array: each run's cumulative wall-clock seconds after each
+            evaluation.
         seconds: Strategy -> wall-clock seconds of all its runs.
+        strategy_settings: Strategy -> the settings it ran with (those it reads).
         settings: What was run (table, columns, runs, strategy settings).
     """
 
     budgets: list[int]
+    seeds: list[int] = field(default_factory=list)
     curves: dict[str, np.ndarray] = field(default_factory=dict)
+    times: dict[str, np.ndarray] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    strategy_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
 
     def at(self, strategy: str, budget: int) -> np.ndarray:
@@ -131,37 +222,50 @@ def run_benchmark(
     space: SearchSpace,
     strategies: Sequence[str],
     budgets: Sequence[int],
-    runs: int,
+    runs: int | Sequence[int],
     settings: dict[str, Any] | None = None,
     progress: bool = True,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    pool: Executor | None = None,
 ) -> BenchmarkResult:
-    """Run each strategy ``runs`` times (seeds 0..runs-1) at the largest budget on ``evaluator``'s table.
+    """Run each strategy once per seed at the largest budget on ``evaluator``'s table.
 
     Args:
         evaluator: The table lookup, with its signal and report columns.
         space: The space the table covers.
         strategies: Keys of :data:`STRATEGIES`.
         budgets: Numbers of evaluations to report on.
-        runs: Seeds per strategy.
-        settings: Strategy settings (``beam_size``, ``surrogate``, ``population_size``, ...).
+        runs: Seeds per strategy (seeds ``0..runs-1``), or the seeds themselves.
+        settings: Strategy settings shared by all (``beam_size``, ``surrogate``, ``population_size``, ...).
         progress: Show a progress bar.
+        overrides: Strategy -> settings that replace the shared ones for that strategy (e.g. its tuned ones).
+        pool: Run the seeds in these worker processes (see :func:`worker_pool`); ``None``: in this process.
 
     Raises:
-        ConfigError: A strategy is unknown, or a budget or ``runs`` is below 1.
+        ConfigError: A strategy or setting is unknown or out of range, or a budget or the number of runs is below 1.
     """
-    if not budgets or min(budgets) < 1 or runs < 1:
-        raise ConfigError(f"budgets and runs must be >= 1, got budgets={list(budgets)} and runs={runs}")
+    seeds = list(range(runs)) if isinstance(runs, int) else [int(seed) for seed in runs]
+    if not budgets or min(budgets) < 1 or not seeds:
+        raise ConfigError(f"budgets and runs must be >= 1, got budgets={list(budgets)} and runs={len(seeds)}")
+    merged = {name: {**(settings or {}), **(overrides or {}).get(name, {})} for name in strategies}
     for name in strategies:
-        make_strategy(name, space, 1, 0, **(settings or {}))  # fail on an unknown name before any run
+        make_strategy(name, space, 1, 0, **merged[name])  # fail on an unknown name or setting before any run
     largest = max(budgets)
-    result = BenchmarkResult(sorted(set(budgets)))
-    with tqdm(total=len(strategies) * runs, desc="benchmark", unit="run", disable=not progress) as bar:
+    result = BenchmarkResult(sorted(set(budgets)), seeds)
+    with tqdm(total=len(strategies) * len(seeds), desc="benchmark", unit="run", disable=not progress) as bar:
         for name in strategies:
-            start, curves = time.perf_counter(), []
-            for seed in range(runs):
-                bar.set_postfix_str(f"{name} seed {seed}")
-                strategy = make_strategy(name, space, largest, seed, **(settings or {}))
-                curves.append(best_so_far(run_strategy(strategy, evaluator, largest), largest))
+            start, curves, times = time.perf_counter(), [], []
+            bar.set_postfix_str(name)
+            jobs = (name, space, evaluator, merged[name])
+            if pool is None:
+                trajectories: Iterator[list[Evaluated]] = (run_seed(*jobs, seed, largest) for seed in seeds)
+            else:
+                trajectories = pool.map(run_seed, *(repeat(job) for job in jobs), seeds, repeat(largest))
+            for trajectory in trajectories:
+                curves.append(best_so_far(trajectory, largest))
+                times.append(elapsed(trajectory, largest))
                 bar.update()
-            result.curves[name], result.seconds[name] = np.stack(curves), time.perf_counter() - start
+            result.curves[name], result.times[name] = np.stack(curves), np.stack(times)
+            result.seconds[name] = time.perf_counter() - start
+            result.strategy_settings[name] = strategy_settings(name, merged[name])
     return result

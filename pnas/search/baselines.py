@@ -121,37 +121,83 @@ class RegularizedEvolution(_BudgetedStrategy):
 
 
 class LocalSearch(_BudgetedStrategy):
-    """First-improvement hill climbing with random restarts.
+    """Hill climbing over one-choice changes, with random restarts.
 
-    Start from a random cell; evaluate its unseen neighbours in random order and move to the first that beats it.
-    When none does, the cell is a local optimum: restart from a new random cell.
+    Each (re)start evaluates ``initial_samples`` random cells and climbs from the best of them. ``"first"``
+    improvement evaluates the current cell's unseen neighbours in random order and moves to the first that beats
+    it; ``"best"`` improvement evaluates all of them and moves to the best, if it beats the current cell. When no
+    neighbour does, the cell is a local optimum: restart.
 
     Args:
         space: The space to search; ``None``: the PNAS cell space with 3 blocks.
         budget: Number of evaluations.
         seed: Seed of the draws.
+        variant: ``"first"`` or ``"best"`` improvement.
+        initial_samples: Random cells evaluated at each (re)start; the climb starts from their best.
+
+    Raises:
+        ConfigError: The variant is unknown or ``initial_samples`` is below 1.
     """
 
-    def __init__(self, space: SearchSpace | None = None, budget: int = 100, seed: int = 0) -> None:
+    #: The improvement rules :class:`LocalSearch` knows.
+    VARIANTS = ("first", "best")
+
+    def __init__(
+        self,
+        space: SearchSpace | None = None,
+        budget: int = 100,
+        seed: int = 0,
+        variant: str = "first",
+        initial_samples: int = 1,
+    ) -> None:
         super().__init__(space, budget, seed)
+        if variant not in self.VARIANTS or initial_samples < 1:
+            raise ConfigError(
+                f"need variant in {', '.join(self.VARIANTS)} and initial_samples >= 1, "
+                f"got {variant!r} and {initial_samples}"
+            )
+        self.variant, self.initial_samples = variant, initial_samples
         self.current: tuple[Any, float] | None = None
         self.queue: list[Any] = []
+        self.candidate: tuple[Any, float] | None = None  # best start sample, or best neighbour ("best" variant)
+        self.starts_left = initial_samples
+
+    def _move(self, member: tuple[Any, float]) -> None:
+        self.current, self.candidate = member, None
+        neighbours = self.space.neighbours(member[0])
+        self.queue = [neighbours[int(i)] for i in self.rng.permutation(len(neighbours))]
+
+    def _restart(self) -> None:
+        self.current, self.candidate, self.queue, self.starts_left = None, None, [], self.initial_samples
 
     def propose(self) -> Proposal | None:
-        """The next unseen neighbour of the current cell, or a random restart."""
-        while self.current is not None and self.queue:
-            cell = self.queue.pop()
-            if cell not in self.history:
-                return self._proposal(cell)
-        self.current = None
-        return self._proposal(self._random_unseen())
+        """A random start sample, or the next unseen neighbour of the current cell."""
+        while True:
+            if self.current is None:
+                if self.starts_left > 0:
+                    self.starts_left -= 1
+                    return self._proposal(self._random_unseen())
+                if self.candidate is None:  # every start sample failed
+                    self._restart()
+                else:
+                    self._move(self.candidate)
+                continue
+            while self.queue:
+                cell = self.queue.pop()
+                if cell not in self.history:
+                    return self._proposal(cell)
+            if self.candidate is not None and self.candidate[1] > self.current[1]:
+                self._move(self.candidate)
+            else:
+                self._restart()
 
     def observe(self, cells: Sequence[Any], accuracies: Sequence[float | None]) -> None:
-        """Move to a cell that beats the current one (or take a restart's result as the current cell)."""
+        """Track the best start sample or neighbour; ``"first"`` improvement moves to a better neighbour at once."""
         super().observe(cells, accuracies)
         for cell, accuracy in zip(cells, accuracies, strict=True):
-            if accuracy is None or (self.current is not None and accuracy <= self.current[1]):
+            if accuracy is None or (self.candidate is not None and accuracy <= self.candidate[1]):
                 continue
-            self.current = (cell, accuracy)
-            neighbours = self.space.neighbours(cell)
-            self.queue = [neighbours[int(i)] for i in self.rng.permutation(len(neighbours))]
+            if self.current is None or self.variant == "best":
+                self.candidate = (cell, accuracy)
+            elif accuracy > self.current[1]:
+                self._move((cell, accuracy))

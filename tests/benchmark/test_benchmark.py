@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import contextlib
+import copy
+import io
 import json
 
 import numpy as np
 import pytest
 
-from pnas.benchmark import surrogate_quality
+from pnas.benchmark import TUNING_GRIDS, checklist, markdown_report, surrogate_quality
 from pnas.benchmark.cli import nasbench201_space
 from pnas.benchmark.runner import best_so_far
 from pnas.cli import main
@@ -26,51 +29,199 @@ def test_best_so_far_follows_the_signal_not_the_report():
     assert np.allclose(best_so_far(trajectory, 6), [0.9, 0.6, 0.6, 0.6, 0.7, 0.7])
 
 
-def test_benchmark_command_prints_a_table_and_writes_json_and_plot(table_path, tmp_path, capsys):
-    out = tmp_path / "out" / "bench.json"
-    main(
-        ["benchmark", "--table", str(table_path), "--signal", "val", "--report", "test", "--budgets", "5,10",
-         "--runs", "2", "--strategies", "progressive,random,rea,local", "--json", str(out), "--surrogate", "mlp",
-         "--beam-size", "3", "--batch-size", "5", "--no-progress"]
-    )  # fmt: skip
-    printed = capsys.readouterr().out
-    assert "test (%) of the best-by-val cell" in printed and "± " in printed
-    document = json.loads(out.read_text())
-    assert document["format"] == "pnas.benchmark/v1"
+@contextlib.contextmanager
+def one_torch_thread():
+    """Surrogate fits on one thread: on a busy 2-core machine torch's thread pool makes them many times slower."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def tuned_run(table_path, tmp_path_factory):
+    """One tuned benchmark through the CLI, with 2 configurations per tunable strategy to stay fast."""
+    out = tmp_path_factory.mktemp("tuned")
+    grids = {
+        "progressive": ({"exploration": 0.0}, {"exploration": 1.0}),
+        "rea": ({"population_size": 4, "sample_size": 2}, {"population_size": 8, "sample_size": 4}),
+        "local": ({"variant": "first"}, {"variant": "best"}),
+    }
+    printed = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed), one_torch_thread():
+        for name, grid in grids.items():
+            patch.setitem(TUNING_GRIDS, name, grid)
+        main(
+            ["benchmark", "--table", str(table_path), "--signal", "val", "--report-column", "test", "--budgets", "5,10",
+             "--runs", "2", "--tune-runs", "2", "--strategies", "progressive,random,rea,local", "--surrogate", "mlp",
+             "--beam-size", "3", "--batch-size", "5", "--json", str(out / "bench.json"),
+             "--report", str(out / "bench.md"), "--no-progress"]
+        )  # fmt: skip
+    return out, printed.getvalue(), json.loads((out / "bench.json").read_text()), grids
+
+
+def test_benchmark_command_prints_a_table_and_writes_json_and_plot(tuned_run, table_path):
+    out, printed, document, _ = tuned_run
+    assert "test (%) of the best-by-val cell" in printed and "± " in printed and "<- chosen" in printed
+    assert "progressive minus each baseline, 95% CI" in printed
+    assert document["format"] == "pnas.benchmark/v2"
     assert document["budgets"] == [5, 10]
     settings = document["settings"]
-    assert settings["signal"] == "val" and settings["report"] == "test" and settings["runs"] == 2
-    assert settings["beam_size"] == 3 and settings["surrogate"] == "mlp"
+    assert settings["signal"] == "val" and settings["report_column"] == "test" and settings["runs"] == 2
+    assert settings["given"]["beam_size"] == 3 and settings["given"]["surrogate"] == "mlp"
+    assert settings["command"].startswith("pnas benchmark --table") and settings["tune"] is True
     assert settings["optimum"] == pytest.approx(BenchmarkTable(table_path).column("test").max())
+    assert document["seeds"] == {"reported": [0, 1], "tuning": [10_000, 10_001]}
     assert list(document["strategies"]) == ["progressive", "random", "rea", "local"]
     for _name, entry in document["strategies"].items():
         assert entry["seconds"] >= 0
-        assert len(entry["curve"]["mean"]) == len(entry["curve"]["stderr"]) == 10
+        assert len(entry["curve"]["mean"]) == len(entry["curve"]["stderr"]) == len(entry["curve"]["seconds"]) == 10
+        assert np.all(np.diff(entry["curve"]["seconds"]) >= 0)  # cumulative wall-clock seconds per evaluation
         for budget in ("5", "10"):
             runs = entry["budgets"][budget]["runs"]
             assert len(runs) == 2 and all(40 < value <= settings["optimum"] for value in runs)
             assert entry["budgets"][budget]["mean"] == pytest.approx(np.mean(runs))
             assert entry["budgets"][budget]["stderr"] == pytest.approx(np.std(runs, ddof=1) / np.sqrt(2))
+            assert entry["budgets"][budget]["seconds"] == pytest.approx(entry["curve"]["seconds"][int(budget) - 1])
             assert f"{entry['budgets'][budget]['mean']:.2f}" in printed
         assert entry["budgets"]["10"]["mean"] >= entry["budgets"]["5"]["mean"]  # best so far never drops
         assert entry["curve"]["mean"][9] == pytest.approx(entry["budgets"]["10"]["mean"])
-    assert (tmp_path / "out" / "bench.png").stat().st_size > 10_000
+    time = document["time"]
+    assert time["total_seconds"] >= time["tuning_seconds"] + time["reported_seconds"] > 0
+    assert time["reported_seconds"] == pytest.approx(sum(e["seconds"] for e in document["strategies"].values()))
+    versions, hardware = document["environment"]["versions"], document["environment"]["hardware"]
+    assert set(versions) == {"python", "torch", "numpy", "scipy", "pnas"} and all(versions.values())
+    assert hardware["cpu"] and hardware["cores_usable"] >= 1
+    assert (out / "bench.png").stat().st_size > 10_000  # two panels: over queries and over seconds
+
+
+def test_tuning_is_recorded_and_its_choice_is_what_runs(tuned_run):
+    _, _, document, grids = tuned_run
+    tuning = document["tuning"]
+    assert tuning["signal"] == "val" and tuning["seeds"] == [10_000, 10_001] and tuning["seconds"] > 0
+    assert tuning["budgets"] == [5, 10]
+    assert set(tuning["strategies"]) == {"progressive", "random", "rea", "local"}
+    assert tuning["strategies"]["random"] == {
+        "grid": [], "scores": [], "chosen_index": None, "chosen": {}, "seconds": pytest.approx(0, abs=1)
+    }  # fmt: skip
+    for name, grid in grids.items():
+        entry = tuning["strategies"][name]
+        assert entry["grid"] == [dict(config) for config in grid] and len(entry["scores"]) == len(grid)
+        assert entry["chosen_index"] == int(np.argmax(entry["scores"]))
+        assert entry["chosen"] == entry["grid"][entry["chosen_index"]]
+        assert document["strategies"][name]["settings"].items() >= entry["chosen"].items()  # the reported runs used it
+    progressive = document["strategies"]["progressive"]["settings"]
+    assert progressive["beam_size"] == 3 and progressive["batch_size"] == 5  # flags the grid does not vary stay fixed
+
+
+def test_differences_are_welch_intervals_of_progressive_minus_each_baseline(tuned_run):
+    from scipy import stats
+
+    _, _, document, _ = tuned_run
+    record = document["differences"]
+    assert record["reference"] == "progressive" and record["confidence"] == 0.95
+    assert list(record["baselines"]) == ["random", "rea", "local"]
+    for name, per_budget in record["baselines"].items():
+        for budget, cell in per_budget.items():
+            a = np.array(document["strategies"]["progressive"]["budgets"][budget]["runs"])
+            b = np.array(document["strategies"][name]["budgets"][budget]["runs"])
+            va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+            assert cell["difference"] == pytest.approx(a.mean() - b.mean())
+            if va + vb == 0:
+                assert cell["low"] == cell["high"] == pytest.approx(cell["difference"])
+                continue
+            df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+            half = stats.t.ppf(0.975, df) * np.sqrt(va + vb)
+            assert cell["df"] == pytest.approx(df) and cell["stderr"] == pytest.approx(np.sqrt(va + vb))
+            assert (cell["low"], cell["high"]) == pytest.approx(
+                (a.mean() - b.mean() - half, a.mean() - b.mean() + half)
+            )
+            assert cell["low"] <= cell["difference"] <= cell["high"]
+
+
+def test_the_markdown_report_has_every_section_and_the_checklist_from_the_run(tuned_run):
+    out, _, document, _ = tuned_run
+    text = (out / "bench.md").read_text()
+    assert text == markdown_report(document, "bench.png")  # a pure function of the JSON summary
+    sections = ["## Settings", "## Tuning", "## Results", "## Differences", "## Figure", "## Time and environment",
+                "## Lindauer-Hutter checklist"]  # fmt: skip
+    assert [text.index(section) for section in sections] == sorted(text.index(section) for section in sections)
+    assert "![Performance over evaluations and over wall-clock time](bench.png)" in text
+    assert "| progressive | exploration=" in text and "**chosen**" in text and "| random | (nothing to tune)" in text
+    assert "| progressive − rea |" in text
+    for budget in ("5", "10"):
+        assert f"{document['strategies']['rea']['budgets'][budget]['mean']:.2f} ± " in text
+    items = checklist(document)
+    assert len(items) >= 15 and text.rstrip().endswith(f"{items[-1][1][1:]}.")
+    answers = dict(items)
+    assert answers["Same hyperparameter-tuning budget for all methods?"] == (
+        "yes, 2 configurations x 2 seeds each (random: none)"
+    )
+    assert "2 runs per strategy, seeds 0, 1" in answers["Performed multiple runs and reported the seeds?"]
+    assert "seeds 10000, 10001 (disjoint from the reported ones)" in text
+    assert answers["Compared to random search?"] == "yes"
+    assert document["environment"]["hardware"]["cpu"] in text and document["environment"]["versions"]["torch"] in text
+    assert f"{document['time']['total_seconds']:.1f} s end to end" in text
+
+
+def test_the_checklist_says_no_when_the_tuning_budgets_differ(tuned_run):
+    _, _, document, _ = tuned_run
+    uneven = copy.deepcopy(document)
+    entry = uneven["tuning"]["strategies"]["rea"]
+    entry["grid"], entry["scores"], entry["chosen_index"] = entry["grid"][:1], entry["scores"][:1], 0
+    answer = dict(checklist(uneven))["Same hyperparameter-tuning budget for all methods?"]
+    assert answer.startswith("no, configurations per strategy differ (progressive 2, rea 1, local 2)")
+    untuned = {**document, "tuning": None, "seeds": {**document["seeds"], "tuning": []}}
+    assert "No tuning" in markdown_report(untuned)
+    assert dict(checklist(untuned))["Same hyperparameter-tuning budget for all methods?"].startswith("no, no tuning")
+
+
+def test_no_tune_runs_the_given_settings_as_is(table_path, tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    with one_torch_thread():
+        main(
+            ["benchmark", "--table", str(table_path), "--signal", "val", "--report-column", "test", "--budgets", "5,10",
+             "--runs", "2", "--strategies", "progressive,local", "--surrogate", "mlp", "--beam-size", "3",
+             "--batch-size", "5", "--local-variant", "best", "--no-tune", "--json", str(out), "--no-progress"]
+        )  # fmt: skip
+    assert "tuning" not in capsys.readouterr().out
+    document = json.loads(out.read_text())
+    assert document["tuning"] is None and document["seeds"] == {"reported": [0, 1], "tuning": []}
+    assert document["settings"]["tune"] is False and document["time"]["tuning_seconds"] == 0
+    progressive = document["strategies"]["progressive"]["settings"]
+    assert progressive["beam_size"] == 3 and progressive["batch_size"] == 5 and progressive["surrogate"] == "mlp"
+    assert document["strategies"]["local"]["settings"] == {"variant": "best", "initial_samples": 1}
+    assert list(document["differences"]["baselines"]) == ["local"]
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--signal", "val_acc_12"], "no column 'val_acc_12'"),
+        (["--report-column", "test_acc_200"], "no column 'test_acc_200'"),
         (["--strategies", "grid"], "unknown strategy grid"),
         (["--runs", "0"], "must be >= 1"),
+        (["--tune-runs", "0"], "tuning runs must be >= 1"),
+        (["--report", "test"], "--report takes the Markdown file to write"),
+        (["--report", "{file}/report.md"], "is not a folder"),
+        (["--json", "{file}/deeper/bench.json"], "is not a folder"),
+        (["--report", "{folder}"], "is a folder"),
     ],
 )
-def test_benchmark_mistakes_are_one_line_errors(table_path, capsys, args, message):
+def test_benchmark_mistakes_are_one_line_errors(table_path, tmp_path, capsys, args, message):
+    (tmp_path / "file").write_text("not a folder")
+    args = [arg.format(file=tmp_path / "file", folder=tmp_path) for arg in args]
     with pytest.raises(SystemExit) as exit_info:
-        main(["benchmark", "--table", str(table_path), "--report", "test", "--signal", "val", *args, "--no-progress"])
+        main(["benchmark", "--table", str(table_path), "--report-column", "test", "--signal", "val",
+              "--strategies", "random", *args, "--no-progress"])  # fmt: skip
     assert exit_info.value.code == 2
-    error = capsys.readouterr().err
-    assert message in error and "Traceback" not in error
+    captured = capsys.readouterr()
+    assert message in captured.err and "Traceback" not in captured.err and len(captured.err.strip().splitlines()) == 1
+    assert "tuning" not in captured.out  # refused before any run
 
 
 def test_a_table_without_the_partial_cells_is_refused(tmp_path):
@@ -108,6 +259,29 @@ def test_cells_missing_from_the_table_cost_an_evaluation_and_are_skipped(tmp_pat
     four_ops = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3")
     evaluator = TableEvaluator(write_table(tmp_path / "four.csv", four_ops), "val", "test")
     trajectory = run_strategy(make_strategy("random", NASBench201Space(), 30, 0), evaluator, 30)  # 5 ops, 4 in table
-    missing = [signal for signal, _ in trajectory if np.isnan(signal)]
+    missing = [signal for signal, *_ in trajectory if np.isnan(signal)]
     assert len(trajectory) == 30 and 0 < len(missing) < 30
     assert not np.isnan(best_so_far(trajectory, 30)[-1])
+
+
+def test_two_worker_processes_give_the_same_runs_as_one(table_path):
+    from pnas.benchmark.runner import run_benchmark, worker_pool
+    from pnas.search.table import TableEvaluator
+
+    table = BenchmarkTable(table_path)
+    evaluator, space = TableEvaluator(table, "val", "test"), nasbench201_space(table)
+    settings = {"surrogate": "mlp", "beam_size": 2, "batch_size": 4}
+    arguments = (evaluator, space, ["progressive", "rea"], [6, 12], 3, settings, False)
+    alone = run_benchmark(*arguments)
+    with worker_pool(2) as pool:
+        shared = run_benchmark(*arguments, pool=pool)
+    for name in ("progressive", "rea"):
+        np.testing.assert_array_equal(alone.curves[name], shared.curves[name])
+
+
+def test_workers_below_one_are_refused():
+    from pnas.benchmark.runner import worker_pool
+    from pnas.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="workers must be >= 1"), worker_pool(0):
+        pass

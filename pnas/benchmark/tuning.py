@@ -1,0 +1,209 @@
+"""Tuning kept apart from reporting: each strategy's settings are chosen on the signal column and on other seeds.
+
+Every tunable strategy gets the same budget: the same number of candidate configurations (its grid in
+:data:`TUNING_GRIDS`), each run on the same tuning seeds, which never overlap the reported seeds. The tuning runs
+look the table up through an evaluator whose report column *is* the signal column, so nothing a tuning run does can
+depend on the column the benchmark reports.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from pnas.benchmark.runner import make_strategy, run_benchmark
+from pnas.errors import ConfigError
+from pnas.search.spaces import SearchSpace
+from pnas.search.table import BenchmarkTable, TableEvaluator
+
+__all__ = [
+    "TUNING_GRIDS",
+    "TUNING_SEED_OFFSET",
+    "TuningResult",
+    "format_tuning",
+    "score_configuration",
+    "tune",
+    "tuning_seeds",
+]
+
+#: Strategy -> its candidate configurations, each a dict of settings laid over the command's; the same count for
+#: every tunable strategy (random search has no settings, hence no grid).
+TUNING_GRIDS: dict[str, tuple[dict[str, Any], ...]] = {
+    "progressive": (
+        {"beam_size": 5, "batch_size": 10, "exploration": 0.0},
+        {"beam_size": 5, "batch_size": 10, "exploration": 1.0},
+        {"beam_size": 10, "batch_size": 10, "exploration": 0.0},
+        {"beam_size": 10, "batch_size": 10, "exploration": 1.0},
+    ),
+    "rea": (
+        {"population_size": 5, "sample_size": 5},
+        {"population_size": 10, "sample_size": 10},
+        {"population_size": 20, "sample_size": 5},
+        {"population_size": 50, "sample_size": 10},
+    ),
+    "local": (
+        {"variant": "first", "initial_samples": 1},
+        {"variant": "first", "initial_samples": 10},
+        {"variant": "best", "initial_samples": 1},
+        {"variant": "best", "initial_samples": 10},
+    ),
+}
+
+#: Tuning seeds are ``TUNING_SEED_OFFSET + i``; reported runs use seeds ``0..runs-1``, below it.
+TUNING_SEED_OFFSET = 10_000
+
+
+def tuning_seeds(runs: int, reported_runs: int = 0) -> list[int]:
+    """The seeds of ``runs`` tuning runs, disjoint from the reported seeds ``0..reported_runs-1``.
+
+    Raises:
+        ConfigError: ``runs`` is below 1, or the reported seeds would reach the tuning seeds.
+    """
+    if runs < 1:
+        raise ConfigError(f"tuning runs must be >= 1, got {runs}")
+    if reported_runs > TUNING_SEED_OFFSET:
+        raise ConfigError(f"runs must be <= {TUNING_SEED_OFFSET} so reported seeds stay apart from tuning seeds")
+    return [TUNING_SEED_OFFSET + i for i in range(runs)]
+
+
+@dataclass
+class TuningResult:
+    """What tuning tried and chose.
+
+    Attributes:
+        signal: The column every configuration was scored on (and the only one read).
+        table: The table tuned on.
+        seeds: The tuning seeds.
+        budgets: The budgets whose mean the score is.
+        grids: Strategy -> its configurations (empty: nothing to tune).
+        scores: Strategy -> each configuration's score: the mean over budgets of the runs' mean best-so-far signal
+            (in percent).
+        chosen: Strategy -> index of its best configuration (the first of equal scores); absent: nothing to tune.
+        seconds: Strategy -> wall-clock seconds of its tuning runs.
+    """
+
+    signal: str
+    table: str
+    seeds: list[int]
+    budgets: list[int]
+    grids: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    scores: dict[str, list[float]] = field(default_factory=dict)
+    chosen: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def chosen_settings(self, name: str) -> dict[str, Any]:
+        """The configuration chosen for strategy ``name`` (empty when it has none)."""
+        return dict(self.grids[name][self.chosen[name]]) if name in self.chosen else {}
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON-ready record: signal, table, seeds, budgets, seconds and per strategy grid, scores and choice."""
+        return {
+            "signal": self.signal,
+            "table": self.table,
+            "seeds": self.seeds,
+            "budgets": self.budgets,
+            "seconds": sum(self.seconds.values()),
+            "strategies": {
+                name: {
+                    "grid": grid,
+                    "scores": self.scores[name],
+                    "chosen_index": self.chosen.get(name),
+                    "chosen": self.chosen_settings(name),
+                    "seconds": self.seconds[name],
+                }
+                for name, grid in self.grids.items()
+            },
+        }
+
+
+def score_configuration(
+    evaluator: TableEvaluator,
+    space: SearchSpace,
+    name: str,
+    settings: dict[str, Any],
+    budgets: Sequence[int],
+    seeds: Sequence[int],
+    pool: Executor | None = None,
+) -> float:
+    """Run strategy ``name`` with ``settings`` on each seed; return the mean over ``budgets`` of the mean best-so-far.
+
+    What is averaged is the evaluator's report entry of each run's best-by-signal cell, in percent; tuning passes an
+    evaluator that reports the signal.
+    """
+    result = run_benchmark(evaluator, space, [name], budgets, seeds, settings, progress=False, pool=pool)
+    per_budget = [float(np.nanmean(result.at(name, budget))) for budget in result.budgets]
+    return 100 * float(np.mean(per_budget))
+
+
+def tune(
+    table: BenchmarkTable,
+    signal: str,
+    space: SearchSpace,
+    strategies: Sequence[str],
+    budgets: Sequence[int],
+    seeds: Sequence[int],
+    settings: dict[str, Any] | None = None,
+    grids: Mapping[str, Sequence[dict[str, Any]]] | None = None,
+    progress: bool = True,
+    pool: Executor | None = None,
+) -> TuningResult:
+    """Score every configuration of every strategy on ``signal`` alone; choose each strategy's best.
+
+    Args:
+        table: The table to tune on; only its ``signal`` column is read.
+        signal: The column the strategies optimise, and the one the configurations are scored on.
+        space: The space the table covers.
+        strategies: Keys of :data:`~pnas.benchmark.runner.STRATEGIES`.
+        budgets: The budgets whose mean is the score.
+        seeds: The tuning seeds (see :func:`tuning_seeds`).
+        settings: Settings shared by all configurations; a configuration replaces the ones it names.
+        grids: Strategy -> configurations (default :data:`TUNING_GRIDS`); a strategy without one is not tuned.
+        progress: Show a progress bar.
+        pool: Worker processes for the runs (:func:`~pnas.benchmark.runner.worker_pool`); ``None``: this process.
+
+    Raises:
+        ConfigError: A configuration's setting is out of range.
+    """
+    grids = TUNING_GRIDS if grids is None else grids
+    evaluator = TableEvaluator(table, signal, signal)  # the report IS the signal: tuning cannot see the report column
+    record = TuningResult(signal, str(table.path), list(seeds), sorted(set(budgets)))
+    for name in strategies:
+        record.grids[name] = [dict(config) for config in grids.get(name, ())]
+        for config in record.grids[name]:
+            make_strategy(name, space, 1, 0, **{**(settings or {}), **config})  # fail before any run
+    total = sum(len(grid) for grid in record.grids.values())
+    with tqdm(total=total, desc="tuning", unit="config", disable=not progress) as bar:
+        for name, grid in record.grids.items():
+            start, record.scores[name] = time.perf_counter(), []
+            for config in grid:
+                bar.set_postfix_str(f"{name} {config}")
+                merged = {**(settings or {}), **config}
+                record.scores[name].append(score_configuration(evaluator, space, name, merged, budgets, seeds, pool))
+                bar.update()
+            record.seconds[name] = time.perf_counter() - start
+            if grid:
+                keyed = [-math.inf if math.isnan(score) else score for score in record.scores[name]]
+                record.chosen[name] = int(np.argmax(keyed))
+    return record
+
+
+def format_tuning(record: TuningResult) -> str:
+    """Text lines: per strategy, every configuration's score with the chosen one marked, and the tuning cost."""
+    seeds = f"seeds {record.seeds[0]}..{record.seeds[-1]}" if len(record.seeds) > 1 else f"seed {record.seeds[0]}"
+    lines = [f"tuning on {record.signal} of {record.table}, {seeds}: mean over budgets of the best-so-far (%)"]
+    for name, grid in record.grids.items():
+        if not grid:
+            lines.append(f"  {name}: nothing to tune")
+        for index, (config, score) in enumerate(zip(grid, record.scores[name], strict=True)):
+            settings = ", ".join(f"{key}={value}" for key, value in config.items())
+            mark = "  <- chosen" if index == record.chosen.get(name) else ""
+            lines.append(f"  {name}: {settings}: {score:.2f}{mark}")
+    lines.append(f"tuning: {sum(record.seconds.values()):.1f} s")
+    return "\n".join(lines)
