@@ -38,7 +38,7 @@ NB201_TABLE ?= ../shared/data/nasbench201/cifar10.csv
 nasbench201: $(INSTALLED)
 	$(VENV)/bin/pnas benchmark --table $(NB201_TABLE) --signal val_acc_12 --report-column test_acc_200 \
 		--budgets 25,50,100,150 --runs 30 --tune-runs 10 --strategies progressive,random,rea,local --workers 2 \
-		--json runs/benchmark/nasbench201.json --report runs/benchmark/nasbench201.md \
+		--json benchmarks/results/nasbench201.json --report benchmarks/results/nasbench201.md \
 		--plot benchmarks/figures/nasbench201.png
 
 clean:

@@ -116,7 +116,8 @@ def checklist(summary: dict[str, Any]) -> list[tuple[str, str]]:
         ),
         (
             "Controlled for confounding factors (hardware, library versions, runtimes)?",
-            f"yes: all strategies ran in one process on {machine}, with {library}; runtimes per strategy: {seconds}",
+            f"yes: all strategies ran in this one command ({settings.get('workers', 1)} worker process(es)) on "
+            f"{machine}, with {library}; runtimes per strategy: {seconds}",
         ),
         ("Ran ablation studies?", ablation),
         (

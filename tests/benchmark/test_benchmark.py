@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from pnas.benchmark import TUNING_GRIDS, checklist, markdown_report, surrogate_quality
+from pnas.benchmark import TUNING_GRIDS, checklist, markdown_report
 from pnas.benchmark.cli import nasbench201_space
 from pnas.benchmark.runner import best_so_far
 from pnas.cli import main
@@ -229,27 +229,6 @@ def test_a_table_without_the_partial_cells_is_refused(tmp_path):
     path.write_text("arch,val\n" + f"{NB201Cell(('nor_conv_3x3',) * 6).to_arch()},90\n")
     with pytest.raises(Exception, match="lacks .* level-1 cell"):
         nasbench201_space(BenchmarkTable(path))
-
-
-def test_surrogate_quality_reports_rank_correlations_per_size_and_split(table_path):
-    table = BenchmarkTable(table_path)
-    space = nasbench201_space(table)
-    report = surrogate_quality(
-        table,
-        space,
-        NB201Cell.from_arch,
-        "val",
-        sizes=(60,),
-        held_out=200,
-        splits=2,
-        surrogates=("mlp",),
-        progress=False,
-    )
-    assert report["sizes"] == [60] and report["held_out"] == 200
-    mlp, params = report["predictors"]["mlp"][60], report["predictors"]["params_m"][60]
-    assert len(mlp["kendall_tau"]) == len(mlp["spearman"]) == 2
-    # The synthetic accuracy is a weighted sum of per-edge op qualities: the MLP learns it, parameter count cannot.
-    assert min(mlp["kendall_tau"]) > 0.6 > max(params["kendall_tau"])
 
 
 def test_cells_missing_from_the_table_cost_an_evaluation_and_are_skipped(tmp_path):
