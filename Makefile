@@ -7,10 +7,10 @@ INSTALLED := $(VENV)/.installed
 
 install: $(INSTALLED)
 
-$(INSTALLED): pyproject.toml
+$(INSTALLED): pyproject.toml constraints.txt
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
-	$(PYTHON) -m pip install --quiet -e '.[dev]'
+	$(PYTHON) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(INSTALLED)
 
 test: $(INSTALLED)
@@ -30,7 +30,8 @@ bench: $(INSTALLED)
 	$(PYTHON) benchmarks/expand_beam.py
 	$(PYTHON) benchmarks/progressive_step.py
 	$(PYTHON) benchmarks/memory.py
-	$(PYTHON) benchmarks/surrogate_quality.py
+	$(PYTHON) benchmarks/surrogate_fit.py
+	$(PYTHON) benchmarks/surrogate_quality.py --json benchmarks/results/surrogate_quality.json
 
 # Tune each strategy on val_acc_12 (seeds 10000..10009), then strategies x 30 seeds x budgets on the NAS-Bench-201
 # CIFAR-10 table (read from ../shared/data, never copied); JSON, Markdown report with the NAS checklist, figure.

@@ -45,6 +45,8 @@ def test_search_snippet_runs(tmp_path):
 def test_surrogate_snippet_runs():
     (snippet,) = [block for block in python_blocks() if "from surrogate import" in block]
     cells = [[(0, i % 8, 1, (3 * i) % 8)] for i in range(20)]
-    namespace = {"cells": cells, "accuracies": [0.5 + i / 100 for i in range(20)], "other_cells": cells[:4]}
+    accuracies, params = [0.5 + i / 100 for i in range(20)], [float(i) for i in range(20)]
+    namespace = {"cells": cells, "accuracies": accuracies, "other_cells": cells[:4], "params": params}
     exec(compile(snippet, "README.md", "exec"), namespace)
     assert namespace["mean"].shape == namespace["std"].shape == (4,)
+    assert namespace["sized"].predict(cells[:4], features=params[:4])[0].shape == (4,)

@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+from pnas.benchmark.darts import load_darts_sample
 from pnas.benchmark.markdown import checklist, markdown_report
-from pnas.benchmark.quality import surrogate_quality
+from pnas.benchmark.predictors import PREDICTORS, QualityData
+from pnas.benchmark.quality import cross_validation_quality, extrapolation_quality, surrogate_quality
 from pnas.benchmark.report import summarize, welch_interval
-from pnas.benchmark.runner import STRATEGIES, BenchmarkResult, make_strategy, run_benchmark, run_strategy
+from pnas.benchmark.runner import (
+    STRATEGIES,
+    BenchmarkResult,
+    make_strategy,
+    run_benchmark,
+    run_strategy,
+    worker_pool,
+)
 from pnas.benchmark.tuning import TUNING_GRIDS, TuningResult, tune
 
 __all__ = [
+    "PREDICTORS",
     "STRATEGIES",
     "TUNING_GRIDS",
     "BenchmarkResult",
+    "QualityData",
     "TuningResult",
     "checklist",
+    "cross_validation_quality",
+    "extrapolation_quality",
+    "load_darts_sample",
     "make_strategy",
     "markdown_report",
     "run_benchmark",
@@ -22,4 +36,5 @@ __all__ = [
     "surrogate_quality",
     "tune",
     "welch_interval",
+    "worker_pool",
 ]

@@ -245,25 +245,17 @@ class _Recording:
         return scores, np.zeros(len(cells))
 
 
-class _Featureless(_Recording):
-    def fit(self, cells, targets):
-        return self
-
-
-def test_side_feature_variants_pass_features_only_to_surrogates_that_take_them(monkeypatch):
+def test_side_feature_variants_pass_the_features_to_fit_and_predict(monkeypatch):
     from pnas.benchmark.predictors import surrogate_predictor
     from pnas.search.progressive import SURROGATES
 
     monkeypatch.setitem(SURROGATES, "recording", _Recording)
-    monkeypatch.setitem(SURROGATES, "featureless", _Featureless)
     monkeypatch.setattr(_Recording, "calls", [])
     data = QualityData([[(0, 0, 0, 0)]] * 6, np.linspace(0.5, 0.9, 6), 1, 1, {"params": np.arange(6.0)})
     train, test = np.arange(4), np.arange(4, 6)
     assert surrogate_predictor("recording")(data, train, test, 0).tolist() == [0, 0]
     assert surrogate_predictor("recording", ("params",))(data, train, test, 0).tolist() == [4, 5]
     assert _Recording.calls == [("fit", 4, None), ("predict", 2, None), ("fit", 4, (4, 1)), ("predict", 2, (2, 1))]
-    with pytest.raises(ConfigError, match="takes no side features"):
-        surrogate_predictor("featureless", ("params",))(data, train, test, 0)
     with pytest.raises(ConfigError, match="no side feature 'flops'"):
         surrogate_predictor("recording", ("flops",))(data, train, test, 0)
     assert {"lstm+params", "mlp+params"} <= set(PREDICTORS)
