@@ -121,26 +121,22 @@ class EnsembleSurrogate:
         folds = np.array_split(order, self.num_members)
         return [(np.concatenate(folds[:m] + folds[m + 1 :]), folds[m]) for m in range(self.num_members)]
 
-    def _check_features(self, features: np.ndarray | Sequence | None, count: int, fitting: bool) -> np.ndarray | None:
-        if features is None:
-            if not fitting and self._feature_scale is not None:
+    def _standardised(self, values: np.ndarray | None) -> np.ndarray | None:
+        """Side features on the scale they were fitted with.
+
+        Raises:
+            ValueError: The features are missing, extra or of another width than at fit time.
+        """
+        scale = self._feature_scale
+        if values is None:
+            if scale is not None:
                 raise ValueError("this surrogate was fitted with side features: pass features= to predict as well")
             return None
-        values = np.asarray(features, dtype=np.float64)
-        values = values[:, None] if values.ndim == 1 else values
-        if values.ndim != 2 or len(values) != count:
-            raise ValueError(f"features must be an (n, k) array with one row per cell; got shape {values.shape}")
-        if not np.all(np.isfinite(values)):
-            raise ValueError("features must be finite numbers")
-        if fitting:
-            spread = values.std(axis=0)
-            self._feature_scale = (values.mean(axis=0), np.where(spread > 0, spread, 1.0))
-        elif self._feature_scale is None:
+        if scale is None:
             raise ValueError("this surrogate was fitted without side features: call predict without features=")
-        elif values.shape[1] != len(self._feature_scale[0]):
-            raise ValueError(f"fitted with {len(self._feature_scale[0])} features, got {values.shape[1]}")
-        mean, spread = self._feature_scale
-        return ((values - mean) / spread).astype(np.float32)
+        if values.shape[1] != len(scale[0]):
+            raise ValueError(f"fitted with {len(scale[0])} features, got {values.shape[1]}")
+        return ((values - scale[0]) / scale[1]).astype(np.float32)
 
     def fit(
         self,
@@ -166,11 +162,13 @@ class EnsembleSurrogate:
             raise ValueError("targets must be finite accuracies in [0, 1]; found NaN or infinity")
         if y.min() < 0 or y.max() > 1:
             raise ValueError("targets must be accuracies in [0, 1] (fractions, not percentages)")
-        arity = 0 if features is None else (1 if np.ndim(features) == 1 else int(np.shape(features)[1]))
+        values = _feature_matrix(features, len(tokens))
+        arity = 0 if values is None else values.shape[1]
         fitted_arity = 0 if self._feature_scale is None else len(self._feature_scale[0])
         if not (self.warm_start and self.fitted and arity == fitted_arity):
-            self.network, self._feature_scale = None, None  # start afresh
-        x = self._check_features(features, len(tokens), fitting=self.network is None)
+            self.network = None  # start afresh, with the scale of these features
+            self._feature_scale = None if values is None else _scale_of(values)
+        x = self._standardised(values)
         rng = np.random.default_rng(self.seed)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
@@ -244,10 +242,33 @@ class EnsembleSurrogate:
         if not self.fitted:
             raise RuntimeError(f"{type(self).__name__}.predict called before fit: fit it on some cells first")
         tokens = encode_cells(cells, self.num_inputs, self.num_ops)
-        x = self._check_features(features, len(tokens), fitting=False)
+        x = self._standardised(_feature_matrix(features, len(tokens)))
         with torch.inference_mode():
             predictions = torch.sigmoid(self._predict_logits(tokens, x)).numpy().astype(np.float64)
         return predictions.mean(axis=0), predictions.std(axis=0)
+
+
+def _feature_matrix(features: np.ndarray | Sequence | None, count: int) -> np.ndarray | None:
+    """``features`` as a finite ``(count, k)`` float array (a 1-D array is one feature).
+
+    Raises:
+        ValueError: The shape does not give one row per cell, or a value is not finite.
+    """
+    if features is None:
+        return None
+    values = np.asarray(features, dtype=np.float64)
+    values = values[:, None] if values.ndim == 1 else values
+    if values.ndim != 2 or len(values) != count:
+        raise ValueError(f"features must be an (n, k) array with one row per cell; got shape {values.shape}")
+    if not np.all(np.isfinite(values)):
+        raise ValueError("features must be finite numbers")
+    return values
+
+
+def _scale_of(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and spread of each feature column (a constant column keeps spread 1)."""
+    spread = values.std(axis=0)
+    return values.mean(axis=0), np.where(spread > 0, spread, 1.0)
 
 
 class _HeldOut:

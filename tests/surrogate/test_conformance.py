@@ -104,10 +104,14 @@ def test_side_features_are_used_and_then_required(surrogate_class, cells_and_tar
     hidden = rng.uniform(0, 1, len(cells))  # the target depends on a side feature the cells do not show
     targets = 0.5 + 0.4 * hidden
     model = surrogate_class(NUM_INPUTS, NUM_OPS, seed=0).fit(cells[:200], targets[:200], features=hidden[:200])
-    assert kendalltau(model.predict(cells[200:], features=hidden[200:])[0], targets[200:])[0] > 0.7
+    predicted = model.predict(cells[200:], features=hidden[200:])[0]
+    assert kendalltau(predicted, targets[200:])[0] > 0.7
     with pytest.raises(ValueError, match="pass features= to predict"):
         model.predict(cells[200:])
     with pytest.raises(ValueError, match="one row per cell"):
         model.predict(cells[200:], features=hidden[:3])
     with pytest.raises(ValueError, match="features must be finite"):
         model.fit(cells[:2], targets[:2], features=[0.1, float("nan")])
+    with pytest.raises(ValueError, match="fractions, not percentages"):
+        model.fit(cells[:2], [50.0, 60.0], features=[0.1, 0.2])
+    np.testing.assert_array_equal(model.predict(cells[200:], features=hidden[200:])[0], predicted)  # untouched

@@ -39,7 +39,7 @@ def test_lstm_prefix_sharing_equals_the_plain_forward_pass(data, readout, with_f
     children = [parent + [(i, o, j, p)] for i in range(4) for j in range(4) for o in range(8) for p in range(0, 8, 3)]
     cells = children + held_out
     tokens = encode_cells(cells, NUM_INPUTS, NUM_OPS)
-    side = model._check_features(rng.normal(size=(len(cells), 2)), len(cells), False) if with_features else None
+    side = model._standardised(rng.normal(size=(len(cells), 2))) if with_features else None
     with torch.inference_mode():
         shared = model._predict_logits(tokens, side)
         plain = EnsembleSurrogate._predict_logits(model, tokens, side)
