@@ -28,13 +28,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _report import machine, table  # noqa: E402
 
+from pnas.benchmark.cli import int_list  # noqa: E402
 from pnas.benchmark.darts import load_darts_sample  # noqa: E402
 from pnas.benchmark.predictors import DEFAULT_PREDICTORS  # noqa: E402
 from pnas.benchmark.quality import (  # noqa: E402
     cross_validation_quality,
     extrapolation_quality,
     nasbench201_data,
-    summarize,
+    summarize_quality,
     surrogate_quality,
 )
 from pnas.errors import PNASError  # noqa: E402
@@ -51,7 +52,7 @@ def _figure(mean: float, se: float) -> str:
 def quality_table(report: dict[str, Any], label: str | None = None) -> str:
     """A Markdown table of a quality report: one row per key (``label`` names it, if not the training size N),
     the cells fitted on and ranked, then Kendall and Spearman for each predictor."""
-    summary = summarize(report)
+    summary = summarize_quality(report)
     names = list(summary)
     columns = [f"{metric} {name}" for _, metric in METRICS for name in names]
     lead = [label] if label else []
@@ -71,7 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--table", type=Path, default=DATA / "nasbench201" / "cifar10.csv", help="NB201 CSV")
     parser.add_argument("--darts", type=Path, default=DATA / "nasbench301" / "darts_dev.json", help="DARTS JSON")
     parser.add_argument("--column", default="val_acc_12", help="NB201 column fitted and ranked (default: %(default)s)")
-    parser.add_argument("--sizes", default="50,100,200,400", help="training sizes N (default: %(default)s)")
+    parser.add_argument(
+        "--sizes", type=int_list, default=[50, 100, 200, 400], help="training sizes N (default: 50,100,200,400)"
+    )
     parser.add_argument("--held-out", type=int, default=3000, help="NB201 cells ranked per split (default: 3000)")
     parser.add_argument("--splits", type=int, default=5, help="splits, seeds and folds evaluated (default: 5)")
     parser.add_argument("--folds", type=int, default=5, help="DARTS cross-validation folds (default: 5)")
@@ -84,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Run the modes of the spaces asked for, print Markdown tables, return (and optionally write) the figures."""
     args = _parser().parse_args(argv)
-    sizes = [int(n) for n in args.sizes.split(",") if n.strip()]
+    sizes = args.sizes
     names = [name.strip() for name in args.predictors.split(",") if name.strip()]
     progress, start, reports = not args.no_progress, time.perf_counter(), {}
     print(f"# Surrogate quality\n\nMachine: {machine()}.\n")

@@ -187,7 +187,8 @@ def _benchmark_panel(
         values = np.asarray(values, dtype=float)
         x = np.asarray(xs[name], dtype=float)
         mean = np.nanmean(values, axis=0)
-        stderr = np.nanstd(values, axis=0) / np.sqrt(values.shape[0])
+        runs = np.sum(~np.isnan(values), axis=0)
+        stderr = np.nanstd(values, axis=0, ddof=1) / np.sqrt(runs) if values.shape[0] > 1 else np.zeros_like(mean)
         color = _STEP_COLORS[index % len(_STEP_COLORS)]
         axes.plot(x, mean, color=color, lw=1.6, label=f"{name} ({values.shape[0]} runs)")
         axes.fill_between(x, mean - stderr, mean + stderr, color=color, alpha=0.2, lw=0)

@@ -6,6 +6,7 @@ The members of an ensemble share one architecture, so their weights are stacked 
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -90,11 +91,15 @@ class EnsembleSurrogate:
             "batch_size": batch_size,
             "eval_every": eval_every,
         }
-        wrong = {name: value for name, value in sizes.items() if value < 1}
-        if wrong or learning_rate <= 0 or weight_decay < 0:
+        wrong = {name: value for name, value in sizes.items() if not isinstance(value, int) or value < 1}
+        if learning_rate <= 0:
+            wrong["learning_rate"] = learning_rate
+        if weight_decay < 0:
+            wrong["weight_decay"] = weight_decay
+        if wrong:
             raise ValueError(
-                f"{', '.join(f'{k}={v}' for k, v in wrong.items()) or f'learning_rate={learning_rate}'}: sizes, "
-                "steps and batch_size must be >= 1, learning_rate > 0, weight_decay >= 0"
+                f"{', '.join(f'{k}={v}' for k, v in wrong.items())}: sizes, steps, batch_size and eval_every must be "
+                "integers >= 1, learning_rate > 0, weight_decay >= 0"
             )
         self.num_inputs, self.num_ops, self.num_members = num_inputs, num_ops, num_members
         self.embedding_size, self.hidden_size = embedding_size, hidden_size
@@ -113,12 +118,25 @@ class EnsembleSurrogate:
         """Whether :meth:`fit` has been called."""
         return self.network is not None
 
-    def _folds(self, count: int, rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per member: its training rows and its held-out rows (empty when every member sees everything)."""
+    def _folds(self, tokens: CellTokens, rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per member: its training rows and its held-out rows (empty when every member sees everything).
+
+        Folds are a seeded shuffle of the rows; with ``warm_start`` each cell's fold follows from its tokens
+        instead, so a cell a member trained on in an earlier fit never lands in that member's held-out fold.
+        """
+        count = len(tokens)
         order = rng.permutation(count)
+        everything = [(order, order[:0])] * self.num_members
         if self.num_members == 1 or count < 2 * self.num_members:
-            return [(order, order[:0])] * self.num_members
-        folds = np.array_split(order, self.num_members)
+            return everything
+        if self.warm_start:
+            cells = (tokens.blocks[row, : tokens.lengths[row]] for row in range(count))
+            fold_of = np.array([zlib.crc32(cell.tobytes()) % self.num_members for cell in cells])
+            folds = [order[fold_of[order] == m] for m in range(self.num_members)]
+            if not all(len(fold) for fold in folds):
+                return everything
+        else:
+            folds = np.array_split(order, self.num_members)
         return [(np.concatenate(folds[:m] + folds[m + 1 :]), folds[m]) for m in range(self.num_members)]
 
     def _standardised(self, values: np.ndarray | None) -> np.ndarray | None:
@@ -178,7 +196,7 @@ class EnsembleSurrogate:
                 prior = float(np.clip(y.mean(), 1e-3, 1 - 1e-3))
                 with torch.no_grad():  # start at the mean accuracy rather than at 0.5
                     self.network.head.bias.fill_(float(np.log(prior / (1 - prior))))
-            self._train(tokens, y.astype(np.float32), x, self._folds(len(y), rng), rng)
+            self._train(tokens, y.astype(np.float32), x, self._folds(tokens, rng), rng)
         return self
 
     def _train(

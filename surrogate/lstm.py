@@ -18,7 +18,7 @@ _TOKEN_ORDER = [0, 2, 1, 3]  # (input_1, op_1, input_2, op_2) -> input_1, input_
 
 
 class _LSTMEncoder(nn.Module):
-    """Per member: separate input and op embeddings, an LSTM over the tokens, its state after the last token."""
+    """Per member: separate input and op embeddings, an LSTM over the tokens, and its readout (mean or final)."""
 
     def __init__(
         self, members: int, num_inputs: int, num_ops: int, embedding_size: int, hidden_size: int, readout: str
@@ -68,7 +68,7 @@ class LSTMSurrogate(EnsembleSurrogate):
     """
 
     def __init__(
-        self, num_inputs: int, num_ops: int, readout: str = "mean", hidden_size: int = 32, **settings: Any
+        self, num_inputs: int, num_ops: int, *, readout: str = "mean", hidden_size: int = 32, **settings: Any
     ) -> None:
         if readout not in ("final", "mean"):
             raise ValueError(f"readout must be 'final' or 'mean', got {readout!r}")
@@ -85,7 +85,7 @@ class LSTMSurrogate(EnsembleSurrogate):
         assert network is not None
         encoder: _LSTMEncoder = network.encoder  # type: ignore[assignment]
         tables = encoder.gate_tables()
-        hidden = self.hidden_size
+        hidden = network.size
         head_w = network.head.weight[:, :hidden, 0]  # (M, H)
         bias = network.head.bias[:, 0, 0][:, None]  # (M, 1)
         if features is not None:

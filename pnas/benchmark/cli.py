@@ -20,10 +20,11 @@ from pnas.search.spaces import NASBench201Space
 from pnas.search.table import BenchmarkTable, TableEvaluator
 from pnas.space.nasbench201 import NB201_OPS, NB201Cell
 
-__all__ = ["benchmark_command", "nasbench201_space"]
+__all__ = ["benchmark_command", "int_list", "nasbench201_space"]
 
 
-def _int_list(text: str) -> list[int]:
+def int_list(text: str) -> list[int]:
+    """Parse ``'25,50,100'`` into integers (an argparse ``type``)."""
     try:
         return [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
@@ -44,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
         "--report-column", default="test_acc_200", help="column reported, never tuned on (default: %(default)s)"
     )
     parser.add_argument(
-        "--budgets", type=_int_list, default=[25, 50, 100, 150], help="evaluations (default: 25,50,100,150)"
+        "--budgets", type=int_list, default=[25, 50, 100, 150], help="evaluations (default: 25,50,100,150)"
     )
     parser.add_argument("--runs", type=int, default=30, help="reported seeds 0..runs-1 per strategy (default: 30)")
     parser.add_argument(
@@ -193,20 +194,19 @@ def benchmark_command(args: list[str]) -> dict:
         "initial_samples": options.initial_samples,
     }
     tuning = None
-    if not options.no_tune:
-        tune_table = table if options.tune_table is None else BenchmarkTable(options.tune_table)
-        tune_space = space if options.tune_table is None else nasbench201_space(tune_table)
-        seeds = tuning_seeds(options.tune_runs, options.runs)
-        for note in _grid_overrides(options, strategies):
-            print(note)
-        with worker_pool(options.workers) as pool:
+    with worker_pool(options.workers) as pool:  # started once, for tuning and the reported runs
+        if not options.no_tune:
+            tune_table = table if options.tune_table is None else BenchmarkTable(options.tune_table)
+            tune_space = space if options.tune_table is None else nasbench201_space(tune_table)
+            seeds = tuning_seeds(options.tune_runs, options.runs)
+            for note in _grid_overrides(options, strategies):
+                print(note)
             tuning = tune(
                 tune_table, options.signal, tune_space, strategies, options.budgets, seeds, settings,
                 progress=not options.no_progress, pool=pool,
             )  # fmt: skip
-        print(format_tuning(tuning))
-    overrides = {name: tuning.chosen_settings(name) for name in strategies} if tuning is not None else None
-    with worker_pool(options.workers) as pool:
+            print(format_tuning(tuning))
+        overrides = {name: tuning.chosen_settings(name) for name in strategies} if tuning is not None else None
         result = run_benchmark(
             evaluator, space, strategies, options.budgets, options.runs, settings, not options.no_progress, overrides,
             pool,

@@ -9,7 +9,7 @@ Three modes, each measuring every predictor of :mod:`pnas.benchmark.predictors` 
 
 Every mode returns ``{"mode", "predictors": {name: {key: {"kendall_tau": [..], "spearman": [..], "seconds": [..]}}},
 "rows": {key: {"train": n, "test": m}}, ...}``, one list entry per split, fold or seed; ``key`` is the training size
-N (or the level b+1 ranked); :func:`summarize` reduces the lists to mean and standard error.
+N (or the level b+1 ranked); :func:`summarize_quality` reduces the lists to mean and standard error.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ __all__ = [
     "kfold_indices",
     "mean_se",
     "nasbench201_data",
-    "summarize",
+    "summarize_quality",
     "surrogate_quality",
 ]
 
@@ -85,7 +85,7 @@ def mean_se(values: Sequence[float]) -> tuple[float, float]:
     return float(array.mean()), se
 
 
-def summarize(report: dict[str, Any]) -> dict[str, dict[Any, dict[str, tuple[float, float]]]]:
+def summarize_quality(report: dict[str, Any]) -> dict[str, dict[Any, dict[str, tuple[float, float]]]]:
     """``{name: {key: {metric: (mean, standard error)}}}`` of a report of any mode."""
     return {
         name: {key: {metric: mean_se(entry[metric]) for metric in _METRICS} for key, entry in by_key.items()}
@@ -152,8 +152,8 @@ def surrogate_quality(
     Raises:
         ConfigError: The data has fewer than ``held_out + max(sizes)`` cells, no split, or a predictor is unknown.
     """
-    _at_least_one(splits=splits)
-    if not sizes or held_out < 2 or held_out + max(sizes) > len(data):
+    _at_least_one(splits=splits, smallest_size=min(sizes, default=0))
+    if held_out < 2 or held_out + max(sizes) > len(data):
         raise ConfigError(f"{len(data)} cells cannot hold out {held_out} and train on {max(sizes, default=0)}")
     scores = _Scores(predictors, splits * len(sizes), "random split", progress)
     for split in range(splits):
@@ -187,7 +187,7 @@ def cross_validation_quality(
     Raises:
         ConfigError: Bad fold count, ``max_folds`` below 1, or a predictor is unknown.
     """
-    _at_least_one(max_folds=max_folds or folds)
+    _at_least_one(max_folds=folds if max_folds is None else max_folds)
     splits = kfold_indices(len(data), folds)[:max_folds]
     whole = min(len(train) for train, _ in splits)
     used = sorted({n for n in sizes if 2 <= n < whole} | {whole})

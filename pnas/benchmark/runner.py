@@ -249,6 +249,8 @@ def run_benchmark(
         raise ConfigError(f"budgets and runs must be >= 1, got budgets={list(budgets)} and runs={len(seeds)}")
     merged = {name: {**(settings or {}), **(overrides or {}).get(name, {})} for name in strategies}
     for name in strategies:
+        if not isinstance(merged[name].get("surrogate", ""), str):
+            raise ConfigError("a benchmark builds one surrogate per run: give the surrogate by name (lstm, mlp)")
         make_strategy(name, space, 1, 0, **merged[name])  # fail on an unknown name or setting before any run
     largest = max(budgets)
     result = BenchmarkResult(sorted(set(budgets)), seeds)

@@ -31,7 +31,8 @@ class ProgressiveSearch(SearchStrategy):
     Args:
         max_blocks: B, the number of levels (blocks of the final PNAS cells); ``None``: the space's, or 3.
         beam_size: K, the cells kept in the beam and evaluated at each step after the first.
-        surrogate: ``"lstm"`` (the paper's) or ``"mlp"``, or an :class:`~surrogate.EnsembleSurrogate` instance
+        surrogate: ``"lstm"`` (the paper's LSTM ensemble, with the mean readout of
+            :class:`~surrogate.LSTMSurrogate`) or ``"mlp"``, or an :class:`~surrogate.EnsembleSurrogate` instance
             built for the space's vocabulary.
         initial_cells: Evaluate only this many level-1 cells at step 1 (``None``: all of them).
         seed: Seed of the step-1 sample and of the surrogate.

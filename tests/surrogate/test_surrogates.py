@@ -46,10 +46,15 @@ def test_lstm_prefix_sharing_equals_the_plain_forward_pass(data, readout, with_f
     torch.testing.assert_close(shared, plain, rtol=1e-4, atol=1e-5)
 
 
-def test_members_are_trained_on_different_folds_and_disagree(data):
+def test_each_member_holds_out_its_own_fifth_and_members_disagree(data):
     train, targets, held_out, _ = data
     model = MLPSurrogate(NUM_INPUTS, NUM_OPS, seed=0).fit(train, targets)
-    assert model.network is not None and model.network.head.weight.shape[0] == 5
+    folds = model._folds(encode_cells(train, NUM_INPUTS, NUM_OPS), np.random.default_rng(0))
+    assert len(folds) == 5 and model.network is not None and model.network.head.weight.shape[0] == 5
+    held = [set(rows.tolist()) for _, rows in folds]
+    assert set().union(*held) == set(range(len(train))) and sum(map(len, held)) == len(train)  # a partition
+    for (fit_rows, held_rows), other in zip(folds, held, strict=True):
+        assert not set(fit_rows.tolist()) & other and len(fit_rows) + len(held_rows) == len(train)
     assert model.predict(held_out)[1].mean() > 0
 
 
@@ -65,7 +70,7 @@ def test_early_stopping_keeps_weights_no_worse_on_the_held_out_folds_than_the_la
     noisy = np.clip(targets[:100] + np.random.default_rng(0).normal(scale=0.05, size=100), 0, 1)
     stopped = MLPSurrogate(NUM_INPUTS, NUM_OPS, seed=0, steps=300, eval_every=10).fit(train[:100], noisy)
     last = MLPSurrogate(NUM_INPUTS, NUM_OPS, seed=0, steps=300, early_stopping=False).fit(train[:100], noisy)
-    folds = stopped._folds(100, np.random.default_rng(0))
+    folds = stopped._folds(encode_cells(train[:100], NUM_INPUTS, NUM_OPS), np.random.default_rng(0))
     tokens = encode_cells(train[:100], NUM_INPUTS, NUM_OPS)
     with torch.inference_mode():
         errors = [
@@ -74,17 +79,19 @@ def test_early_stopping_keeps_weights_no_worse_on_the_held_out_folds_than_the_la
             for m in (stopped, last)
         ]  # fmt: skip
     assert np.all(errors[0] <= errors[1] + 1e-6)
+    assert np.any(errors[0] < errors[1] - 1e-4)  # some member kept weights from before the last step
 
 
 def test_warm_start_continues_from_the_fitted_weights(data):
     train, targets, held_out, truth = data
-    warm = LSTMSurrogate(NUM_INPUTS, NUM_OPS, seed=0, steps=30, warm_start=True)
-    warm.fit(train[:100], targets[:100])
-    first = warm.predict(held_out)[0]
-    warm.fit(train, targets)
-    cold = LSTMSurrogate(NUM_INPUTS, NUM_OPS, seed=0, steps=30).fit(train, targets)
-    assert not np.allclose(warm.predict(held_out)[0], cold.predict(held_out)[0])  # it did not start afresh
-    assert spearmanr(warm.predict(held_out)[0], truth)[0] > spearmanr(first, truth)[0]
+    warm = LSTMSurrogate(NUM_INPUTS, NUM_OPS, seed=0, steps=60, warm_start=True).fit(train[:150], targets[:150])
+    first = spearmanr(warm.predict(held_out)[0], truth)[0]
+    warm.steps = 1
+    warm.fit(train, targets)  # one more step from the fitted weights
+    fresh = LSTMSurrogate(NUM_INPUTS, NUM_OPS, seed=0, steps=1).fit(train, targets)
+    continued = spearmanr(warm.predict(held_out)[0], truth)[0]
+    assert continued > first - 0.05  # kept what it had learnt (0.996 -> 0.996 here)
+    assert spearmanr(fresh.predict(held_out)[0], truth)[0] < continued - 0.15  # one step from scratch: 0.70
 
 
 def test_cell_tokens_are_accepted_directly(data):
