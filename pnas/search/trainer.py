@@ -14,7 +14,6 @@ from pnas.search.callbacks import SearchCallback
 from pnas.search.evaluator import LightningEvaluator
 from pnas.search.loop import SearchResult, run_search
 from pnas.search.progressive import ProgressiveSearch
-from pnas.tracking import WandbSearchLogger
 
 __all__ = ["SearchTrainer"]
 
@@ -86,6 +85,8 @@ class SearchTrainer(pl.Trainer):
             datamodule, model_kwargs, self.candidate_trainer_kwargs, seed, verbose, best_path=best_path
         )
         evaluator.check_data()
+        from pnas.tracking import WandbSearchLogger  # pnas.tracking imports pnas.search: import it on use
+
         own_logger = self.logger if isinstance(self.logger, WandbLogger) else None
         tracker = WandbSearchLogger(wandb_project, mode=wandb, logger=own_logger)
         hooks = [tracker, *(callbacks or [])]
