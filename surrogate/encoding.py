@@ -26,12 +26,6 @@ class CellTokens:
     def __len__(self) -> int:
         return len(self.lengths)
 
-    def subset(self, index: np.ndarray) -> CellTokens:
-        """The cells at ``index``, trimmed to their longest length."""
-        lengths = self.lengths[index]
-        width = int(lengths.max()) if len(lengths) else 0
-        return CellTokens(self.blocks[index, :width], lengths)
-
 
 def encode_cells(cells: Sequence[CellLike] | CellTokens, num_inputs: int, num_ops: int) -> CellTokens:
     """Validate and pad ``cells``.
