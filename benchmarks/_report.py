@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import platform
 import statistics
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from pnas.benchmark.environment import cpu_model, usable_cores
+
 
 def machine() -> str:
     """One line naming the hardware and software a benchmark ran on."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as info:
-            cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return f"{cpu}, {cores} cores usable, Python {platform.python_version()}, {platform.system()}"
+    return f"{cpu_model()}, {usable_cores()} cores usable, Python {platform.python_version()}, {platform.system()}"
 
 
 def timed_runs(function: Callable[[], Any], runs: int) -> tuple[list[float], Any]:

@@ -8,7 +8,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["environment"]
+__all__ = ["cpu_model", "environment", "usable_cores"]
 
 
 def _version(package: str) -> str | None:
@@ -18,7 +18,8 @@ def _version(package: str) -> str | None:
         return None
 
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
+    """The CPU's model name (from /proc/cpuinfo where there is one)."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.lower().startswith("model name"):
@@ -28,7 +29,8 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine() or "unknown"
 
 
-def _usable_cores() -> int:
+def usable_cores() -> int:
+    """The cores this process may run on."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -56,8 +58,8 @@ def environment() -> dict[str, Any]:
             "pnas": _version("pnas") or pnas.__version__,
         },
         "hardware": {
-            "cpu": _cpu_model(),
-            "cores_usable": _usable_cores(),
+            "cpu": cpu_model(),
+            "cores_usable": usable_cores(),
             "torch_threads": torch.get_num_threads(),
             "gpu_visible": gpu,
             "platform": platform.platform(),
