@@ -23,8 +23,11 @@ lint: $(INSTALLED)
 fit: $(INSTALLED)
 	$(VENV)/bin/pnas fit --config configs/fit/pnasnet5_digits.yaml
 
+# The same code and versions train to different accuracies under another thread count or CPU instruction set, so
+# the quickstart pins both: one thread, and the numeric paths every x86-64 CPU has (MKL, ATen and oneDNN).
+PORTABLE_CPU := OMP_NUM_THREADS=1 MKL_CBWR=COMPATIBLE ATEN_CPU_CAPABILITY=default ONEDNN_MAX_CPU_ISA=SSE41
 search: $(INSTALLED)
-	$(VENV)/bin/pnas search --config configs/search/digits.yaml
+	$(PORTABLE_CPU) $(VENV)/bin/pnas search --config configs/search/digits.yaml
 
 bench: $(INSTALLED)
 	$(PYTHON) benchmarks/expand_beam.py

@@ -20,6 +20,7 @@ from _report import machine, table  # noqa: E402
 from expand_beam import random_beam  # noqa: E402
 
 from pnas.data import DigitsDataModule  # noqa: E402
+from pnas.module import PNASModule  # noqa: E402
 from pnas.search import LightningEvaluator  # noqa: E402
 
 
@@ -37,8 +38,8 @@ def main() -> None:
     rng = random.Random(0)
     cells = [random_beam(1, num_blocks=rng.randint(1, 3), seed=i)[0] for i in range(args.candidates)]
     evaluator = LightningEvaluator(
+        PNASModule(num_classes=10, in_channels=1, num_cells=1, filters=8),
         DigitsDataModule(batch_size=64),
-        model_kwargs={"num_cells": 1, "filters": 8},
         trainer_kwargs={"max_epochs": 1, "limit_train_batches": 3, "limit_val_batches": 1, "accelerator": "cpu"},
     )
     marks = {1, 10, 50, 100, args.candidates}

@@ -19,8 +19,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import machine, median, table, timed_runs  # noqa: E402
 from expand_beam import random_beam  # noqa: E402
 
-from pnas.search.spaces import CellSpace, NASBench201Space  # noqa: E402
-from pnas.space.nasbench201 import nb201_level_cells  # noqa: E402
+from pnas.search.nasbench201 import (
+    NASBench201Space,
+    nb201_level_cells,  # noqa: E402
+)
+from pnas.search.spaces import CellSpace  # noqa: E402
 from surrogate import SURROGATES  # noqa: E402
 
 

@@ -6,9 +6,9 @@ use of its name (``pnas.PNASModule``, ``pnas.build_network``, ...).
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from pnas._lazy import lazy_getattr
 from pnas.errors import DataNotFoundError, GenotypeError, PNASError
 from pnas.space import GENOTYPES, OPS, Block, Cell, expand, one_block_cells, resolve_genotype
 
@@ -46,7 +46,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'pnas' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)

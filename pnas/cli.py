@@ -15,15 +15,16 @@ from typing import Any
 
 import yaml
 from jsonargparse import lazy_instance
-from pytorch_lightning import LightningDataModule
+from pytorch_lightning import LightningDataModule, LightningModule
 from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
 from pytorch_lightning.utilities.exceptions import MisconfigurationException
 
 from pnas.data import DigitsDataModule
 from pnas.errors import ConfigError, PNASError
 from pnas.module import PNASModule
-from pnas.search import SearchResult, SearchTrainer
 from pnas.search.interrupts import SearchInterrupted
+from pnas.search.records import SearchResult
+from pnas.search.trainer import SearchTrainer
 
 __all__ = ["PNASCLI", "main"]
 
@@ -41,9 +42,11 @@ def _data_attribute(name: str) -> Callable[[Any], Any]:
 
 
 class PNASCLI(LightningCLI):
-    """LightningCLI for cell networks: ``model`` is a :class:`PNASModule`, ``data`` any LightningDataModule.
+    """LightningCLI for cell networks: any LightningModule (default :class:`PNASModule`) on any LightningDataModule.
 
-    The model's ``num_classes`` and ``in_channels`` are read from the data module's attributes of those names.
+    ``--model my_package.MyModule`` picks another module (subclass mode; ``--model.init_args.*`` or plain
+    ``--model.*`` set its arguments). Its ``num_classes`` and ``in_channels``, where it has them, are read from the
+    data module's attributes of those names; the data module defaults to the digits.
     ``--test_after_fit true`` evaluates the best checkpoint on the test split when ``fit`` ends. ``search`` runs
     :meth:`SearchTrainer.search`, its arguments documented by that method's signature.
     """
@@ -53,27 +56,29 @@ class PNASCLI(LightningCLI):
         """Lightning's subcommands plus ``search``."""
         return {**LightningCLI.subcommands(), "search": {"model", "datamodule", "config", "callbacks"}}
 
-    def search(self, model: PNASModule, datamodule: Any, **kwargs: Any) -> SearchResult:
+    def search(self, model: LightningModule, datamodule: Any, **kwargs: Any) -> SearchResult:
         """Run the search with the trainer's settings and store this command's full config in the run dir."""
         config = yaml.safe_load(self._parser(self.subcommand).dump(self.config[self.subcommand], skip_none=False))
         result = self.trainer.search(model, datamodule, config=config, **kwargs)
         if result.best_cell is None:
             summary = "no candidate finished: see the status and error columns of candidates.csv"
         else:
-            summary = f"best cell: {result.best_cell}\nvalidation accuracy {result.best_val_acc:.4f}"
+            summary = f"best cell: {result.best_cell}\n{result.monitor} {result.best_val_acc:.4f}"
         if result.test_acc is not None:
-            summary += f", test accuracy {result.test_acc:.4f}"
+            summary += f", test {result.test_acc:.4f}"
         print(f"{summary}\nrecords in {result.run_dir} ({result.seconds:.0f} s)")
         return result
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
-        """Link the data module's shape to the model, default to digits, add ``--test_after_fit``."""
+        """Link the data module's shape to the model, default to PNASModule on digits, add ``--test_after_fit``."""
         parser.add_argument(
             "--test_after_fit", type=bool, default=False, help="After fit, evaluate the best checkpoint on test data."
         )
         for name in ("num_classes", "in_channels"):
-            parser.link_arguments("data", f"model.{name}", compute_fn=_data_attribute(name), apply_on="instantiate")
-        parser.set_defaults({"data": lazy_instance(DigitsDataModule)})
+            parser.link_arguments(
+                "data", f"model.init_args.{name}", compute_fn=_data_attribute(name), apply_on="instantiate"
+            )
+        parser.set_defaults({"model": lazy_instance(PNASModule), "data": lazy_instance(DigitsDataModule)})
 
     def after_fit(self) -> None:
         """Run the test split after fitting when ``test_after_fit`` is set."""
@@ -128,8 +133,9 @@ def main(args: list[str] | None = None) -> None:
             benchmark_command(argv[1:])
             return
         PNASCLI(
-            PNASModule,
+            LightningModule,
             LightningDataModule,
+            subclass_mode_model=True,
             subclass_mode_data=True,
             auto_configure_optimizers=False,
             trainer_class=SearchTrainer,

@@ -74,7 +74,7 @@ class PNASModule(pl.LightningModule):
         if channels_last:
             self.network = self.network.to(memory_format=torch.channels_last)
         self.loss = nn.CrossEntropyLoss(label_smoothing=label_smoothing)
-        self.optimizer_factory, self.scheduler_factory = optimizer, lr_scheduler
+        self.optimizer, self.lr_scheduler = optimizer, lr_scheduler
         self.metrics = nn.ModuleDict(
             {stage: MulticlassAccuracy(num_classes, average="micro") for stage in ("train_", "val_", "test_")}
         )
@@ -115,12 +115,12 @@ class PNASModule(pl.LightningModule):
 
     def configure_optimizers(self) -> Any:
         """The configured optimizer and scheduler, or SGD with momentum and per-step cosine annealing."""
-        if self.optimizer_factory is None:
+        if self.optimizer is None:
             optimizer = torch.optim.SGD(self.parameters(), lr=0.05, momentum=0.9, nesterov=True, weight_decay=3e-4)
         else:
-            optimizer = self.optimizer_factory(self.parameters())
-        if self.scheduler_factory is not None:
-            return {"optimizer": optimizer, "lr_scheduler": self.scheduler_factory(optimizer)}
+            optimizer = self.optimizer(self.parameters())
+        if self.lr_scheduler is not None:
+            return {"optimizer": optimizer, "lr_scheduler": self.lr_scheduler(optimizer)}
         total_steps = max(1, int(self.trainer.estimated_stepping_batches))
         scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total_steps)
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}

@@ -145,9 +145,9 @@ def plot_search_progress(records: Sequence[CandidateRecord], path: str | Path) -
 
 def plot_predicted_vs_actual(records: Sequence[CandidateRecord], path: str | Path) -> Path:
     """One scatter per step b >= 2: the surrogate's prediction (made before training) against the accuracy."""
-    plt = _pyplot()
-    from scipy.stats import kendalltau, spearmanr
+    from surrogate import rank_correlations
 
+    plt = _pyplot()
     steps = sorted({r.step for r in records if r.predicted_acc is not None and r.val_acc is not None})
     figure, axes_list = plt.subplots(
         1, max(1, len(steps)), figsize=(4.2 * max(1, len(steps)), 4), squeeze=False, layout="constrained"
@@ -164,7 +164,8 @@ def plot_predicted_vs_actual(records: Sequence[CandidateRecord], path: str | Pat
         axes.plot([low, high], [low, high], color="#999999", lw=1, ls="--", label="predicted = actual")
         title = f"step {step}"
         if len(pairs) >= 3:
-            title += f": Spearman {spearmanr(xs, ys)[0]:.2f}, Kendall {kendalltau(xs, ys)[0]:.2f}"
+            correlations = rank_correlations(xs, ys)
+            title += f": Spearman {correlations['spearman']:.2f}, Kendall {correlations['kendall_tau']:.2f}"
         axes.set_title(title, fontsize=10)
         axes.set_xlabel("predicted accuracy")
         axes.set_ylabel("validation accuracy")

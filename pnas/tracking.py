@@ -12,12 +12,10 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, fields
-from pathlib import Path
 from typing import Any
 
 from pnas.search.callbacks import SearchCallback
-from pnas.search.loop import SearchResult
-from pnas.search.records import CandidateRecord, StepReport
+from pnas.search.records import CandidateRecord, SearchResult, StepReport
 
 __all__ = ["WandbSearchLogger"]
 
@@ -63,8 +61,9 @@ class WandbSearchLogger(SearchCallback):
                 file=sys.stderr,
             )
 
-    def on_search_start(self, run_dir: Path, config: dict[str, Any]) -> None:
-        """Start the W&B run (offline by default) under ``run_dir`` and log the config."""
+    def on_search_start(self, search: SearchResult) -> None:
+        """Start the W&B run (offline by default) under the run directory and log the config."""
+        run_dir, config = search.run_dir, search.config
         mode = self.mode or os.environ.get("WANDB_MODE") or "offline"
         if mode == "disabled":
             self.failed = True
@@ -91,9 +90,9 @@ class WandbSearchLogger(SearchCallback):
 
         self._guard(start)
 
-    def on_candidate_end(self, record: CandidateRecord, history: dict[str, list[float]]) -> None:
-        """One point per candidate: its step, accuracies, parameters and seconds."""
-        self._curves.append((record.cell, history.get("val/acc", [])))
+    def on_candidate_end(self, search: SearchResult, record: CandidateRecord, history: dict[str, Any]) -> None:
+        """One point per candidate: its step, monitored metric, prediction, parameters and seconds."""
+        self._curves.append((record.cell, history.get(search.monitor, [])))
         metrics = {
             "candidate/index": len(self._curves),
             "candidate/step": record.step,
@@ -104,8 +103,9 @@ class WandbSearchLogger(SearchCallback):
         }
         self._guard(lambda: self.logger.log_metrics({k: v for k, v in metrics.items() if v is not None}))
 
-    def on_step_end(self, report: StepReport, records: list[CandidateRecord], pictures: dict[str, Path]) -> None:
+    def on_step_end(self, search: SearchResult, report: StepReport) -> None:
         """Step metrics, this step's validation curves, the candidates table so far, and the pictures."""
+        records, pictures = search.candidates, dict(search.pictures)
         metrics = {
             "search/step": report.step,
             "search/best_val_acc": report.best_val_acc,
@@ -129,7 +129,7 @@ class WandbSearchLogger(SearchCallback):
                     xs=list(range(1, longest + 1)),
                     ys=[curve for _, curve in step_curves],
                     keys=[cell for cell, _ in step_curves],
-                    title=f"step {report.step}: validation accuracy of each candidate by epoch",
+                    title=f"step {report.step}: {search.monitor} of each candidate by epoch",
                     xname="epoch",
                 )
                 self.logger.experiment.log({f"curves/step_{report.step}": chart})
@@ -140,7 +140,7 @@ class WandbSearchLogger(SearchCallback):
 
         self._guard(log)
 
-    def on_search_end(self, result: SearchResult) -> None:
+    def on_search_end(self, search: SearchResult) -> None:
         """Summary figures, the best genotype (JSON and checkpoint) as an artifact, and the run's end."""
 
         def finish() -> None:
@@ -149,31 +149,32 @@ class WandbSearchLogger(SearchCallback):
             experiment = self.logger.experiment
             experiment.summary.update(
                 {
-                    "best_cell": str(result.best_cell) if result.best_cell else None,
-                    "best_val_acc": result.best_val_acc,
-                    "test_acc": result.test_acc,
-                    "search_seconds": round(result.seconds, 1),
+                    "best_cell": str(search.best_cell) if search.best_cell else None,
+                    "monitor": search.monitor,
+                    "best_val_acc": search.best_val_acc,
+                    "test_acc": search.test_acc,
+                    "search_seconds": round(search.seconds, 1),
                 }
             )
-            if result.best_cell is not None and result.run_dir is not None:
+            if search.best_cell is not None and search.run_dir is not None:
                 artifact = wandb.Artifact(
                     f"best-genotype-{experiment.id}",
                     type="genotype",
                     metadata={
-                        "cell": str(result.best_cell),
-                        "val_acc": result.best_val_acc,
-                        "test_acc": result.test_acc,
+                        "cell": str(search.best_cell),
+                        "val_acc": search.best_val_acc,
+                        "test_acc": search.test_acc,
                     },
                 )
-                artifact.add_file(str(result.run_dir / "best_genotype.json"))
-                if result.checkpoint is not None:
-                    artifact.add_file(str(result.checkpoint))
+                artifact.add_file(str(search.run_dir / "best_genotype.json"))
+                if search.checkpoint is not None:
+                    artifact.add_file(str(search.checkpoint))
                 experiment.log_artifact(artifact)
             experiment.finish()
 
         self._guard(finish)
 
-    def on_search_error(self, error: BaseException) -> None:
+    def on_search_error(self, search: SearchResult, error: BaseException) -> None:
         """Close the W&B run as failed, so a later search in this process starts its own run."""
         if self.logger is not None:
             self._guard(lambda: self.logger.experiment.finish(exit_code=1))

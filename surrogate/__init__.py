@@ -8,17 +8,41 @@ are given at construction and cells of different lengths may be mixed in one cal
     mean, std = model.predict(other_cells)
 
 Side features known before training (parameter count, ...) are optional: ``fit(cells, y, features=X)``,
-``predict(cells, features=X)``.
+``predict(cells, features=X)``. ``import surrogate`` is cheap: the encoding and the ranking metric need numpy only,
+the predictors load torch on first use of their names.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from surrogate.encoding import CellTokens, encode_cells
-from surrogate.ensemble import EnsembleSurrogate
-from surrogate.lstm import LSTMSurrogate
-from surrogate.mlp import MLPSurrogate
+from surrogate.ranking import rank_correlations
 
-#: Surrogate name -> class; every entry takes ``(num_inputs, num_ops, seed=...)`` and passes the conformance suite.
-SURROGATES: dict[str, type[EnsembleSurrogate]] = {"lstm": LSTMSurrogate, "mlp": MLPSurrogate}
+if TYPE_CHECKING:
+    from surrogate.ensemble import EnsembleSurrogate
+    from surrogate.lstm import LSTMSurrogate
+    from surrogate.mlp import MLPSurrogate
 
-__all__ = ["SURROGATES", "CellTokens", "EnsembleSurrogate", "LSTMSurrogate", "MLPSurrogate", "encode_cells"]
+_LAZY = {"EnsembleSurrogate": "surrogate.ensemble", "LSTMSurrogate": "surrogate.lstm", "MLPSurrogate": "surrogate.mlp"}
+
+__all__ = [
+    "SURROGATES",
+    "CellTokens",
+    "EnsembleSurrogate",
+    "LSTMSurrogate",
+    "MLPSurrogate",
+    "encode_cells",
+    "rank_correlations",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    if name == "SURROGATES":  # name -> class; each takes (num_inputs, num_ops, seed=...) and passes conformance
+        registry = {"lstm": __getattr__("LSTMSurrogate"), "mlp": __getattr__("MLPSurrogate")}
+        globals()["SURROGATES"] = registry  # built once: later lookups (and registrations) see the same dict
+        return registry
+    raise AttributeError(f"module 'surrogate' has no attribute {name!r}")

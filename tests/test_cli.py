@@ -137,7 +137,7 @@ def test_search_with_a_bad_beam_size_is_one_line(tmp_path, capsys):
         main(["search", "--config", SEARCH_CONFIG, "--beam_size=0", f"--run_dir={tmp_path}"])
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
-    assert "pnas: error: beam_size=0: beam_size, initial_cells, budget and batch_size must be >= 1" in err
+    assert "pnas: error: beam_size=0: beam_size and initial_cells must be >= 1" in err
     assert "Traceback" not in err
 
 

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
+
+import pytest
+
+from pnas.cli import main
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -29,7 +34,7 @@ def test_lightning_project_snippet_runs(capsys):
 
 
 def test_search_snippet_runs(tmp_path):
-    (snippet,) = [block for block in python_blocks() if "SearchTrainer(" in block]
+    (snippet,) = [block for block in python_blocks() if "SearchTrainer(" in block and "PNASModule(" in block]
     tiny_trainer = "max_epochs=1, limit_train_batches=2, limit_val_batches=1, limit_test_batches=1"
     tiny_search = "max_blocks=2, beam_size=2, initial_cells=3, progress=False"
     quick = snippet.replace("max_epochs=8", tiny_trainer).replace(
@@ -50,3 +55,37 @@ def test_surrogate_snippet_runs():
     exec(compile(snippet, "README.md", "exec"), namespace)
     assert namespace["mean"].shape == namespace["std"].shape == (4,)
     assert namespace["sized"].predict(cells[:4], features=params[:4])[0].shape == (4,)
+
+
+@pytest.fixture
+def readme_user_module(tmp_path, monkeypatch):
+    """The README's my_module.py, written out and importable, as a user's project would have it."""
+    (module,) = [block for block in python_blocks() if "class DigitsF1Module" in block]
+    (tmp_path / "my_module.py").write_text(module)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield tmp_path
+    sys.modules.pop("my_module", None)
+
+
+def test_user_module_example_runs_from_python(readme_user_module):
+    (snippet,) = [block for block in python_blocks() if "from my_module import" in block]
+    quick = snippet.replace("max_epochs=8,", "max_epochs=1, limit_train_batches=2, limit_val_batches=1,")
+    quick = quick.replace("max_blocks=2, beam_size=4, initial_cells=16,", "max_blocks=2, beam_size=2, initial_cells=3,")
+    quick = quick.replace('run_dir="runs/search/f1",', 'run_dir="runs/search/f1", progress=False, wandb="disabled",')
+    assert quick.count("limit_train_batches") == 1 and quick.count("progress=False") == 1
+    namespace: dict = {}
+    exec(compile(quick, "README.md", "exec"), namespace)
+    result = namespace["result"]
+    assert result.monitor == "val/f1" and len(result.candidates) == 5 and result.test_acc is not None
+    assert (readme_user_module / "runs/search/f1/best.ckpt").is_file()
+
+
+def test_user_module_example_runs_from_its_yaml_config(readme_user_module, capsys):
+    (config,) = re.findall(r"```yaml\n(# my_search.yaml.*?)```", README.read_text(), flags=re.S)
+    path = readme_user_module / "my_search.yaml"
+    path.write_text(config)
+    tiny = ["--trainer.max_epochs=1", "--trainer.limit_train_batches=2", "--trainer.limit_val_batches=1"]
+    tiny += ["--trainer.limit_test_batches=1", "--max_blocks=1", "--initial_cells=2", "--progress=false"]
+    main(["search", "--config", str(path), *tiny, "--wandb=disabled"])
+    assert "val/f1" in capsys.readouterr().out
+    assert (readme_user_module / "runs/search/f1/result.json").read_text().count('"monitor": "val/f1"') == 1

@@ -62,12 +62,3 @@ def test_disabled_wandb_writes_nothing(tmp_path, offline):
     search_with_wandb(tmp_path / "run", wandb="disabled")
     assert not (tmp_path / "run/wandb").exists()
     assert (tmp_path / "run/candidates.csv").is_file()
-
-
-@pytest.mark.parametrize("statement", ["from pnas.tracking import WandbSearchLogger", "import pnas.search.trainer"])
-def test_imports_first_in_a_fresh_interpreter(statement):
-    import subprocess
-    import sys
-
-    finished = subprocess.run([sys.executable, "-c", statement], capture_output=True, text=True, timeout=120)
-    assert finished.returncode == 0, finished.stderr[-2000:]

@@ -13,14 +13,13 @@ from pnas.benchmark.markdown import markdown_report
 from pnas.benchmark.report import format_differences, format_table, summarize, write_json
 from pnas.benchmark.runner import STRATEGIES, run_benchmark, worker_pool
 from pnas.benchmark.tuning import TUNING_GRIDS, format_tuning, tune, tuning_seeds
-from pnas.errors import ConfigError, GenotypeError
+from pnas.errors import ConfigError
 from pnas.search.baselines import LocalSearch
-from pnas.search.progressive import SURROGATES
-from pnas.search.spaces import NASBench201Space
+from pnas.search.nasbench201 import nasbench201_space
 from pnas.search.table import BenchmarkTable, TableEvaluator
-from pnas.space.nasbench201 import NB201_OPS, NB201Cell
+from surrogate import SURROGATES
 
-__all__ = ["benchmark_command", "int_list", "nasbench201_space"]
+__all__ = ["benchmark_command", "int_list"]
 
 
 def int_list(text: str) -> list[int]:
@@ -129,26 +128,6 @@ def _grid_overrides(options: argparse.Namespace, strategies: list[str]) -> list[
                 where = "with --no-tune only" if all(key in config for config in grid) else "where the grid leaves it"
                 notes.append(f"note: {name}'s tuning grid sets {key}, so {flag} applies {where}")
     return notes
-
-
-def nasbench201_space(table: BenchmarkTable) -> NASBench201Space:
-    """The NB201 space over the ops the table's architectures use, checked to hold every partial cell.
-
-    Raises:
-        ConfigError: An architecture is not in NB201 format, or a level-1 or level-2 cell is missing.
-    """
-    try:
-        cells = [NB201Cell.from_arch(arch) for arch in table.architectures]
-    except GenotypeError as error:
-        raise ConfigError(f"{table.path} is not a NAS-Bench-201 table: {error}") from None
-    used = {op for cell in cells for op in cell.edges}
-    space = NASBench201Space([op for op in NB201_OPS if op in used])
-    known = set(cells)
-    for cell in space.initial_cells():
-        for partial in (cell, *cell.children(space.ops)):
-            if partial not in known:
-                raise ConfigError(f"{table.path} lacks {partial.to_arch()}, a level-{partial.level} cell")
-    return space
 
 
 def benchmark_command(args: list[str]) -> dict:

@@ -3,7 +3,7 @@
 A predictor is a function ``(data, train, test, seed) -> scores``: it fits on the rows ``train`` of a
 :class:`QualityData` and returns one score per row of ``test``; only the ranking of the scores matters. The
 registry holds the baselines (parameter count, a random forest on one-hot blocks) next to the surrogate ensembles
-of :data:`~pnas.search.progressive.SURROGATES`; variants with side features (``"lstm+params"``) run only when
+of :data:`surrogate.SURROGATES`; variants with side features (``"lstm+params"``) run only when
 asked for by name. Add a variant with ``PREDICTORS["lstm+flops"] = surrogate_predictor("lstm", ("flops",))``.
 """
 
@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.stats import kendalltau, spearmanr
 
 from pnas.errors import ConfigError
 
@@ -26,7 +25,6 @@ __all__ = [
     "forest_predictor",
     "one_hot_blocks",
     "params_predictor",
-    "rank_correlations",
     "resolve_predictors",
     "surrogate_predictor",
 ]
@@ -67,18 +65,6 @@ class QualityData:
 
 #: ``(data, train rows, test rows, seed) -> one score per test row``.
 Predictor = Callable[[QualityData, np.ndarray, np.ndarray, int], np.ndarray]
-
-
-def rank_correlations(predicted: Sequence[float], truth: Sequence[float]) -> dict[str, float]:
-    """Kendall tau and Spearman rho of ``predicted`` against ``truth``; a constant prediction ranks nothing: 0.
-
-    Returns:
-        ``{"kendall_tau": tau, "spearman": rho}``.
-    """
-    if np.ptp(predicted) == 0 or np.ptp(truth) == 0:
-        return {"kendall_tau": 0.0, "spearman": 0.0}
-    tau, rho = kendalltau(predicted, truth)[0], spearmanr(predicted, truth)[0]
-    return {"kendall_tau": float(np.nan_to_num(tau)), "spearman": float(np.nan_to_num(rho))}
 
 
 def params_predictor(data: QualityData, train: np.ndarray, test: np.ndarray, seed: int) -> np.ndarray:
@@ -124,13 +110,13 @@ def surrogate_predictor(name: str, features: Sequence[str] = (), **options: Any)
     """A predictor fitting the surrogate ensemble ``SURROGATES[name]``, optionally with side ``features``.
 
     Args:
-        name: A key of :data:`~pnas.search.progressive.SURROGATES` (``"lstm"``, ``"mlp"``).
+        name: A key of :data:`surrogate.SURROGATES` (``"lstm"``, ``"mlp"``).
         features: Side inputs passed as ``fit(..., features=)`` / ``predict(..., features=)``, e.g. ``("params",)``.
         **options: Further constructor arguments of the surrogate (``steps``, ``learning_rate``, ...).
     """
 
     def predict(data: QualityData, train: np.ndarray, test: np.ndarray, seed: int) -> np.ndarray:
-        from pnas.search.progressive import SURROGATES
+        from surrogate import SURROGATES
 
         if name not in SURROGATES:
             raise ConfigError(f"unknown surrogate {name!r}; choose from {', '.join(SURROGATES)}")

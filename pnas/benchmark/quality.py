@@ -21,11 +21,11 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from pnas.benchmark.predictors import DEFAULT_PREDICTORS, Predictor, QualityData, rank_correlations, resolve_predictors
+from pnas.benchmark.predictors import DEFAULT_PREDICTORS, Predictor, QualityData, resolve_predictors
 from pnas.errors import ConfigError, GenotypeError
-from pnas.search.spaces import NASBench201Space
+from pnas.search.nasbench201 import NASBench201Space, NB201Cell, nasbench201_space, nb201_level_cells
 from pnas.search.table import BenchmarkTable, percent_scale
-from pnas.space.nasbench201 import NB201Cell, nb201_level_cells
+from surrogate import rank_correlations
 
 __all__ = [
     "cross_validation_quality",
@@ -225,8 +225,6 @@ def extrapolation_quality(
     Raises:
         ConfigError: The table is not NB201, lacks a cell of a level, a column is missing, or ``seeds`` < 1.
     """
-    from pnas.benchmark.cli import nasbench201_space
-
     _at_least_one(seeds=seeds)
     space = nasbench201_space(table)
     scale = percent_scale(table.column(column))

@@ -20,10 +20,11 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from pnas.errors import ConfigError
+from pnas.search.anytime import AnytimeProgressiveSearch
 from pnas.search.baselines import LocalSearch, RandomSearch, RegularizedEvolution
-from pnas.search.progressive import ProgressiveSearch
 from pnas.search.spaces import SearchSpace
-from pnas.search.strategy import SearchStrategy
+from pnas.search.steps import search_steps
+from pnas.search.strategy import Proposal, SearchStrategy
 from pnas.search.table import TableEvaluator
 
 __all__ = [
@@ -57,7 +58,8 @@ def strategy_settings(name: str, settings: dict[str, Any]) -> dict[str, Any]:
 
 
 def _progressive(space: SearchSpace, budget: int, seed: int, **settings: Any) -> SearchStrategy:
-    return ProgressiveSearch(space=space, budget=budget, seed=seed, **strategy_settings("progressive", settings))
+    settings = strategy_settings("progressive", settings)
+    return AnytimeProgressiveSearch(budget, space=space, seed=seed, **settings)
 
 
 def _random(space: SearchSpace, budget: int, seed: int, **_: Any) -> SearchStrategy:
@@ -109,14 +111,17 @@ def run_strategy(strategy: SearchStrategy, evaluator: TableEvaluator, budget: in
     """
     start = time.perf_counter()
     trajectory: list[Evaluated] = []
-    while len(trajectory) < budget and (proposal := strategy.propose()) is not None:
-        cells = proposal.cells[: budget - len(trajectory)]
-        accuracies, stamps = [], []
-        for cell in cells:
-            accuracies.append(_lookup(evaluator, cell))
-            stamps.append(time.perf_counter() - start)
-        strategy.observe(cells, accuracies)
-        for cell, accuracy, seconds in zip(cells, accuracies, stamps, strict=True):
+    stamps: list[float] = []
+
+    def look_up(proposal: Proposal) -> list[float | None]:
+        accuracies: list[float | None] = [None] * len(proposal.cells)
+        stamps[:] = [0.0] * len(proposal.cells)
+        for index, evaluation in evaluator.evaluate_all(proposal.cells):  # a cell missing from the table fails
+            accuracies[index], stamps[index] = evaluation.accuracy, time.perf_counter() - start
+        return accuracies
+
+    for proposal, accuracies in search_steps(strategy, look_up, max_evaluations=budget):
+        for cell, accuracy, seconds in zip(proposal.cells, accuracies, stamps, strict=True):
             report = evaluator.test(cell) if accuracy is not None else None
             trajectory.append(
                 Evaluated(math.nan if accuracy is None else accuracy, math.nan if report is None else report, seconds)
@@ -155,13 +160,6 @@ def worker_pool(workers: int) -> Iterator[Executor | None]:
     context = multiprocessing.get_context("spawn")  # fork after torch has started threads can deadlock
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_one_torch_thread) as pool:
         yield pool
-
-
-def _lookup(evaluator: TableEvaluator, cell: Any) -> float | None:
-    try:
-        return evaluator.evaluate(cell).accuracy
-    except KeyError:  # a table need not hold every architecture of its space
-        return None
 
 
 def best_so_far(trajectory: Sequence[tuple[float, ...]], length: int) -> np.ndarray:

@@ -1,14 +1,17 @@
-"""Hooks into the search loop, Lightning-style: subclass :class:`SearchCallback` and override what you need."""
+"""Hooks into the search loop, Lightning-style: subclass :class:`SearchCallback` and override what you need.
+
+Everything a search does besides proposing, evaluating, observing and storing is a callback: the run directory's
+files (:class:`~pnas.search.run_files.RunFiles`), the test and export of the best model
+(:class:`~pnas.search.run_files.BestModelExport`), the pictures (:class:`~pnas.search.pictures.SearchPictures`),
+progress bars (:class:`~pnas.search.progress.SearchProgressBar`) and W&B (:class:`~pnas.tracking.WandbSearchLogger`).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from pnas.search.records import CandidateRecord, StepReport
-
-if TYPE_CHECKING:
-    from pnas.search.loop import SearchResult
+from pnas.search.records import CandidateRecord, SearchResult, StepReport
+from pnas.search.strategy import Proposal
 
 __all__ = ["SearchCallback"]
 
@@ -16,22 +19,27 @@ __all__ = ["SearchCallback"]
 class SearchCallback:
     """Base class of search callbacks; every hook is a no-op.
 
-    The loop calls the hooks in this order: :meth:`on_search_start` once, then for each step
-    :meth:`on_candidate_end` per candidate and :meth:`on_step_end`, and :meth:`on_search_end` once, or
-    :meth:`on_search_error` if the search stops on an error.
+    The loop calls the hooks in this order: :meth:`on_search_start` once; then for each step
+    :meth:`on_step_start`, :meth:`on_candidate_end` per candidate as its result arrives, and :meth:`on_step_end`;
+    finally :meth:`on_search_end` once, or :meth:`on_search_error` if the search stops on an error. Each hook gets
+    the :class:`~pnas.search.records.SearchResult` so far (candidates, steps, best cell, run directory, ...).
+    On a resumed search the stored candidates and steps come through the same hooks as they are replayed.
     """
 
-    def on_search_start(self, run_dir: Path, config: dict[str, Any]) -> None:
-        """The search starts; ``config`` is what ``config.yaml`` holds."""
+    def on_search_start(self, search: SearchResult) -> None:
+        """The search starts; ``search.config`` is what ``config.yaml`` holds."""
 
-    def on_candidate_end(self, record: CandidateRecord, history: dict[str, list[float]]) -> None:
-        """A candidate was evaluated; ``history`` holds its per-epoch curves (may be empty)."""
+    def on_step_start(self, search: SearchResult, proposal: Proposal) -> None:
+        """A step starts: ``proposal`` holds the cells about to be evaluated."""
 
-    def on_step_end(self, report: StepReport, records: list[CandidateRecord], pictures: dict[str, Path]) -> None:
-        """A step ended; ``records`` are all candidates so far, ``pictures`` the run dir's up-to-date plots."""
+    def on_candidate_end(self, search: SearchResult, record: CandidateRecord, history: dict[str, Any]) -> None:
+        """A candidate's result arrived (already in ``search.candidates``); ``history`` holds its per-epoch curves."""
 
-    def on_search_end(self, result: SearchResult) -> None:
-        """The search ended (``result`` holds the best cell, its test accuracy and the file paths)."""
+    def on_step_end(self, search: SearchResult, report: StepReport) -> None:
+        """A step ended and was stored (``report`` is ``search.steps[-1]``)."""
 
-    def on_search_error(self, error: BaseException) -> None:
+    def on_search_end(self, search: SearchResult) -> None:
+        """The search ended; hooks earlier in the list may have set ``search.test_acc`` and ``search.checkpoint``."""
+
+    def on_search_error(self, search: SearchResult, error: BaseException) -> None:
         """The search stopped on ``error`` (an interruption, too many failures, ...); it is re-raised after."""

@@ -1,116 +1,41 @@
-"""The search loop: ask the strategy, evaluate, record, report, until the strategy is done."""
+"""The search loop: the strategy proposes, the evaluator evaluates, the strategy observes, the store keeps it all.
+
+Everything else a search does (run-directory files, the best model's export, pictures, progress bars, W&B) is a
+:class:`~pnas.search.callbacks.SearchCallback`.
+"""
 
 from __future__ import annotations
 
-import math
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-from scipy.stats import kendalltau, spearmanr
-from tqdm.auto import tqdm
-
 from pnas.errors import ConfigError, SearchFailedError
-from pnas.plots import draw_cell, plot_predicted_vs_actual, plot_search_progress
 from pnas.search.callbacks import SearchCallback
-from pnas.search.evaluator import Evaluation, Evaluator
+from pnas.search.evaluation import Evaluation, Evaluator
 from pnas.search.interrupts import StopOnSignals
-from pnas.search.records import CandidateRecord, RunDirectory, StepReport
+from pnas.search.records import CandidateRecord, SearchResult, StepReport
+from pnas.search.steps import search_steps
 from pnas.search.store import SearchStore
 from pnas.search.strategy import Proposal, SearchStrategy
-from pnas.space import Cell
+from surrogate import rank_correlations
 
-__all__ = ["SearchResult", "run_search"]
-
-
-@dataclass
-class SearchResult:
-    """The outcome of a search.
-
-    Attributes:
-        best_cell: The cell with the highest validation accuracy (``None`` if nothing finished).
-        best_val_acc: Its validation accuracy.
-        test_acc: Its test accuracy, when the evaluator could measure it.
-        candidates: Every evaluated candidate, in order.
-        steps: One report per step.
-        run_dir: Where the records were written.
-        checkpoint: The best cell's trained model, when the evaluator saved one.
-        seconds: Wall-clock duration of the search.
-    """
-
-    best_cell: Cell | None
-    best_val_acc: float | None
-    test_acc: float | None
-    candidates: list[CandidateRecord] = field(default_factory=list)
-    steps: list[StepReport] = field(default_factory=list)
-    run_dir: Path | None = None
-    checkpoint: Path | None = None
-    seconds: float = 0.0
+__all__ = ["default_callbacks", "run_search"]
 
 
-def _rank_correlations(predicted: list[float | None], actual: list[float | None]) -> tuple[float | None, ...]:
-    pairs = [(p, a) for p, a in zip(predicted, actual, strict=True) if p is not None and a is not None]
-    if len(pairs) < 3:
-        return None, None
-    x, y = zip(*pairs, strict=True)
-    values = (float(spearmanr(x, y)[0]), float(kendalltau(x, y)[0]))
-    return tuple(None if math.isnan(value) else value for value in values)
+def default_callbacks(
+    evaluator: Evaluator, store: SearchStore, strategy: SearchStrategy, progress: bool
+) -> list[SearchCallback]:
+    """What every search writes and shows: best-model export, run files, pictures, and progress bars if asked."""
+    from pnas.search.pictures import SearchPictures  # matplotlib: loaded only when a search runs
+    from pnas.search.progress import SearchProgressBar
+    from pnas.search.run_files import BestModelExport, RunFiles
 
-
-def _evaluate(evaluator: Evaluator, cell: Cell) -> Evaluation:
-    start = time.perf_counter()
-    try:
-        return evaluator.evaluate(cell)
-    except ConfigError:  # a setting is wrong: no candidate can succeed, so stop
-        raise
-    except Exception as error:  # a failed candidate is recorded; the search goes on
-        message = f"{type(error).__name__}: {error}".splitlines()[0]
-        return Evaluation(None, status="failed", seconds=time.perf_counter() - start, error=message)
-
-
-def _draw_pictures(directory: RunDirectory, records: list[CandidateRecord], best: Cell | None) -> dict[str, Path]:
-    pictures = {
-        "search_progress": plot_search_progress(records, directory.path / "search_progress.png"),
-        "predicted_vs_actual": plot_predicted_vs_actual(records, directory.path / "predicted_vs_actual.png"),
-    }
-    if isinstance(best, Cell):
-        pictures["best_cell"] = draw_cell(
-            best, directory.path / "best_cell.png", title=f"best cell: {best.num_blocks} blocks"
-        )
-    return pictures
-
-
-def _record(step: int, cell: Cell, predicted: float | None, evaluation: Evaluation) -> CandidateRecord:
-    return CandidateRecord(
-        step=step,
-        cell=str(cell),
-        predicted_acc=predicted,
-        val_acc=evaluation.accuracy,
-        parameters=evaluation.parameters,
-        train_seconds=round(evaluation.seconds, 3),
-        status=evaluation.status,
-        error=evaluation.error,
-    )
-
-
-def _step_report(
-    proposal: Proposal, accuracies: list[float | None], result: SearchResult, seconds: float
-) -> StepReport:
-    spearman, kendall = _rank_correlations(proposal.predicted, accuracies)
-    return StepReport(
-        step=proposal.step,
-        children_scored=proposal.children_scored,
-        scoring_seconds=round(proposal.scoring_seconds, 3),
-        candidates=len(proposal.cells),
-        failed=sum(accuracy is None for accuracy in accuracies),
-        spearman=spearman,
-        kendall_tau=kendall,
-        best_val_acc=result.best_val_acc,
-        best_cell=str(result.best_cell) if result.best_cell else None,
-        step_seconds=round(seconds, 3),
-    )
+    callbacks: list[SearchCallback] = [BestModelExport(evaluator), RunFiles(store.candidates(), store.steps())]
+    callbacks.append(SearchPictures())
+    if progress:
+        callbacks.append(SearchProgressBar(strategy.num_steps, resumed=len(store.candidates())))
+    return callbacks
 
 
 def run_search(
@@ -125,24 +50,25 @@ def run_search(
 ) -> SearchResult:
     """Run ``strategy`` to completion, evaluating every proposed cell with ``evaluator``; resume if interrupted.
 
-    Every evaluated candidate is committed to ``run_dir/search.sqlite`` as it finishes. Running again with the same
+    Every evaluated candidate is committed to ``run_dir/search.sqlite`` as it arrives. Running again with the same
     ``run_dir`` replays the strategy from the stored results, so no finished candidate is evaluated twice and the
-    search continues where it stopped. SIGINT and SIGTERM stop the search after the current write with
-    :class:`~pnas.search.interrupts.SearchInterrupted`.
+    search continues where it stopped. The strategy's class and settings are part of the stored fingerprint, so a
+    different strategy cannot continue another's search. SIGINT and SIGTERM stop the search after the current
+    write with :class:`~pnas.search.interrupts.SearchInterrupted`.
 
-    Also writes ``config.yaml`` (``config``), ``candidates.csv`` and ``steps.csv`` (views of the store),
-    ``best_genotype.json`` (kept up to date), the pictures ``search_progress.png``, ``predicted_vs_actual.png`` and
-    ``best_cell.png`` (redrawn after every step), and at the end ``result.json`` with the best cell's test accuracy
-    and ``best.ckpt`` when the evaluator can give them.
+    The callbacks of :func:`default_callbacks` write ``config.yaml`` (``config``), ``candidates.csv`` and
+    ``steps.csv`` (views of the store), ``best_genotype.json`` (kept up to date), the pictures
+    ``search_progress.png``, ``predicted_vs_actual.png`` and ``best_cell.png`` (redrawn after every step), and at
+    the end ``best.ckpt`` and ``result.json`` with the best cell's test result when the evaluator can give them.
 
     Args:
         strategy: What to evaluate next.
-        evaluator: How to evaluate a cell.
+        evaluator: How to evaluate a cell; its ``monitor`` and ``mode`` say what "best" means.
         run_dir: Directory for the records.
         config: Settings to store as ``config.yaml``.
         progress: Show progress bars and print a line per step.
-        callbacks: Hooks called as the search goes (W&B logging is one, see :mod:`pnas.tracking`).
-        fingerprint: The settings a resumed search must share with the stored one (search space, data, K, ...).
+        callbacks: Further hooks, called after the default ones (W&B logging is one, see :mod:`pnas.tracking`).
+        fingerprint: The settings a resumed search must share with the stored one (data, model, trainer, ...).
         max_consecutive_failures: Stop with :class:`~pnas.errors.SearchFailedError` after this many failed
             candidates in a row.
 
@@ -153,7 +79,6 @@ def run_search(
         SearchInterrupted: SIGINT or SIGTERM arrived.
     """
     start = time.perf_counter()
-    callbacks = callbacks or []
     run_dir = Path(run_dir)
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -162,115 +87,120 @@ def run_search(
     with StopOnSignals(run_dir) as signals:
         store = SearchStore(run_dir / "search.sqlite")
         try:
-            store.check_fingerprint(fingerprint or {})
-            stored_steps = {report.step: report for report in store.steps()}
-            directory = RunDirectory(run_dir, store.candidates(), list(stored_steps.values()))
-            directory.write_text("config.yaml", yaml.safe_dump(config or {}, sort_keys=False))
-            if progress and store.candidates():
-                tqdm.write(f"resuming: {len(store.candidates())} candidates already evaluated in {run_dir}")
-            result = SearchResult(None, None, None, run_dir=directory.path)
-            for callback in callbacks:
-                callback.on_search_start(directory.path, config or {})
+            strategy_fingerprint = {"class": type(strategy).__qualname__, **strategy.settings()}
+            store.check_fingerprint({**(fingerprint or {}), "strategy": strategy_fingerprint})
+            hooks = [*default_callbacks(evaluator, store, strategy, progress), *(callbacks or [])]
+            search = SearchResult(
+                None, None, None, run_dir=run_dir, config=config or {}, monitor=evaluator.monitor, mode=evaluator.mode
+            )
+            for hook in hooks:
+                hook.on_search_start(search)
             try:
-                loop = _Loop(evaluator, store, directory, signals, callbacks, progress, max_consecutive_failures)
-                loop.run(strategy, result, stored_steps)
-                if result.best_cell is not None:
-                    checkpoint = directory.path / "best.ckpt"
-                    checkpoint.unlink(missing_ok=True)  # never report a checkpoint left by an earlier run
-                    result.test_acc = evaluator.test(result.best_cell, checkpoint=checkpoint)
-                    result.checkpoint = checkpoint if checkpoint.is_file() else None
+                _Loop(evaluator, store, signals, hooks, max_consecutive_failures).run(strategy, search)
+                search.seconds = time.perf_counter() - start
+                for hook in hooks:
+                    hook.on_search_end(search)
             except BaseException as error:
-                for callback in callbacks:
-                    callback.on_search_error(error)
+                for hook in hooks:
+                    hook.on_search_error(search, error)
                 raise
         finally:
             store.close()
-        result.seconds = time.perf_counter() - start
-        directory.write_json(
-            "result.json",
-            {
-                "best_cell": str(result.best_cell) if result.best_cell else None,
-                "best_val_acc": result.best_val_acc,
-                "test_acc": result.test_acc,
-                "candidates": len(result.candidates),
-                "failed": sum(record.status != "ok" for record in result.candidates),
-                "seconds": round(result.seconds, 1),
-            },
-        )
-        for callback in callbacks:
-            callback.on_search_end(result)
-    return result
+    return search
 
 
 class _Loop:
-    """The propose / evaluate / observe loop; stored results are replayed instead of evaluated."""
+    """Propose, evaluate (or replay from the store), observe, store; tell the callbacks as things happen."""
 
     def __init__(
         self,
         evaluator: Evaluator,
         store: SearchStore,
-        directory: RunDirectory,
         signals: StopOnSignals,
-        callbacks: list[SearchCallback],
-        progress: bool,
+        hooks: list[SearchCallback],
         max_consecutive_failures: int,
     ) -> None:
-        self.evaluator, self.store, self.directory, self.signals = evaluator, store, directory, signals
-        self.callbacks, self.progress, self.max_failures = callbacks, progress, max_consecutive_failures
-        self.consecutive_failures = 0
+        self.evaluator, self.store, self.signals, self.hooks = evaluator, store, signals, hooks
+        self.max_failures, self.consecutive_failures = max_consecutive_failures, 0
+        self.step_start = 0.0
 
-    def _candidate(self, step: int, cell: Cell, predicted: float | None) -> tuple[CandidateRecord, dict]:
-        """The stored result of ``cell``, or a new evaluation committed to the store."""
-        stored = self.store.lookup(step, str(cell))
-        if stored is not None:
-            record, history = stored
-        else:
-            evaluation = _evaluate(self.evaluator, cell)
-            record, history = _record(step, cell, predicted, evaluation), evaluation.history
+    def run(self, strategy: SearchStrategy, search: SearchResult) -> None:
+        """Run ``strategy`` to the end, filling ``search``."""
+        stored_steps = {report.step: report for report in self.store.steps()}
+        for proposal, scores in search_steps(strategy, lambda proposal: self._evaluate(proposal, search)):
+            report = stored_steps.get(proposal.step)
+            if report is None:
+                report = self._report(proposal, [self.evaluator.score(score) for score in scores], search)
+                with self.signals.deferred():
+                    self.store.add_step(report, strategy.state())
+            search.steps.append(report)
+            for hook in self.hooks:
+                hook.on_step_end(search, report)
+
+    def _evaluate(self, proposal: Proposal, search: SearchResult) -> list[float | None]:
+        """The scores of the proposal's cells: stored results replayed first, then the others as they arrive."""
+        self.step_start = time.perf_counter()
+        for hook in self.hooks:
+            hook.on_step_start(search, proposal)
+        values: list[float | None] = [None] * len(proposal.cells)
+        pending = []
+        for index, cell in enumerate(proposal.cells):
+            stored = self.store.lookup(proposal.step, str(cell))
+            if stored is None:
+                pending.append(index)
+            else:
+                values[index] = self._arrive(search, cell, *stored)
+        for position, evaluation in self.evaluator.evaluate_all([proposal.cells[i] for i in pending]):
+            index = pending[position]
+            predicted = self.evaluator.score(proposal.predicted[index])
+            record = _record(proposal.step, proposal.cells[index], predicted, evaluation)
             with self.signals.deferred():
-                self.store.add_candidate(record, history)
-                self.directory.add_candidate(record)
+                self.store.add_candidate(record, evaluation.history)
+            values[index] = self._arrive(search, proposal.cells[index], record, evaluation.history)
+        return [self.evaluator.score(value) for value in values]
+
+    def _arrive(self, search: SearchResult, cell: Any, record: CandidateRecord, history: dict) -> float | None:
+        """Take in one result: the candidates, the best so far, the callbacks, the run of failures."""
+        search.candidates.append(record)
+        if record.val_acc is not None and self.evaluator.better(record.val_acc, search.best_val_acc):
+            search.best_cell, search.best_val_acc = cell, record.val_acc
+        for hook in self.hooks:
+            hook.on_candidate_end(search, record, history)
         # Counted over replayed results too, so a resumed search stops where the uninterrupted one would.
         self.consecutive_failures = self.consecutive_failures + 1 if record.status != "ok" else 0
         if self.consecutive_failures >= self.max_failures:
             raise SearchFailedError(
                 f"{self.consecutive_failures} candidates failed in a row, the last with {record.error!r}; "
-                f"every result so far is in {self.directory.path}"
+                f"every result so far is in {search.run_dir}"
             )
-        return record, history
+        return record.val_acc
 
-    def run(self, strategy: SearchStrategy, result: SearchResult, stored_steps: dict[int, StepReport]) -> None:
-        """Run ``strategy`` to the end, filling ``result``."""
-        steps_bar = tqdm(total=strategy.num_steps, desc="search", unit="step", disable=not self.progress)
-        while (proposal := strategy.propose()) is not None:
-            step_start = time.perf_counter()
-            accuracies: list[float | None] = []
-            bar = tqdm(
-                proposal.cells, desc=f"step {proposal.step}", unit="cell", leave=False, disable=not self.progress
-            )
-            for cell, predicted in zip(bar, proposal.predicted, strict=True):
-                record, history = self._candidate(proposal.step, cell, predicted)
-                result.candidates.append(record)
-                accuracies.append(record.val_acc)
-                for callback in self.callbacks:
-                    callback.on_candidate_end(record, history)
-                if record.val_acc is not None and (result.best_val_acc is None or record.val_acc > result.best_val_acc):
-                    result.best_cell, result.best_val_acc = cell, record.val_acc
-                    self.directory.write_text("best_genotype.json", cell.to_json() + "\n")
-                if result.best_val_acc is not None:
-                    bar.set_postfix(best=f"{result.best_val_acc:.4f}")
-            strategy.observe(proposal.cells, accuracies)
-            report = stored_steps.get(proposal.step)
-            if report is None:
-                report = _step_report(proposal, accuracies, result, time.perf_counter() - step_start)
-                with self.signals.deferred():
-                    self.store.add_step(report, strategy.state())
-                    self.directory.add_step(report)
-            result.steps.append(report)
-            pictures = _draw_pictures(self.directory, result.candidates, result.best_cell)
-            for callback in self.callbacks:
-                callback.on_step_end(report, result.candidates, pictures)
-            steps_bar.update()
-            if self.progress:
-                tqdm.write(report.describe())
-        steps_bar.close()
+    def _report(self, proposal: Proposal, values: list[float | None], search: SearchResult) -> StepReport:
+        predicted = [self.evaluator.score(value) for value in proposal.predicted]
+        pairs = [(p, v) for p, v in zip(predicted, values, strict=True) if p is not None and v is not None]
+        correlations = rank_correlations(*zip(*pairs, strict=True)) if len(pairs) >= 3 else {}
+        return StepReport(
+            step=proposal.step,
+            children_scored=proposal.children_scored,
+            scoring_seconds=round(proposal.scoring_seconds, 3),
+            candidates=len(proposal.cells),
+            failed=sum(value is None for value in values),
+            spearman=correlations.get("spearman"),
+            kendall_tau=correlations.get("kendall_tau"),
+            best_val_acc=search.best_val_acc,
+            best_cell=str(search.best_cell) if search.best_cell is not None else None,
+            step_seconds=round(time.perf_counter() - self.step_start, 3),
+        )
+
+
+def _record(step: int, cell: Any, predicted: float | None, evaluation: Evaluation) -> CandidateRecord:
+    return CandidateRecord(
+        step=step,
+        cell=str(cell),
+        predicted_acc=predicted,
+        val_acc=evaluation.accuracy,
+        parameters=evaluation.parameters,
+        train_seconds=round(evaluation.seconds, 3),
+        status=evaluation.status,
+        error=evaluation.error,
+    )

@@ -1,4 +1,4 @@
-"""What a search records: one row per trained candidate, one report per step, and the run directory files."""
+"""What a search records: one row per trained candidate, one report per step, the search so far, the run files."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import csv
 import json
 import math
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from pnas.errors import ConfigError
 
-__all__ = ["CandidateRecord", "RunDirectory", "StepReport"]
+__all__ = ["CandidateRecord", "RunDirectory", "SearchResult", "StepReport"]
 
 
 @dataclass(frozen=True)
@@ -49,16 +49,62 @@ class StepReport:
     best_cell: str | None
     step_seconds: float
 
-    def describe(self) -> str:
-        """One human-readable line."""
+    def describe(self, monitor: str = "val/acc") -> str:
+        """One human-readable line; ``monitor`` names the metric of ``best_val_acc``."""
         parts = [f"step {self.step}: trained {self.candidates - self.failed}/{self.candidates}"]
         if self.children_scored:
             parts.append(f"scored {self.children_scored:,} children in {self.scoring_seconds:.2f} s")
         if self.spearman is not None:
             parts.append(f"surrogate spearman {self.spearman:.3f}, kendall tau {self.kendall_tau:.3f}")
         if self.best_val_acc is not None:
-            parts.append(f"best val acc so far {self.best_val_acc:.4f}")
+            parts.append(f"best {monitor} so far {self.best_val_acc:.4f}")
         return "; ".join(parts) + f" ({self.step_seconds:.0f} s)"
+
+
+@dataclass
+class SearchResult:
+    """A search as it goes, and its outcome when it ends; every :class:`~pnas.search.SearchCallback` hook gets it.
+
+    Attributes:
+        best_cell: The cell with the best monitored metric so far (``None`` if nothing finished).
+        best_val_acc: Its monitored metric (validation accuracy unless ``monitor`` says otherwise).
+        test_acc: Its test counterpart, when the evaluator could measure it (set when the search ends).
+        candidates: Every evaluated candidate, in the order the results arrived.
+        steps: One report per finished step.
+        run_dir: Where the records are written.
+        checkpoint: The best cell's trained model, when the evaluator saved one (set when the search ends).
+        seconds: Wall-clock duration of the search (set when the search ends).
+        config: The settings stored as ``config.yaml``.
+        monitor: The metric that ranks candidates.
+        mode: ``"max"`` or ``"min"``: whether a higher or a lower ``monitor`` is better.
+        pictures: Picture name -> file, as callbacks draw them (``search_progress``, ``best_cell``, ...).
+    """
+
+    best_cell: Any | None
+    best_val_acc: float | None
+    test_acc: float | None
+    candidates: list[CandidateRecord] = field(default_factory=list)
+    steps: list[StepReport] = field(default_factory=list)
+    run_dir: Path | None = None
+    checkpoint: Path | None = None
+    seconds: float = 0.0
+    config: dict[str, Any] = field(default_factory=dict)
+    monitor: str = "val/acc"
+    mode: str = "max"
+    pictures: dict[str, Path] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON-ready outcome written to ``result.json``."""
+        return {
+            "best_cell": str(self.best_cell) if self.best_cell is not None else None,
+            "monitor": self.monitor,
+            "mode": self.mode,
+            "best_val_acc": self.best_val_acc,
+            "test_acc": self.test_acc,
+            "candidates": len(self.candidates),
+            "failed": sum(record.status != "ok" for record in self.candidates),
+            "seconds": round(self.seconds, 1),
+        }
 
 
 def _csv_value(value: Any) -> Any:

@@ -1,7 +1,7 @@
 """Search spaces as strategies see them: how cells start, grow, are drawn at random, mutated and encoded.
 
 Strategies (progressive search and the baselines) only talk to a :class:`SearchSpace`, so each runs on the PNAS
-cell space (:class:`CellSpace`) and on NAS-Bench-201 (:class:`NASBench201Space`) alike.
+cell space (:class:`CellSpace`) and on NAS-Bench-201 (:class:`~pnas.search.nasbench201.NASBench201Space`) alike.
 """
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ import numpy as np
 
 from pnas.errors import ConfigError
 from pnas.space import NUM_OPS, OPS, Block, Cell, distinct_blocks, one_block_cells
-from pnas.space.nasbench201 import NB201_OPS, NB201Cell, nb201_level_cells
-from surrogate import CellTokens, encode_cells
+from surrogate import CellTokens
 
-__all__ = ["CellSpace", "NASBench201Space", "SearchSpace"]
+__all__ = ["CellSpace", "SearchSpace"]
 
 
 class SearchSpace:
@@ -35,6 +34,10 @@ class SearchSpace:
     def initial_cells(self) -> list[Any]:
         """Every level-1 cell, in a fixed order."""
         raise NotImplementedError
+
+    def settings(self) -> dict[str, Any]:
+        """JSON-ready description of the space (part of a search's fingerprint)."""
+        return {"class": type(self).__qualname__}
 
     def encode_children(self, beam: Sequence[Any]) -> tuple[CellTokens, Callable[[int], Any]]:
         """All children of ``beam`` (cells of one level) as surrogate tokens, and a function from row to child."""
@@ -66,6 +69,10 @@ class CellSpace(SearchSpace):
         if max_blocks < 1:
             raise ConfigError(f"max_blocks must be >= 1, got {max_blocks}")
         self.num_levels, self.num_inputs, self.num_ops = max_blocks, max(num_inputs, max_blocks + 1), NUM_OPS
+
+    def settings(self) -> dict[str, Any]:
+        """The class and the surrogate's input vocabulary (not ``max_blocks``: a resumed search may grow it)."""
+        return {"class": type(self).__qualname__, "num_inputs": self.num_inputs}
 
     def initial_cells(self) -> list[Cell]:
         """The 136 distinct 1-block cells."""
@@ -120,54 +127,3 @@ class CellSpace(SearchSpace):
                     if neighbour != cell:
                         found[neighbour] = None
         return list(found)
-
-
-class NASBench201Space(SearchSpace):
-    """The NAS-Bench-201 cell space, grown node by node (:mod:`pnas.space.nasbench201`).
-
-    The surrogate reads each cell as the 6 edges of the architecture it realises, so partial and full cells are
-    encoded alike.
-
-    Args:
-        ops: The operations chosen edges may take (default all 5; a benchmark table may cover fewer). Partial cells
-            pass through with ``none`` and ``skip_connect`` whatever the choice.
-
-    Raises:
-        ConfigError: An op is not an NB201 operation.
-    """
-
-    num_levels, num_inputs, num_ops = 3, 4, len(NB201_OPS)
-
-    def __init__(self, ops: Sequence[str] = NB201_OPS) -> None:
-        unknown = [op for op in ops if op not in NB201_OPS]
-        if unknown or not ops:
-            raise ConfigError(f"NB201 ops must be a non-empty subset of {', '.join(NB201_OPS)}; got {list(ops)}")
-        self.ops = tuple(op for op in NB201_OPS if op in ops)
-
-    def initial_cells(self) -> list[NB201Cell]:
-        """The level-1 cells (5 with all ops)."""
-        return nb201_level_cells(1, self.ops)
-
-    def encode_children(self, beam: Sequence[NB201Cell]) -> tuple[CellTokens, Callable[[int], NB201Cell]]:
-        """Every child of every beam cell (25 or 125 each with all ops), encoded."""
-        children = [child for cell in beam for child in cell.children(self.ops)]
-        return encode_cells(
-            [child.to_tokens() for child in children], self.num_inputs, self.num_ops
-        ), children.__getitem__
-
-    def tokens(self, cell: NB201Cell) -> list[tuple[int, int, int, int]]:
-        """The realised cell's 6 edges as blocks."""
-        return cell.to_tokens()
-
-    def random_cell(self, rng: np.random.Generator) -> NB201Cell:
-        """6 ops drawn uniformly."""
-        return NB201Cell(tuple(self.ops[int(i)] for i in rng.integers(len(self.ops), size=6)))
-
-    def neighbours(self, cell: NB201Cell) -> list[NB201Cell]:
-        """The cells with one edge's op changed (24 with all ops)."""
-        return [
-            NB201Cell(cell.edges[:edge] + (op,) + cell.edges[edge + 1 :])
-            for edge in range(len(cell.edges))
-            for op in self.ops
-            if op != cell.edges[edge]
-        ]

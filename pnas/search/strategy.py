@@ -52,6 +52,14 @@ class SearchStrategy:
         """Accuracies of the proposed ``cells``; ``None`` marks a failed evaluation."""
         raise NotImplementedError
 
+    def settings(self) -> dict[str, Any]:
+        """JSON-ready settings that decide what the strategy proposes: the fingerprint a resumed search must match.
+
+        Settings that only let a search go further (more levels, a larger budget) are left out, so a resumed
+        search may extend them.
+        """
+        return {}
+
     def state(self) -> dict[str, Any]:
         """JSON-ready summary of where the strategy stands (recorded with each step; e.g. the beam)."""
         return {}

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from pnas.errors import ConfigError, DataNotFoundError
-from pnas.search.evaluator import Evaluation, Evaluator
+from pnas.search.evaluation import Evaluation, Evaluator
 
 __all__ = ["BenchmarkTable", "TableEvaluator", "percent_scale"]
 

@@ -6,14 +6,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytorch_lightning as pl
-from pytorch_lightning.loggers import WandbLogger
+from pytorch_lightning.loggers import Logger, WandbLogger
 
 from pnas.errors import ConfigError
-from pnas.module import PNASModule
 from pnas.search.callbacks import SearchCallback
-from pnas.search.evaluator import LightningEvaluator
-from pnas.search.loop import SearchResult, run_search
+from pnas.search.candidates import warn_left_out
+from pnas.search.lightning_evaluator import LightningEvaluator
+from pnas.search.loop import run_search
 from pnas.search.progressive import ProgressiveSearch
+from pnas.search.records import SearchResult
 
 __all__ = ["SearchTrainer"]
 
@@ -21,22 +22,28 @@ __all__ = ["SearchTrainer"]
 class SearchTrainer(pl.Trainer):
     """``pytorch_lightning.Trainer`` with a :meth:`search` method.
 
-    Every ``Trainer`` argument given here (``max_epochs``, ``accelerator``, ``precision``, ...) is used to train
-    each candidate of a search; loggers, callbacks and progress bars are per-run settings and are not copied.
+    Every ``Trainer`` argument given here (``max_epochs``, ``accelerator``, ``precision``, ``callbacks``, ...) is
+    used to train each candidate of a search. Callbacks run for every candidate, except checkpointing and progress
+    bars (left out with a warning). A ``WandbLogger`` given as ``logger`` is the search's W&B run; other loggers
+    are not used (with a warning): the search keeps its records in its run directory.
     """
 
     def __init__(self, **kwargs: Any) -> None:
+        # Copied first: the Trainer adds its default checkpoint and progress-bar callbacks to the list it is given.
+        callbacks = kwargs.get("callbacks")
+        self.candidate_trainer_kwargs = {**kwargs, "callbacks": list(callbacks) if callbacks else callbacks}
         super().__init__(**kwargs)
-        self.candidate_trainer_kwargs = dict(kwargs)
 
     def search(
         self,
-        model: PNASModule,
+        model: pl.LightningModule,
         datamodule: pl.LightningDataModule,
         max_blocks: int = 3,
         beam_size: int = 8,
         surrogate: Literal["lstm", "mlp"] = "lstm",
         initial_cells: int | None = None,
+        monitor: str = "val/acc",
+        mode: Literal["max", "min"] = "max",
         run_dir: str = "runs/search",
         seed: int = 0,
         progress: bool = True,
@@ -50,13 +57,16 @@ class SearchTrainer(pl.Trainer):
         """Run a progressive neural architecture search (PNAS) and record it in ``run_dir``.
 
         Args:
-            model: Template for every candidate: its settings (num_cells, filters, optimizer, ...) are reused,
-                its genotype is replaced by each candidate's cell.
+            model: Template for every candidate: any LightningModule whose ``__init__`` takes a ``genotype`` and
+                that saves its hyperparameters (``PNASModule``, or your own). Each candidate is its class built with
+                its hyperparameters and the candidate's cell as ``genotype``.
             datamodule: Data every candidate trains, validates and (the best one) tests on.
             max_blocks: B, blocks per cell at the end of the search.
             beam_size: K, candidates trained at every step after the first, and kept in the beam.
             surrogate: Accuracy predictor that ranks the children of the beam: the LSTM ensemble or the MLP one.
             initial_cells: Train only this many of the 136 one-block cells at the first step (all when unset).
+            monitor: The metric the candidates log in validation that ranks them (``val/acc``, ``val/f1``, ...).
+            mode: ``max`` if a higher ``monitor`` is better, ``min`` if a lower one is (a loss).
             run_dir: Directory for the records (search.sqlite, candidates.csv, best_genotype.json, ...). Running
                 again with the same run_dir resumes the search: finished candidates are not trained again.
             seed: Seed of the first-step sample, the surrogate, and each candidate's initialisation.
@@ -71,61 +81,64 @@ class SearchTrainer(pl.Trainer):
             config: Settings to store as config.yaml (the ``pnas search`` command stores its full config).
             callbacks: Further :class:`~pnas.search.SearchCallback` hooks.
         """
+        if not isinstance(model, pl.LightningModule):
+            raise ConfigError(f"the search's model must be a LightningModule, got {type(model).__name__}")
         if self.max_epochs is None or self.max_epochs < 1:
             raise ConfigError(f"max_epochs (epochs per candidate) must be >= 1, got {self.max_epochs}")
         if max_consecutive_failures < 1:
             raise ConfigError(f"max_consecutive_failures must be >= 1, got {max_consecutive_failures}")
-        model_kwargs = {key: value for key, value in model.hparams.items() if not key.startswith("_")}
-        model_kwargs.update(optimizer=model.optimizer_factory, lr_scheduler=model.scheduler_factory)
         strategy = ProgressiveSearch(max_blocks, beam_size, surrogate, initial_cells, seed)
         best_path = Path(run_dir) / "best_candidate.pt"
         if not (Path(run_dir) / "search.sqlite").exists() and best_path.is_file():
             best_path.unlink()  # weights of an earlier, unrelated search
         evaluator = LightningEvaluator(
-            datamodule, model_kwargs, self.candidate_trainer_kwargs, seed, verbose, best_path=best_path
+            model, datamodule, self.candidate_trainer_kwargs, monitor, mode, seed, verbose, best_path=best_path
         )
         evaluator.check_data()
-        from pnas.tracking import WandbSearchLogger  # pnas.tracking imports pnas.search: import it on use
+        from pnas.tracking import WandbSearchLogger  # pnas.tracking imports wandb: import it on use
 
-        own_logger = self.logger if isinstance(self.logger, WandbLogger) else None
-        tracker = WandbSearchLogger(wandb_project, mode=wandb, logger=own_logger)
-        hooks = [tracker, *(callbacks or [])]
-        fingerprint = _fingerprint(model, model_kwargs, evaluator.trainer_kwargs, datamodule)
-        fingerprint["search"] = {
-            "beam_size": beam_size,
-            "surrogate": surrogate,
-            "initial_cells": initial_cells,
-            "seed": seed,
-        }
+        tracker = WandbSearchLogger(wandb_project, mode=wandb, logger=self._search_logger())
+        fingerprint = _fingerprint(evaluator, datamodule)
         if config is None:  # called from Python: store the settings that define this search
-            config = {**fingerprint, "search": {**fingerprint["search"], "max_blocks": max_blocks}}
+            search_settings = {"max_blocks": max_blocks, "beam_size": beam_size, "surrogate": surrogate}
+            search_settings.update(initial_cells=initial_cells, seed=seed, monitor=monitor, mode=mode)
+            config = {**fingerprint, "search": search_settings}
         elif isinstance(config.get("model"), dict):  # the CLI's full model config, optimizer included
-            fingerprint["model"]["config"] = {k: v for k, v in config["model"].items() if k != "genotype"}
+            init_args = config["model"].get("init_args", config["model"])
+            fingerprint["model"]["config"] = {k: v for k, v in init_args.items() if k != "genotype"}
         return run_search(
             strategy,
             evaluator,
             run_dir,
             config=config,
             progress=progress,
-            callbacks=hooks,
+            callbacks=[tracker, *(callbacks or [])],
             fingerprint=fingerprint,
             max_consecutive_failures=max_consecutive_failures,
         )
 
+    def _search_logger(self) -> WandbLogger | None:
+        """The ``WandbLogger`` given to this trainer, if any; warn that other given loggers are not used."""
+        given = self.candidate_trainer_kwargs.get("logger")
+        loggers = given if isinstance(given, (list, tuple)) else [given]
+        unused = [logger for logger in loggers if isinstance(logger, Logger) and not isinstance(logger, WandbLogger)]
+        warn_left_out("loggers", unused, "records are in run_dir; a WandbLogger given as logger is the search's run")
+        return next((logger for logger in loggers if isinstance(logger, WandbLogger)), None)
 
-def _fingerprint(
-    model: PNASModule, model_kwargs: dict[str, Any], trainer_kwargs: dict[str, Any], datamodule: Any
-) -> dict[str, Any]:
-    """The settings a resumed search must share with the stored one (all but the search's own arguments)."""
+
+def _fingerprint(evaluator: LightningEvaluator, datamodule: Any) -> dict[str, Any]:
+    """The settings a resumed search must share with the stored one (the strategy's are added by ``run_search``)."""
+    arguments = evaluator.factory.arguments
     return {
         "model": {
-            **{k: v for k, v in model_kwargs.items() if k != "genotype" and isinstance(v, (int, float, str))},
-            "optimizer": _describe(model.optimizer_factory),
-            "lr_scheduler": _describe(model.scheduler_factory),
+            "class": f"{evaluator.factory.cls.__module__}.{evaluator.factory.cls.__qualname__}",
+            **{k: v for k, v in arguments.items() if isinstance(v, (int, float, str, bool)) or v is None},
+            **{k: _describe(v) for k, v in arguments.items() if callable(v)},
         },
+        "evaluation": {"monitor": evaluator.monitor, "mode": evaluator.mode},
         "trainer": {
             k: v
-            for k, v in trainer_kwargs.items()
+            for k, v in evaluator.trainer_kwargs.items()
             if isinstance(v, (int, float, str, bool)) and k != "logger" and not k.startswith("enable_")
         },
         "data": {"class": type(datamodule).__qualname__, **_plain(getattr(datamodule, "hparams", {}))},

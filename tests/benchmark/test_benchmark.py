@@ -9,11 +9,10 @@ import numpy as np
 import pytest
 
 from pnas.benchmark import TUNING_GRIDS, checklist, markdown_report
-from pnas.benchmark.cli import nasbench201_space
 from pnas.benchmark.runner import best_so_far
 from pnas.cli import main
+from pnas.search.nasbench201 import NB201Cell, nasbench201_space
 from pnas.search.table import BenchmarkTable
-from pnas.space.nasbench201 import NB201Cell
 from tests.benchmark.tables import write_table
 
 OPS = ("none", "skip_connect", "nor_conv_3x3")

@@ -19,7 +19,6 @@ from pnas.benchmark.predictors import (
     forest_predictor,
     one_hot_blocks,
     params_predictor,
-    rank_correlations,
     resolve_predictors,
 )
 from pnas.benchmark.quality import (
@@ -32,6 +31,7 @@ from pnas.benchmark.quality import (
 )
 from pnas.errors import ConfigError, DataNotFoundError
 from pnas.search.table import BenchmarkTable
+from surrogate import rank_correlations
 from tests.benchmark.tables import write_table
 
 OPS = ("none", "skip_connect", "nor_conv_3x3")
@@ -247,7 +247,7 @@ class _Recording:
 
 def test_side_feature_variants_pass_the_features_to_fit_and_predict(monkeypatch):
     from pnas.benchmark.predictors import surrogate_predictor
-    from pnas.search.progressive import SURROGATES
+    from surrogate import SURROGATES
 
     monkeypatch.setitem(SURROGATES, "recording", _Recording)
     monkeypatch.setattr(_Recording, "calls", [])

@@ -6,13 +6,13 @@ import json
 import numpy as np
 import pytest
 
-from pnas.benchmark.cli import nasbench201_space
 from pnas.benchmark.report import welch_interval
 from pnas.benchmark.runner import STRATEGY_SETTINGS, make_strategy
 from pnas.benchmark.tuning import TUNING_GRIDS, TUNING_SEED_OFFSET, score_configuration, tune, tuning_seeds
 from pnas.cli import main
 from pnas.errors import ConfigError
 from pnas.search import LocalSearch, NASBench201Space
+from pnas.search.nasbench201 import nasbench201_space
 from pnas.search.table import BenchmarkTable, TableEvaluator
 from tests.benchmark.tables import signal, write_table
 

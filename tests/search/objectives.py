@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from pnas.search import Evaluation, Evaluator
+from pnas.search import Evaluation, Evaluator, SearchStrategy
+from pnas.search.steps import search_steps
 from pnas.space import OPS, Block, Cell
 
 #: Hidden quality of each op (sep_conv_3x3 best) and of each input (H[c-2] best).
@@ -17,6 +20,14 @@ def additive_objective(cell: Cell, max_blocks: int) -> float:
     halves = [(b.input_1, b.op_1) for b in cell.blocks] + [(b.input_2, b.op_2) for b in cell.blocks]
     total = sum(OP_QUALITY[op] + INPUT_QUALITY.get(index, 0.05) for index, op in halves)
     return total / (2 * max_blocks * (max(OP_QUALITY.values()) + 0.2))
+
+
+def drive(strategy: SearchStrategy, objective: Callable[[Any], float | None]) -> list[Any]:
+    """Run ``strategy`` to its end on a closed-form ``objective``; the cells it proposed, in order."""
+    proposed: list[Any] = []
+    for proposal, _ in search_steps(strategy, lambda proposal: [objective(cell) for cell in proposal.cells]):
+        proposed += proposal.cells
+    return proposed
 
 
 def optimum(max_blocks: int) -> Cell:

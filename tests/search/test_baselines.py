@@ -6,12 +6,12 @@ from pnas.benchmark import make_strategy, run_strategy
 from pnas.errors import ConfigError
 from pnas.search import run_search
 from pnas.search.baselines import LocalSearch, RandomSearch, RegularizedEvolution
-from pnas.search.spaces import CellSpace, NASBench201Space
+from pnas.search.nasbench201 import NB201_OPS, NASBench201Space
+from pnas.search.spaces import CellSpace
 from pnas.search.table import TableEvaluator
 from pnas.space import Cell
-from pnas.space.nasbench201 import NB201_OPS
 from tests.benchmark.tables import optimum, write_table
-from tests.search.objectives import ObjectiveEvaluator, additive_objective
+from tests.search.objectives import ObjectiveEvaluator, additive_objective, drive
 from tests.search.objectives import optimum as cell_optimum
 
 OPS = ("none", "skip_connect", "nor_conv_3x3")  # 729 cells
@@ -47,11 +47,7 @@ def test_random_search_never_repeats_a_cell_and_is_seeded():
     space = NASBench201Space(OPS)
 
     def cells(seed):
-        strategy, seen = RandomSearch(space, budget=50, seed=seed), []
-        while (proposal := strategy.propose()) is not None:
-            seen += proposal.cells
-            strategy.observe(proposal.cells, [0.5] * len(proposal.cells))
-        return seen
+        return drive(RandomSearch(space, budget=50, seed=seed), lambda cell: 0.5)
 
     assert len(cells(0)) == len(set(cells(0))) == 50
     assert cells(0) == cells(0) != cells(1)
@@ -86,8 +82,7 @@ def test_baselines_run_on_the_pnas_cell_space_in_the_search_loop(tmp_path, strat
 
 def test_local_search_solves_an_additive_objective_on_the_pnas_cell_space():
     strategy = LocalSearch(CellSpace(2), budget=600, seed=0)
-    while (proposal := strategy.propose()) is not None:
-        strategy.observe(proposal.cells, [additive_objective(cell, 2) for cell in proposal.cells])
+    drive(strategy, lambda cell: additive_objective(cell, 2))
     assert max(strategy.history, key=strategy.history.get) == cell_optimum(2)
 
 

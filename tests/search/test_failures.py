@@ -38,7 +38,7 @@ def test_larger_max_blocks_resumes_but_other_settings_are_refused(tmp_path):
     extended = tiny_search(tmp_path, max_blocks=3)
     assert extended.candidates[:5] == first.candidates  # replayed from the store, surrogate and all
     assert len(extended.candidates) == 7 and {c.step for c in extended.candidates[5:]} == {3}
-    with pytest.raises(ConfigError, match=r"other settings \(search: .*'beam_size': 2.*'beam_size': 4"):
+    with pytest.raises(ConfigError, match=r"other settings \(strategy: .*'beam_size': 2.*'beam_size': 4"):
         tiny_search(tmp_path, max_blocks=2, beam_size=4)
 
 

@@ -3,7 +3,9 @@ from __future__ import annotations
 import csv
 import json
 
-from pnas.search import ProgressiveSearch, run_search
+import pytest
+
+from pnas.search import ProgressiveSearch, RegularizedEvolution, SearchCallback, run_search
 from pnas.space import load_genotype
 from tests.search.objectives import ObjectiveEvaluator, additive_objective, optimum
 
@@ -56,3 +58,41 @@ def test_failed_candidate_is_recorded_and_the_search_goes_on(tmp_path):
     assert failed[0].val_acc is None and failed[0].error == "RuntimeError: CUDA out of memory (simulated)"
     assert len(result.candidates) == 136 + 4 and result.steps[0].failed == 1
     assert result.best_cell is not None and result.best_cell.num_blocks == 2
+
+
+def test_another_strategy_in_the_same_run_dir_is_refused(tmp_path):
+    from pnas.errors import ConfigError
+    from pnas.search import RandomSearch
+    from pnas.search.spaces import CellSpace
+
+    run_search(RandomSearch(CellSpace(2), budget=3), ObjectiveEvaluator(2), tmp_path, progress=False)
+    with pytest.raises(ConfigError, match=r"strategy: .*RandomSearch.*RegularizedEvolution"):
+        run_search(RegularizedEvolution(CellSpace(2), budget=3), ObjectiveEvaluator(2), tmp_path, progress=False)
+
+
+class ReversedEvaluator(ObjectiveEvaluator):
+    """Finishes a batch's cells last to first, as parallel workers may."""
+
+    def evaluate_all(self, cells):
+        for index in reversed(range(len(cells))):
+            yield index, self.evaluate(cells[index])
+
+
+class ArrivalOrder(SearchCallback):
+    def __init__(self):
+        self.cells = []
+
+    def on_candidate_end(self, search, record, history):
+        self.cells.append(record.cell)
+
+
+def test_results_are_recorded_as_they_arrive_and_observed_in_proposal_order(tmp_path):
+    arrivals, evaluator = ArrivalOrder(), ReversedEvaluator(max_blocks=2)
+    strategy = ProgressiveSearch(max_blocks=2, beam_size=4, surrogate="mlp", initial_cells=6)
+    first_step = ProgressiveSearch(max_blocks=2, initial_cells=6).propose().cells
+    result = run_search(strategy, evaluator, tmp_path, progress=False, callbacks=[arrivals])
+    assert arrivals.cells[:6] == [str(cell) for cell in reversed(first_step)]  # recorded as each arrived
+    assert arrivals.cells == [record.cell for record in result.candidates]
+    assert [row["cell"] for row in read_csv(tmp_path / "candidates.csv")] == arrivals.cells
+    assert strategy.history == {cell: additive_objective(cell, 2) for cell in evaluator.calls}  # each its own score
+    assert len(result.candidates) == 10 and result.best_val_acc == max(strategy.history.values())

@@ -7,15 +7,11 @@ from pnas.errors import ConfigError
 from pnas.search import ProgressiveSearch
 from pnas.space import Cell, expand_beam, one_block_cells
 from tests.conftest import random_cell
-from tests.search.objectives import additive_objective, optimum
+from tests.search.objectives import additive_objective, drive, optimum
 
 
 def run_strategy(strategy: ProgressiveSearch, max_blocks: int) -> list[Cell]:
-    evaluated = []
-    while (proposal := strategy.propose()) is not None:
-        evaluated += proposal.cells
-        strategy.observe(proposal.cells, [additive_objective(cell, max_blocks) for cell in proposal.cells])
-    return evaluated
+    return drive(strategy, lambda cell: additive_objective(cell, max_blocks))
 
 
 def test_finds_the_known_optimum_with_far_fewer_evaluations():
@@ -86,16 +82,25 @@ def test_bad_settings_raise_config_error(kwargs):
         ProgressiveSearch(**kwargs)
 
 
-def _run_on_table(strategy, evaluator):
-    evaluated = []
-    while (proposal := strategy.propose()) is not None:
-        evaluated += proposal.cells
-        strategy.observe(proposal.cells, [evaluator.evaluate(cell).accuracy for cell in proposal.cells])
-    return evaluated
+@pytest.mark.parametrize("kwargs", [{"budget": 0}, {"budget": 5, "batch_size": 0}, {"budget": 5, "beam_size": 0}])
+def test_bad_anytime_settings_raise_config_error(kwargs):
+    from pnas.search import AnytimeProgressiveSearch
+
+    with pytest.raises(ConfigError, match=">= 1"):
+        AnytimeProgressiveSearch(**kwargs)
+
+
+def test_settings_name_what_decides_the_proposals_but_not_how_far_the_search_goes():
+    from pnas.search import AnytimeProgressiveSearch
+
+    two, three = ProgressiveSearch(max_blocks=2).settings(), ProgressiveSearch(max_blocks=3).settings()
+    assert two == three and two["beam_size"] == 8 and two["surrogate"] == "lstm"
+    small, large = AnytimeProgressiveSearch(10).settings(), AnytimeProgressiveSearch(50).settings()
+    assert small == large and small["batch_size"] == 8 and set(ProgressiveSearch().settings()) < set(small)
 
 
 def test_with_a_budget_the_search_is_anytime_and_never_repeats_an_architecture(tmp_path):
-    from pnas.search import NASBench201Space, TableEvaluator
+    from pnas.search import AnytimeProgressiveSearch, NASBench201Space, TableEvaluator
     from tests.benchmark.tables import write_table
 
     ops = ("none", "skip_connect", "nor_conv_3x3")
@@ -103,9 +108,9 @@ def test_with_a_budget_the_search_is_anytime_and_never_repeats_an_architecture(t
 
     def run(budget):
         space = NASBench201Space(ops)
-        strategy = ProgressiveSearch(space=space, beam_size=3, surrogate="mlp", budget=budget, batch_size=8,
-                                     mutation_parents=1, seed=0)  # fmt: skip
-        return _run_on_table(strategy, evaluator)
+        strategy = AnytimeProgressiveSearch(budget, batch_size=8, mutation_parents=1, space=space, beam_size=3,
+                                            surrogate="mlp", seed=0)  # fmt: skip
+        return drive(strategy, lambda cell: evaluator.evaluate(cell).accuracy)
 
     short, long = run(20), run(35)
     assert len(short) == 20 and len(long) == 35 == len(set(long))

@@ -4,8 +4,8 @@ import pytest
 
 from pnas.errors import ConfigError, DataNotFoundError
 from pnas.search import run_search
+from pnas.search.nasbench201 import NB201Cell
 from pnas.search.table import BenchmarkTable, TableEvaluator
-from pnas.space.nasbench201 import NB201Cell
 from tests.benchmark.tables import OPTIMUM_EDGES, signal, write_table
 
 OPS = ("none", "skip_connect", "nor_conv_3x3")
@@ -38,7 +38,7 @@ def test_fraction_columns_are_left_alone(tmp_path):
 
 def test_a_cell_missing_from_the_table_fails_as_a_candidate_and_the_search_goes_on(tmp_path):
     from pnas.search.baselines import RandomSearch
-    from pnas.search.spaces import NASBench201Space
+    from pnas.search.nasbench201 import NASBench201Space
 
     evaluator = TableEvaluator(write_table(tmp_path / "four.csv", FOUR_OPS), "val", "test")
     with pytest.raises(KeyError, match="not in"):

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from pnas.errors import GenotypeError
-from pnas.space.nasbench201 import NB201_OPS, NB201Cell, nb201_level_cells
+from pnas.search.nasbench201 import NB201_OPS, NB201Cell, nb201_level_cells
 
 SHARED_TABLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "nasbench201" / "cifar10.csv"
 

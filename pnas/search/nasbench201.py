@@ -1,4 +1,4 @@
-"""The NAS-Bench-201 cell space as a progressive space, free of torch.
+"""NAS-Bench-201, all in one place: its cell grown node by node, its search space, and the space of a table.
 
 A NAS-Bench-201 (NB201) cell has 4 nodes: node 0 is the cell input, node 3 the output, and node j (1..3) sums one
 operation applied to every earlier node, 6 edges in all. It grows in 3 levels, each choosing one more node:
@@ -8,19 +8,26 @@ operation applied to every earlier node, 6 edges in all. It grows in 3 levels, e
 - level 3: the full cell.
 
 So every partial cell is a real NB201 architecture with its own entry in the benchmark's table: 5 cells at level 1,
-125 at level 2, 15,625 at level 3. Two cells with the same 6 edges are equal whatever their level.
+125 at level 2, 15,625 at level 3. Two cells with the same 6 edges are equal whatever their level. Nothing here
+imports torch.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from pnas.errors import GenotypeError
+import numpy as np
 
-__all__ = ["NB201_EDGES", "NB201_OPS", "NB201Cell", "nb201_level_cells"]
+from pnas.errors import ConfigError, GenotypeError
+from pnas.search.spaces import SearchSpace
+from pnas.search.table import BenchmarkTable
+from surrogate import CellTokens, encode_cells
+
+__all__ = ["NB201_EDGES", "NB201_OPS", "NASBench201Space", "NB201Cell", "nasbench201_space", "nb201_level_cells"]
 
 #: The operations of an NB201 edge, in the benchmark's order.
 NB201_OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
@@ -127,3 +134,78 @@ def nb201_level_cells(level: int, ops: Sequence[str] = NB201_OPS) -> list[NB201C
     for _ in range(level - 1):
         cells = [child for cell in cells for child in cell.children(ops)]
     return cells
+
+
+class NASBench201Space(SearchSpace):
+    """The NAS-Bench-201 cell space, grown node by node (:class:`NB201Cell`).
+
+    The surrogate reads each cell as the 6 edges of the architecture it realises, so partial and full cells are
+    encoded alike.
+
+    Args:
+        ops: The operations chosen edges may take (default all 5; a benchmark table may cover fewer). Partial cells
+            pass through with ``none`` and ``skip_connect`` whatever the choice.
+
+    Raises:
+        ConfigError: An op is not an NB201 operation.
+    """
+
+    num_levels, num_inputs, num_ops = 3, 4, len(NB201_OPS)
+
+    def __init__(self, ops: Sequence[str] = NB201_OPS) -> None:
+        unknown = [op for op in ops if op not in NB201_OPS]
+        if unknown or not ops:
+            raise ConfigError(f"NB201 ops must be a non-empty subset of {', '.join(NB201_OPS)}; got {list(ops)}")
+        self.ops = tuple(op for op in NB201_OPS if op in ops)
+
+    def settings(self) -> dict[str, Any]:
+        """The class and the ops edges may take."""
+        return {"class": type(self).__qualname__, "ops": list(self.ops)}
+
+    def initial_cells(self) -> list[NB201Cell]:
+        """The level-1 cells (5 with all ops)."""
+        return nb201_level_cells(1, self.ops)
+
+    def encode_children(self, beam: Sequence[NB201Cell]) -> tuple[CellTokens, Callable[[int], NB201Cell]]:
+        """Every child of every beam cell (25 or 125 each with all ops), encoded."""
+        children = [child for cell in beam for child in cell.children(self.ops)]
+        return encode_cells(
+            [child.to_tokens() for child in children], self.num_inputs, self.num_ops
+        ), children.__getitem__
+
+    def tokens(self, cell: NB201Cell) -> list[tuple[int, int, int, int]]:
+        """The realised cell's 6 edges as blocks."""
+        return cell.to_tokens()
+
+    def random_cell(self, rng: np.random.Generator) -> NB201Cell:
+        """6 ops drawn uniformly."""
+        return NB201Cell(tuple(self.ops[int(i)] for i in rng.integers(len(self.ops), size=6)))
+
+    def neighbours(self, cell: NB201Cell) -> list[NB201Cell]:
+        """The cells with one edge's op changed (24 with all ops)."""
+        return [
+            NB201Cell(cell.edges[:edge] + (op,) + cell.edges[edge + 1 :])
+            for edge in range(len(cell.edges))
+            for op in self.ops
+            if op != cell.edges[edge]
+        ]
+
+
+def nasbench201_space(table: BenchmarkTable) -> NASBench201Space:
+    """The NB201 space over the ops the table's architectures use, checked to hold every partial cell.
+
+    Raises:
+        ConfigError: An architecture is not in NB201 format, or a level-1 or level-2 cell is missing.
+    """
+    try:
+        cells = [NB201Cell.from_arch(arch) for arch in table.architectures]
+    except GenotypeError as error:
+        raise ConfigError(f"{table.path} is not a NAS-Bench-201 table: {error}") from None
+    used = {op for cell in cells for op in cell.edges}
+    space = NASBench201Space([op for op in NB201_OPS if op in used])
+    known = set(cells)
+    for cell in space.initial_cells():
+        for partial in (cell, *cell.children(space.ops)):
+            if partial not in known:
+                raise ConfigError(f"{table.path} lacks {partial.to_arch()}, a level-{partial.level} cell")
+    return space

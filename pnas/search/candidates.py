@@ -1,0 +1,149 @@
+"""One candidate of a search as Lightning sees it: built from the template, watched while it trains, kept quiet."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytorch_lightning as pl
+import torch
+from pytorch_lightning.loggers import Logger
+
+from pnas.errors import ConfigError
+
+__all__ = ["CandidateFactory", "EpochHistory", "FiniteLoss", "NullLogger", "quiet_lightning", "warn_left_out"]
+
+
+class CandidateFactory:
+    """Builds each candidate as the template's class with the template's settings and the candidate's cell.
+
+    The settings are the template's saved hyperparameters (``self.save_hyperparameters()`` in its ``__init__``).
+    An ``__init__`` argument left out of them (an optimizer factory, say) is taken from the template's attribute of
+    the same name when it has one, as scikit-learn's ``get_params`` does; otherwise the class default applies.
+
+    Args:
+        template: A LightningModule whose ``__init__`` takes a ``genotype`` argument.
+
+    Raises:
+        ConfigError: The class takes no ``genotype``, or it has settings but saved no hyperparameters.
+    """
+
+    def __init__(self, template: pl.LightningModule) -> None:
+        self.cls = type(template)
+        parameters = inspect.signature(self.cls.__init__).parameters
+        if "genotype" not in parameters:
+            raise ConfigError(
+                f"{self.cls.__name__}.__init__ takes no 'genotype' argument; a search builds every candidate as "
+                f"{self.cls.__name__}(genotype=<cell>, ...), so add that argument and build the network from it"
+            )
+        named = [
+            name
+            for name, parameter in parameters.items()
+            if name not in ("self", "genotype")
+            and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)
+        ]
+        hparams = {key: value for key, value in template.hparams.items() if not key.startswith("_")}
+        if named and not hparams:
+            raise ConfigError(
+                f"{self.cls.__name__} saved no hyperparameters, so its candidates could not share the template's "
+                "settings; call self.save_hyperparameters() in its __init__"
+            )
+        self.arguments: dict[str, Any] = {name: hparams[name] for name in named if name in hparams}
+        for name in named:
+            if name not in self.arguments and (name in vars(template) or name in template._modules):
+                self.arguments[name] = getattr(template, name)
+
+    def build(self, cell: Any) -> pl.LightningModule:
+        """A fresh candidate for ``cell``; its ``genotype`` argument is the cell's canonical string."""
+        return self.cls(genotype=str(cell), **self.arguments)
+
+
+class NullLogger(Logger):
+    """A logger that keeps nothing, given to candidates so that callbacks needing one (``LearningRateMonitor``) run.
+
+    What a candidate logs is recorded by the search itself.
+    """
+
+    @property
+    def name(self) -> str:
+        """The logger's name."""
+        return "candidate"
+
+    @property
+    def version(self) -> int:
+        """Always 0."""
+        return 0
+
+    def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
+        """Drop ``metrics``."""
+
+    def log_hyperparams(self, params: Any, *args: Any, **kwargs: Any) -> None:
+        """Drop ``params``."""
+
+
+def warn_left_out(what: str, objects: list[Any], why: str) -> None:
+    """Warn once, naming their classes, that the search does not use these trainer ``objects`` (if any)."""
+    if objects:
+        names = ", ".join(type(thing).__name__ for thing in objects)
+        warnings.warn(f"the search leaves out these trainer {what}: {names} ({why})", UserWarning, stacklevel=4)
+
+
+@contextmanager
+def quiet_lightning(enabled: bool = True) -> Iterator[None]:
+    """Silence Lightning's per-run banners and warnings while candidates train (when ``enabled``)."""
+    if not enabled:
+        yield
+        return
+    loggers = [logging.getLogger(name) for name in ("pytorch_lightning", "lightning_fabric", "lightning")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+class FiniteLoss(pl.Callback):
+    """Fail a candidate as soon as its training loss is NaN or infinite."""
+
+    def on_train_batch_end(
+        self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any, batch_idx: int
+    ) -> None:
+        """Raise ``FloatingPointError`` on a non-finite loss."""
+        loss = outputs["loss"] if isinstance(outputs, dict) else outputs
+        if loss is not None and not torch.isfinite(loss).all():
+            raise FloatingPointError(f"non-finite training loss ({float(loss)}) at epoch {trainer.current_epoch}")
+
+
+class EpochHistory(pl.Callback):
+    """Collects every epoch-level metric a candidate logs (``train/loss_epoch``, ``val/acc``, ...).
+
+    Attributes:
+        curves: Metric name -> one value per epoch.
+    """
+
+    def __init__(self) -> None:
+        self.curves: dict[str, list[float]] = {}
+
+    def _collect(self, trainer: pl.Trainer, stage: str) -> None:
+        if trainer.sanity_checking:
+            return
+        for name, value in trainer.callback_metrics.items():
+            if name.startswith(stage) and not name.endswith("_step"):
+                self.curves.setdefault(name, []).append(float(value))
+
+    def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        """Record the validation metrics of the epoch."""
+        self._collect(trainer, "val")
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        """Record the training metrics of the epoch."""
+        self._collect(trainer, "train")

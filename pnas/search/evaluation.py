@@ -1,0 +1,96 @@
+"""How a search reaches whatever measures a cell: the :class:`Evaluator` interface and its :class:`Evaluation`.
+
+A strategy never trains anything itself. The loop hands a proposal's cells to an evaluator and records each
+:class:`Evaluation` the moment it arrives, so training with Lightning, a lookup in a benchmark table or workers
+that finish out of order are interchangeable. This module imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pnas.errors import ConfigError
+
+__all__ = ["Evaluation", "Evaluator"]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What evaluating one cell gave.
+
+    Attributes:
+        accuracy: The monitored validation metric (validation accuracy unless the evaluator monitors another);
+            ``None`` when the evaluation failed.
+        status: ``"ok"`` or ``"failed"``.
+        parameters: Trainable parameters of the network, when known.
+        seconds: Wall-clock seconds the evaluation took.
+        error: What went wrong, for a failed evaluation.
+        history: Per-epoch training curves, metric name -> values (empty when there are none).
+    """
+
+    accuracy: float | None
+    status: str = "ok"
+    parameters: int | None = None
+    seconds: float = 0.0
+    error: str = ""
+    history: dict[str, list[float]] = field(default_factory=dict)
+
+
+class Evaluator:
+    """Interface between a search and whatever measures a cell. Subclasses implement :meth:`evaluate`.
+
+    Attributes:
+        monitor: The name of the metric an evaluation reports (shown in logs and ``result.json``).
+        mode: ``"max"`` when a higher value of it is better, ``"min"`` when a lower one is.
+    """
+
+    monitor: str = "val/acc"
+    mode: str = "max"
+
+    def evaluate(self, cell: Any) -> Evaluation:
+        """Measure ``cell`` (train it, look it up, ...) and report its monitored metric."""
+        raise NotImplementedError
+
+    def evaluate_all(self, cells: Sequence[Any]) -> Iterator[tuple[int, Evaluation]]:
+        """Evaluate ``cells``; yield ``(index into cells, evaluation)`` for each as soon as it is finished.
+
+        This implementation evaluates one cell after the other. An evaluator that runs several at once overrides
+        it and yields in the order they finish. A cell whose evaluation raises is reported as ``"failed"`` with
+        its error, and the others go on; a :class:`~pnas.errors.ConfigError` (a setting no cell can succeed
+        with) propagates.
+        """
+        for index, cell in enumerate(cells):
+            yield index, self._contained(cell)
+
+    def _contained(self, cell: Any) -> Evaluation:
+        start = time.perf_counter()
+        try:
+            return self.evaluate(cell)
+        except ConfigError:
+            raise
+        except Exception as error:  # a failed candidate is recorded; the search goes on
+            message = f"{type(error).__name__}: {error}".splitlines()[0]
+            return Evaluation(None, status="failed", seconds=time.perf_counter() - start, error=message)
+
+    def better(self, value: float, than: float | None) -> bool:
+        """Whether metric ``value`` beats ``than`` (``None``: nothing yet) in this evaluator's ``mode``."""
+        return than is None or (value > than if self.mode == "max" else value < than)
+
+    def score(self, value: float | None) -> float | None:
+        """``value`` as strategies see it, higher always better: the metric itself, or its negative in ``min`` mode."""
+        if value is None or self.mode == "max":
+            return value
+        return -value
+
+    def test(self, cell: Any, checkpoint: Path | None = None) -> float | None:
+        """Test accuracy of an evaluated ``cell``, or ``None`` when this evaluator cannot tell.
+
+        Args:
+            cell: A cell this evaluator evaluated.
+            checkpoint: Where to save the trained model, if the evaluator has one.
+        """
+        return None

@@ -1,0 +1,27 @@
+"""The search's pictures as a callback: progress, predicted against measured, and the best cell, after every step."""
+
+from __future__ import annotations
+
+from pnas.plots import draw_cell, plot_predicted_vs_actual, plot_search_progress
+from pnas.search.callbacks import SearchCallback
+from pnas.search.records import SearchResult, StepReport
+from pnas.space import Cell
+
+__all__ = ["SearchPictures"]
+
+
+class SearchPictures(SearchCallback):
+    """Redraw ``search_progress.png``, ``predicted_vs_actual.png`` and ``best_cell.png`` after every step.
+
+    The files are listed in ``search.pictures`` for the callbacks that follow (W&B logs them).
+    """
+
+    def on_step_end(self, search: SearchResult, report: StepReport) -> None:
+        """Draw the pictures of the search so far into the run directory."""
+        run_dir, records = search.run_dir, search.candidates
+        search.pictures["search_progress"] = plot_search_progress(records, run_dir / "search_progress.png")
+        search.pictures["predicted_vs_actual"] = plot_predicted_vs_actual(records, run_dir / "predicted_vs_actual.png")
+        best = search.best_cell
+        if isinstance(best, Cell):
+            title = f"best cell: {best.num_blocks} blocks"
+            search.pictures["best_cell"] = draw_cell(best, run_dir / "best_cell.png", title=title)

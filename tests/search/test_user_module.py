@@ -1,0 +1,124 @@
+"""Searching a user's own LightningModule: its metric, its callbacks, its logger, from Python and the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+import yaml
+from pytorch_lightning.callbacks import EarlyStopping, LearningRateMonitor, ModelCheckpoint, TQDMProgressBar
+
+from pnas.cli import main
+from pnas.data import DigitsDataModule
+from pnas.errors import ConfigError
+from pnas.search import SearchTrainer
+from tests.conftest import TINY_TRAINER_KWARGS
+from tests.search.user_module import CountingCallback, F1Module, NoGenotypeModule
+
+QUICK = dict(max_blocks=2, beam_size=2, initial_cells=3, progress=False, wandb="disabled")
+
+
+def search(run_dir, template=None, trainer_kwargs=None, **kwargs):
+    trainer = SearchTrainer(**{**TINY_TRAINER_KWARGS, **(trainer_kwargs or {})})
+    template = template if template is not None else F1Module(filters=3, lr=0.1)
+    return trainer.search(template, DigitsDataModule(), run_dir=str(run_dir), **{**QUICK, **kwargs})
+
+
+def test_a_user_module_is_searched_on_its_own_metric(tmp_path):
+    result = search(tmp_path, monitor="val/f1")
+    assert len(result.candidates) == 5 and result.monitor == "val/f1"
+    assert all(0 <= record.val_acc <= 1 for record in result.candidates)
+    assert result.best_val_acc == max(record.val_acc for record in result.candidates)
+    assert result.test_acc is not None  # test/f1, the counterpart of val/f1
+    summary = json.loads((tmp_path / "result.json").read_text())
+    assert summary["monitor"] == "val/f1" and summary["test_acc"] == pytest.approx(result.test_acc)
+    rebuilt = F1Module.load_from_checkpoint(tmp_path / "best.ckpt")  # the user's class, the best cell
+    assert rebuilt.hparams.genotype == str(result.best_cell) and rebuilt.hparams.filters == 3
+    expected = sum(p.numel() for p in rebuilt.parameters())
+    assert next(c for c in result.candidates if c.cell == str(result.best_cell)).parameters == expected
+
+
+def test_candidates_share_the_templates_settings_and_its_non_hyperparameter_arguments(tmp_path):
+    built = []
+    template = F1Module(filters=3, optimizer=lambda params: built.append(1) or torch.optim.Adam(params, lr=1e-3))
+    result = search(tmp_path, template, monitor="val/f1", max_blocks=1)
+    assert len(built) == len(result.candidates) == 3  # every candidate trained with the template's optimizer
+
+
+def test_mode_min_ranks_by_the_lowest_value(tmp_path):
+    result = search(tmp_path, monitor="val/loss", mode="min", max_blocks=1)
+    losses = [record.val_acc for record in result.candidates]
+    assert result.best_val_acc == min(losses) < max(losses)
+    assert json.loads((tmp_path / "result.json").read_text())["mode"] == "min"
+
+
+def test_a_monitor_the_candidates_never_log_is_refused_with_what_they_did_log(tmp_path):
+    with pytest.raises(ConfigError, match=r"logged no val/acc \(it logged: .*val/f1.*\)"):
+        search(tmp_path, max_blocks=1)
+
+
+def test_modules_that_cannot_build_candidates_are_refused(tmp_path):
+    with pytest.raises(ConfigError, match="takes no 'genotype' argument"):
+        search(tmp_path, NoGenotypeModule())
+    with pytest.raises(ConfigError, match="bad_mode"):
+        search(tmp_path, mode="bad_mode")
+
+
+def test_user_callbacks_run_for_every_candidate_except_checkpoints_and_progress_bars(tmp_path):
+    CountingCallback.fits = 0
+    callbacks = [
+        EarlyStopping("val/f1", mode="max", patience=1),
+        LearningRateMonitor(),
+        CountingCallback(),
+        ModelCheckpoint(),
+        TQDMProgressBar(),
+    ]
+    with pytest.warns(UserWarning, match="ModelCheckpoint, TQDMProgressBar"):
+        result = search(
+            tmp_path,
+            trainer_kwargs={"callbacks": callbacks, "max_epochs": 2, "enable_progress_bar": True},
+            monitor="val/f1",
+        )
+    assert CountingCallback.fits == len(result.candidates) == 5
+    assert [path.name for path in tmp_path.rglob("*.ckpt")] == ["best.ckpt"]  # no per-candidate checkpoints
+
+
+def test_a_wandb_logger_given_to_the_trainer_is_the_searchs_run(tmp_path, monkeypatch):
+    from pytorch_lightning.loggers import WandbLogger
+
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    logger = WandbLogger(project="mine", name="own-run", save_dir=str(tmp_path / "own"), offline=True)
+    search(tmp_path / "run", trainer_kwargs={"logger": logger}, monitor="val/f1", max_blocks=1, wandb=None)
+    assert list((tmp_path / "own/wandb").glob("offline-run-*")) and not (tmp_path / "run/wandb").exists()
+
+
+def test_pnas_search_takes_a_user_module_from_the_command_line(tmp_path, capsys):
+    args = ["search", "--model", "tests.search.user_module.F1Module", "--model.init_args.filters", "3"]
+    quick = ["--max_blocks=1", "--initial_cells=2", "--wandb=disabled", "--progress=false", "--monitor=val/f1"]
+    trainer = ["--trainer.max_epochs=1", "--trainer.limit_train_batches=2", "--trainer.limit_val_batches=1"]
+    trainer += ["--trainer.limit_test_batches=1", "--trainer.logger=false"]
+    with pytest.raises(SystemExit) as printed:
+        main([*args, *quick, *trainer, "--print_config"])
+    assert printed.value.code == 0
+    config = yaml.safe_load(capsys.readouterr().out)
+    assert config["model"]["class_path"] == "tests.search.user_module.F1Module"
+    assert config["model"]["init_args"]["filters"] == 3
+    main([*args, *quick, *trainer, f"--run_dir={tmp_path / 'run'}"])
+    out = capsys.readouterr().out
+    assert "val/f1" in out and "best cell" in out
+    stored = yaml.safe_load((tmp_path / "run/config.yaml").read_text())
+    assert stored["model"]["class_path"] == "tests.search.user_module.F1Module" and stored["monitor"] == "val/f1"
+
+
+def test_a_search_without_checkpoint_or_progress_callbacks_gives_no_warning(tmp_path, recwarn):
+    search(tmp_path, trainer_kwargs={"callbacks": [CountingCallback()]}, monitor="val/f1", max_blocks=1)
+    assert not [warning for warning in recwarn if "leaves out" in str(warning.message)]
+
+
+def test_a_logger_other_than_wandb_is_not_used_and_named_in_a_warning(tmp_path):
+    from pytorch_lightning.loggers import CSVLogger
+
+    with pytest.warns(UserWarning, match="loggers: CSVLogger"):
+        search(tmp_path / "run", trainer_kwargs={"logger": CSVLogger(tmp_path / "csv")}, monitor="val/f1", max_blocks=1)
+    assert not (tmp_path / "csv").exists()
