@@ -112,13 +112,23 @@ def draw_cell(cell: Cell, path: str | Path, title: str | None = None) -> Path:
     return _save(figure, path)
 
 
-def plot_search_progress(records: Sequence[CandidateRecord], path: str | Path) -> Path:
-    """Validation accuracy of every trained candidate in training order, coloured by step, with the best so far."""
+def plot_search_progress(
+    records: Sequence[CandidateRecord], path: str | Path, metric: str = "validation accuracy", mode: str = "max"
+) -> Path:
+    """The monitored metric of every trained candidate in training order, coloured by step, with the best so far.
+
+    Args:
+        records: The candidates, in training order.
+        path: The image file to write.
+        metric: The name of the metric in ``val_acc``, for the axis.
+        mode: ``"max"`` or ``"min"``: which way the best so far goes.
+    """
     plt = _pyplot()
     figure, axes = plt.subplots(figsize=(8, 4.5))
     best, best_curve = None, []
+    better = (lambda a, b: a > b) if mode == "max" else (lambda a, b: a < b)
     for record in records:
-        if record.val_acc is not None and (best is None or record.val_acc > best):
+        if record.val_acc is not None and (best is None or better(record.val_acc, best)):
             best = record.val_acc
         best_curve.append(best)
     for step in sorted({record.step for record in records}):
@@ -136,15 +146,17 @@ def plot_search_progress(records: Sequence[CandidateRecord], path: str | Path) -
             )
     axes.step(range(1, len(records) + 1), best_curve, where="post", color="black", lw=1.5, label="best so far")
     axes.set_xlabel("candidate (in training order)")
-    axes.set_ylabel("validation accuracy")
+    axes.set_ylabel(metric)
     axes.set_title(f"Search progress: {len(records)} candidates")
     axes.grid(alpha=0.3)
-    axes.legend(loc="lower right", fontsize=9)
+    axes.legend(loc="lower right" if mode == "max" else "upper right", fontsize=9)
     return _save(figure, path)
 
 
-def plot_predicted_vs_actual(records: Sequence[CandidateRecord], path: str | Path) -> Path:
-    """One scatter per step b >= 2: the surrogate's prediction (made before training) against the accuracy."""
+def plot_predicted_vs_actual(
+    records: Sequence[CandidateRecord], path: str | Path, metric: str = "validation accuracy"
+) -> Path:
+    """One scatter per step b >= 2: the surrogate's prediction (made before training) against the measured metric."""
     from surrogate import rank_correlations
 
     plt = _pyplot()
@@ -167,8 +179,8 @@ def plot_predicted_vs_actual(records: Sequence[CandidateRecord], path: str | Pat
             correlations = rank_correlations(xs, ys)
             title += f": Spearman {correlations['spearman']:.2f}, Kendall {correlations['kendall_tau']:.2f}"
         axes.set_title(title, fontsize=10)
-        axes.set_xlabel("predicted accuracy")
-        axes.set_ylabel("validation accuracy")
+        axes.set_xlabel(f"predicted {metric}")
+        axes.set_ylabel(metric)
         axes.grid(alpha=0.3)
         axes.legend(loc="lower right", fontsize=8)
     if not steps:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -54,7 +55,7 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
 
     def propose(self) -> Proposal | None:
         """As :meth:`ProgressiveSearch.propose` within the budget, then rounds at the last level."""
-        left = self._left()
+        left, start = self._left(), time.perf_counter()
         if left <= 0:
             return None
         if self.level == 0:
@@ -71,14 +72,14 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
             if self.final_beam_size is not None:
                 self.parents = self._widened_beam()
             extra = self._neighbours_of_best()
-        return self._children_step(self.parents, min(count, left), extra)
+        return self._children_step(self.parents, min(count, left), extra, start)
 
     def _widened_beam(self) -> list[Any]:
         """The ``final_beam_size`` best cells of the previous level by predicted accuracy, among all it scored."""
         if self._previous_level is None:  # the previous level was the first: nothing was scored there
             return self.parents
         tokens, child_at = self._previous_level
-        mean, _ = self.surrogate.predict(tokens)
+        mean, _ = self.predict(tokens)
         return [child_at(int(row)) for row in np.argsort(-mean, kind="stable")[: self.final_beam_size]]
 
     def _neighbours_of_best(self) -> list[Any]:

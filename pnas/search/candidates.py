@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import inspect
 import logging
 import warnings
@@ -58,8 +59,12 @@ class CandidateFactory:
                 self.arguments[name] = getattr(template, name)
 
     def build(self, cell: Any) -> pl.LightningModule:
-        """A fresh candidate for ``cell``; its ``genotype`` argument is the cell's canonical string."""
-        return self.cls(genotype=str(cell), **self.arguments)
+        """A fresh candidate for ``cell``; its ``genotype`` argument is the cell's canonical string.
+
+        Each candidate gets its own copy of the arguments, so a module passed in (a backbone, a metric) never carries
+        state from one candidate to the next.
+        """
+        return self.cls(genotype=str(cell), **copy.deepcopy(self.arguments))
 
 
 class NullLogger(Logger):

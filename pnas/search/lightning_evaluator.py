@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import math
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -109,6 +111,8 @@ class LightningEvaluator(Evaluator):
         batch = next(iter(self.datamodule.train_dataloader()), None)
         if batch is None:
             raise ConfigError(f"the training data of {type(self.datamodule).__name__} is empty")
+        if not isinstance(batch, (list, tuple)) or len(batch) < 2:
+            return  # not (inputs, targets): the module knows its own batches
         inputs, targets = batch[0], batch[1]
         channels, classes = self.factory.arguments.get("in_channels"), self.factory.arguments.get("num_classes")
         if channels is not None and (inputs.ndim != 4 or inputs.shape[1] != channels):
@@ -157,6 +161,8 @@ class LightningEvaluator(Evaluator):
                 "limit_val_batches > 0"
             )
         value = float(trainer.callback_metrics[self.monitor])
+        if not math.isfinite(value):
+            raise FloatingPointError(f"{self.monitor} is {value}")
         if self.best is None or self.better(value, self.best[1]):
             self._keep_best(str(cell), value, model)
         parameters = sum(p.numel() for p in model.parameters() if p.requires_grad)
@@ -164,8 +170,12 @@ class LightningEvaluator(Evaluator):
 
     @property
     def test_metric(self) -> str:
-        """The test counterpart of ``monitor``: its leading ``val`` made ``test`` (``val/acc`` -> ``test/acc``)."""
-        return "test" + self.monitor[3:] if self.monitor.startswith("val") else self.monitor
+        """The test counterpart of ``monitor``: ``val/acc`` -> ``test/acc``, ``valid_f1`` -> ``test_f1``, ..."""
+        for prefix in ("validation", "valid", "val"):
+            rest = self.monitor[len(prefix) :]
+            if self.monitor.startswith(prefix) and rest[:1] in ("/", "_", "-", "."):
+                return "test" + rest
+        return self.monitor
 
     def test(self, cell: Any, checkpoint: Path | None = None) -> float | None:
         """The :attr:`test_metric` of the best cell evaluated so far (``None`` for any other cell, or if not logged).
@@ -181,13 +191,23 @@ class LightningEvaluator(Evaluator):
         model.load_state_dict(self.best[2])
         with quiet_lightning(not self.verbose):
             trainer = self._trainer([])
-            (result,) = trainer.test(model, datamodule=self.datamodule, verbose=False)
+            try:
+                results = trainer.test(model, datamodule=self.datamodule, verbose=False)
+            except Exception as error:  # no test_step, no test data, ...: keep the model, report no test figure
+                print(
+                    f"pnas: the best cell was not tested ({type(error).__name__}: {error})".splitlines()[0],
+                    file=sys.stderr,
+                )
+                results = []
+                trainer = self._trainer([])
+                trainer.validate(model, datamodule=self.datamodule, verbose=False)  # attaches the model to save it
             if checkpoint is not None:
                 partial = Path(f"{checkpoint}.partial")
                 trainer.save_checkpoint(partial)
                 os.replace(partial, checkpoint)
-        value = result.get(self.test_metric)
-        return None if value is None else float(value)
+        metric = self.test_metric
+        values = [r[k] for r in results for k in r if k == metric or k.startswith(f"{metric}/dataloader_idx_")]
+        return float(values[0]) if values else None
 
 
 def _applicable_callbacks(callbacks: Any) -> list[pl.Callback]:
@@ -197,6 +217,14 @@ def _applicable_callbacks(callbacks: Any) -> list[pl.Callback]:
     callbacks = list(callbacks) if isinstance(callbacks, (list, tuple)) else [callbacks]
     # The CLI's own config saver: the search writes config.yaml itself.
     callbacks = [callback for callback in callbacks if not isinstance(callback, SaveConfigCallback)]
+    for callback in callbacks:
+        try:
+            copy.deepcopy(callback)
+        except Exception as error:
+            raise ConfigError(
+                f"the trainer callback {type(callback).__name__} cannot be copied ({type(error).__name__}: {error}); "
+                "the search gives every candidate a fresh copy of each callback"
+            ) from None
     dropped = [callback for callback in callbacks if isinstance(callback, (Checkpoint, ProgressBar))]
     why = "checkpoints and progress bars are the search's own: best.ckpt and its bars; the others run per candidate"
     warn_left_out("callbacks", dropped, why)

@@ -19,8 +19,10 @@ class SearchPictures(SearchCallback):
     def on_step_end(self, search: SearchResult, report: StepReport) -> None:
         """Draw the pictures of the search so far into the run directory."""
         run_dir, records = search.run_dir, search.candidates
-        search.pictures["search_progress"] = plot_search_progress(records, run_dir / "search_progress.png")
-        search.pictures["predicted_vs_actual"] = plot_predicted_vs_actual(records, run_dir / "predicted_vs_actual.png")
+        metric = "validation accuracy" if search.monitor == "val/acc" else search.monitor
+        progress = plot_search_progress(records, run_dir / "search_progress.png", metric, search.mode)
+        predicted = plot_predicted_vs_actual(records, run_dir / "predicted_vs_actual.png", metric)
+        search.pictures.update(search_progress=progress, predicted_vs_actual=predicted)
         best = search.best_cell
         if isinstance(best, Cell):
             title = f"best cell: {best.num_blocks} blocks"

@@ -78,6 +78,7 @@ class ProgressiveSearch(SearchStrategy):
         self._scored: tuple[CellTokens, Callable[[int], Any]] | None = None
         self._previous_level: tuple[CellTokens, Callable[[int], Any]] | None = None
         self.history: dict[Any, float | None] = {}
+        self._scale = _UnitScale()
 
     def propose(self) -> Proposal | None:
         """Step 1: the level-1 cells. Later steps: the top-K children of the beam by acquisition score."""
@@ -102,9 +103,14 @@ class ProgressiveSearch(SearchStrategy):
         self.level += 1
         self.parents, self._previous_level = self.beam, self._scored
 
-    def _children_step(self, parents: Sequence[Any], count: int, extra: Sequence[Any] = ()) -> Proposal | None:
-        """The next step: the ``count`` best unseen children of ``parents`` (and ``extra`` cells) by the surrogate."""
-        start = time.perf_counter()
+    def _children_step(
+        self, parents: Sequence[Any], count: int, extra: Sequence[Any] = (), start: float | None = None
+    ) -> Proposal | None:
+        """The next step: the ``count`` best unseen children of ``parents`` (and ``extra`` cells) by the surrogate.
+
+        ``start`` is when the step's scoring began (default: now), for the proposal's ``scoring_seconds``.
+        """
+        start = time.perf_counter() if start is None else start
         cells, predicted, scored = self.rank_children(parents, count, extra)
         if not cells:
             return None
@@ -123,7 +129,7 @@ class ProgressiveSearch(SearchStrategy):
         self._scored = (tokens, child_at)
         if extra:
             tokens, child_at = _append(tokens, child_at, [self.space.tokens(cell) for cell in extra], extra)
-        mean, std = self.surrogate.predict(tokens)
+        mean, std = self.predict(tokens)
         score = mean + self.exploration * std if self.exploration else mean
         chosen: dict[Any, None] = {}  # insertion-ordered, constant-time membership
         predicted: list[float] = []
@@ -148,7 +154,14 @@ class ProgressiveSearch(SearchStrategy):
         if self._continues():
             known = [(cell, accuracy) for cell, accuracy in self.history.items() if accuracy is not None]
             if known:
-                self.surrogate.fit([self.space.tokens(cell) for cell, _ in known], [accuracy for _, accuracy in known])
+                targets = np.array([accuracy for _, accuracy in known], dtype=float)
+                self._scale = _UnitScale.of(targets)
+                self.surrogate.fit([self.space.tokens(cell) for cell, _ in known], self._scale.to_unit(targets))
+
+    def predict(self, tokens: CellTokens) -> tuple[np.ndarray, np.ndarray]:
+        """The surrogate's mean and std for ``tokens``, in the units of the observed scores."""
+        mean, std = self.surrogate.predict(tokens)
+        return self._scale.from_unit(mean), std * self._scale.span
 
     def _continues(self) -> bool:
         """Whether another step follows the one just observed (then the surrogate is refitted)."""
@@ -169,6 +182,32 @@ class ProgressiveSearch(SearchStrategy):
         """The step and level reached, the beam, and how many cells have been evaluated."""
         beam = [str(cell) for cell in self.beam]
         return {"step": self.step, "level": self.level, "beam": beam, "evaluated": len(self.history)}
+
+
+class _UnitScale:
+    """How observed scores map onto the surrogate's [0, 1] targets.
+
+    Unchanged when they are accuracies already; otherwise (a loss, a negated metric) an affine map of their range
+    onto [0.1, 0.9].
+    """
+
+    def __init__(self, low: float = 0.0, span: float = 1.0, offset: float = 0.0) -> None:
+        self.low, self.span, self.offset = low, span, offset
+
+    @classmethod
+    def of(cls, scores: np.ndarray) -> _UnitScale:
+        """The identity for scores within [0, 1], else the map of their range onto [0.1, 0.9]."""
+        if scores.min() >= 0 and scores.max() <= 1:
+            return cls()
+        return cls(float(scores.min()), max(float(scores.max() - scores.min()), 1e-12) / 0.8, 0.1)
+
+    def to_unit(self, scores: np.ndarray) -> np.ndarray:
+        """Scores as surrogate targets."""
+        return self.offset + (scores - self.low) / self.span
+
+    def from_unit(self, values: np.ndarray) -> np.ndarray:
+        """Surrogate outputs back in score units."""
+        return self.low + (values - self.offset) * self.span
 
 
 def _check_positive(**settings: int | None) -> None:

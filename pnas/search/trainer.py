@@ -31,7 +31,8 @@ class SearchTrainer(pl.Trainer):
     def __init__(self, **kwargs: Any) -> None:
         # Copied first: the Trainer adds its default checkpoint and progress-bar callbacks to the list it is given.
         callbacks = kwargs.get("callbacks")
-        self.candidate_trainer_kwargs = {**kwargs, "callbacks": list(callbacks) if callbacks else callbacks}
+        copied = list(callbacks) if isinstance(callbacks, (list, tuple)) else callbacks
+        self.candidate_trainer_kwargs = {**kwargs, "callbacks": copied}
         super().__init__(**kwargs)
 
     def search(

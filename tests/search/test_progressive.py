@@ -6,6 +6,7 @@ import pytest
 from pnas.errors import ConfigError
 from pnas.search import ProgressiveSearch
 from pnas.space import Cell, expand_beam, one_block_cells
+from surrogate import rank_correlations
 from tests.conftest import random_cell
 from tests.search.objectives import additive_objective, drive, optimum
 
@@ -125,3 +126,14 @@ def test_max_blocks_must_agree_with_a_given_space():
     with pytest.raises(ConfigError, match="levels"):
         ProgressiveSearch(max_blocks=4, space=NASBench201Space())
     assert ProgressiveSearch(space=NASBench201Space()).max_blocks == 3
+
+
+def test_scores_outside_0_1_are_rescaled_for_the_surrogate_and_predictions_come_back_in_their_units():
+    strategy = ProgressiveSearch(max_blocks=2, beam_size=4, surrogate="mlp", initial_cells=40, seed=0)
+    evaluated = drive(strategy, lambda cell: 10 * additive_objective(cell, 2) - 5)  # e.g. a negated loss
+    assert len(evaluated) == 44
+    tokens, child_at = strategy.space.encode_children(strategy.beam[:1])
+    mean, _ = strategy.predict(tokens)
+    assert mean.min() < 0 and -6 < mean.min() <= mean.max() < 6  # in score units, not the surrogate's [0, 1]
+    truth = [10 * additive_objective(child_at(row), 2) - 5 for row in range(len(tokens))]
+    assert rank_correlations(mean, truth)["kendall_tau"] > 0.3

@@ -14,7 +14,13 @@ from pnas.data import DigitsDataModule
 from pnas.errors import ConfigError
 from pnas.search import SearchTrainer
 from tests.conftest import TINY_TRAINER_KWARGS
-from tests.search.user_module import CountingCallback, F1Module, NoGenotypeModule
+from tests.search.user_module import (
+    CountingCallback,
+    CriterionModule,
+    F1Module,
+    NoGenotypeModule,
+    UntestedModule,
+)
 
 QUICK = dict(max_blocks=2, beam_size=2, initial_cells=3, progress=False, wandb="disabled")
 
@@ -47,9 +53,11 @@ def test_candidates_share_the_templates_settings_and_its_non_hyperparameter_argu
 
 
 def test_mode_min_ranks_by_the_lowest_value(tmp_path):
-    result = search(tmp_path, monitor="val/loss", mode="min", max_blocks=1)
+    result = search(tmp_path, monitor="val/loss", mode="min")  # losses above 1: the surrogate sees them rescaled
     losses = [record.val_acc for record in result.candidates]
-    assert result.best_val_acc == min(losses) < max(losses)
+    assert result.best_val_acc == min(losses) < max(losses) and max(losses) > 1
+    predicted = [record.predicted_acc for record in result.candidates if record.step == 2]
+    assert all(p is not None and p > 1 for p in predicted)  # predictions in the metric's units
     assert json.loads((tmp_path / "result.json").read_text())["mode"] == "min"
 
 
@@ -122,3 +130,42 @@ def test_a_logger_other_than_wandb_is_not_used_and_named_in_a_warning(tmp_path):
     with pytest.warns(UserWarning, match="loggers: CSVLogger"):
         search(tmp_path / "run", trainer_kwargs={"logger": CSVLogger(tmp_path / "csv")}, monitor="val/f1", max_blocks=1)
     assert not (tmp_path / "csv").exists()
+
+
+def test_a_module_without_a_test_step_is_exported_but_not_tested(tmp_path, capsys):
+    result = search(tmp_path, UntestedModule(filters=3), monitor="val/f1", max_blocks=1)
+    assert result.test_acc is None and result.checkpoint == tmp_path / "best.ckpt"
+    assert json.loads((tmp_path / "result.json").read_text())["test_acc"] is None
+    assert "the best cell was not tested" in capsys.readouterr().err
+
+
+def test_a_single_callback_and_uncopyable_callbacks(tmp_path):
+    import threading
+
+    SearchTrainer(**{**TINY_TRAINER_KWARGS, "callbacks": CountingCallback()})  # Lightning accepts one callback
+
+    class Locked(CountingCallback):
+        def __init__(self):
+            self.lock = threading.Lock()
+
+    with pytest.raises(ConfigError, match="Locked cannot be copied"):
+        search(tmp_path, trainer_kwargs={"callbacks": [Locked()]}, monitor="val/f1")
+
+
+def test_each_candidate_gets_its_own_copy_of_module_arguments():
+    from pnas.search.candidates import CandidateFactory
+
+    factory = CandidateFactory(CriterionModule(criterion=torch.nn.MSELoss()))
+    first, second = factory.build("pnasnet5"), factory.build("pnasnet5")
+    assert isinstance(first.criterion, torch.nn.MSELoss) and first.criterion is not second.criterion
+
+
+@pytest.mark.parametrize(
+    ("monitor", "expected"),
+    [("val/acc", "test/acc"), ("val_f1", "test_f1"), ("validation/loss", "test/loss"), ("valid_f1", "test_f1"),
+     ("value", "value")],
+)  # fmt: skip
+def test_the_test_metric_is_the_monitors_test_counterpart(monitor, expected):
+    from pnas.search.lightning_evaluator import LightningEvaluator
+
+    assert LightningEvaluator(F1Module(), DigitsDataModule(), monitor=monitor).test_metric == expected

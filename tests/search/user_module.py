@@ -74,3 +74,18 @@ class NoGenotypeModule(pl.LightningModule):
     def __init__(self, width: int = 4) -> None:
         super().__init__()
         self.save_hyperparameters()
+
+
+class UntestedModule(F1Module):
+    """Has no test step: the best cell can be exported but not tested."""
+
+    test_step = pl.LightningModule.test_step
+
+
+class CriterionModule(pl.LightningModule):
+    """Takes a module as an argument, left out of its hyperparameters."""
+
+    def __init__(self, genotype: str = "pnasnet5", criterion: nn.Module | None = None) -> None:
+        super().__init__()
+        self.save_hyperparameters(ignore=["criterion"])
+        self.criterion = criterion if criterion is not None else nn.CrossEntropyLoss()
