@@ -30,13 +30,10 @@ __all__ = ["PNASCLI", "main"]
 
 
 def _data_attribute(name: str) -> Callable[[Any], Any]:
+    """Read ``name`` off the data module for the model; ``None`` when it has none (a model that needs it says so)."""
+
     def read(datamodule: Any) -> Any:
-        if not hasattr(datamodule, name):
-            raise PNASError(
-                f"data module {type(datamodule).__name__} has no '{name}' attribute; "
-                f"give it one (the model's {name} is read from it)"
-            )
-        return getattr(datamodule, name)
+        return getattr(datamodule, name, None)
 
     return read
 

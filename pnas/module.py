@@ -11,6 +11,7 @@ from pytorch_lightning.cli import LRSchedulerCallable, OptimizerCallable
 from torch import nn
 from torchmetrics.classification import MulticlassAccuracy
 
+from pnas.errors import ConfigError
 from pnas.nn import build_network
 from pnas.space import Cell, resolve_genotype
 
@@ -56,6 +57,12 @@ class PNASModule(pl.LightningModule):
         channels_last: bool = False,
     ) -> None:
         super().__init__()
+        for name, value in (("num_classes", num_classes), ("in_channels", in_channels)):
+            if value is None:
+                raise ConfigError(
+                    f"{name} is not set: give the data module a '{name}' attribute (pnas reads it from there) "
+                    f"or pass {name} to the model"
+                )
         cell = resolve_genotype(genotype if isinstance(genotype, (Cell, Path)) else str(genotype))
         self.save_hyperparameters(ignore=["optimizer", "lr_scheduler"])
         # Store the canonical cell text, not a name or a path: the checkpoint alone then rebuilds the model.

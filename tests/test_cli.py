@@ -146,7 +146,7 @@ def test_data_module_without_num_classes_is_one_line(capsys):
         main(["fit", "--data=pytorch_lightning.demos.boring_classes.BoringDataModule", "--trainer.max_epochs=1"])
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
-    assert "pnas: error: data module BoringDataModule has no 'num_classes' attribute" in err
+    assert "pnas: error: num_classes is not set: give the data module a 'num_classes' attribute" in err
     assert "Traceback" not in err
 
 

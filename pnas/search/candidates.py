@@ -13,6 +13,7 @@ from typing import Any
 import pytorch_lightning as pl
 import torch
 from pytorch_lightning.loggers import Logger
+from torch import nn
 
 from pnas.errors import ConfigError
 
@@ -61,10 +62,11 @@ class CandidateFactory:
     def build(self, cell: Any) -> pl.LightningModule:
         """A fresh candidate for ``cell``; its ``genotype`` argument is the cell's canonical string.
 
-        Each candidate gets its own copy of the arguments, so a module passed in (a backbone, a metric) never carries
-        state from one candidate to the next.
+        Each candidate gets its own copy of every ``nn.Module`` argument (a backbone, a metric), so none carries
+        state from one candidate to the next; other arguments (settings, optimizer factories) are passed as they are.
         """
-        return self.cls(genotype=str(cell), **copy.deepcopy(self.arguments))
+        arguments = {k: copy.deepcopy(v) if isinstance(v, nn.Module) else v for k, v in self.arguments.items()}
+        return self.cls(genotype=str(cell), **arguments)
 
 
 class NullLogger(Logger):

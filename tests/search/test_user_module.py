@@ -101,6 +101,16 @@ def test_a_wandb_logger_given_to_the_trainer_is_the_searchs_run(tmp_path, monkey
     assert list((tmp_path / "own/wandb").glob("offline-run-*")) and not (tmp_path / "run/wandb").exists()
 
 
+def test_a_user_module_needs_no_data_attributes_it_does_not_take(capsys):
+    # CriterionModule takes neither num_classes nor in_channels, and the boring data module has neither: the CLI
+    # builds both and gets as far as Lightning's own check of the module (it has no training_step).
+    data = "--data=pytorch_lightning.demos.boring_classes.BoringDataModule"
+    with pytest.raises(SystemExit):
+        main(["fit", "--model=tests.search.user_module.CriterionModule", data, "--trainer.max_epochs=1"])
+    err = capsys.readouterr().err
+    assert "training_step" in err and "num_classes" not in err
+
+
 def test_pnas_search_takes_a_user_module_from_the_command_line(tmp_path, capsys):
     args = ["search", "--model", "tests.search.user_module.F1Module", "--model.init_args.filters", "3"]
     quick = ["--max_blocks=1", "--initial_cells=2", "--wandb=disabled", "--progress=false", "--monitor=val/f1"]
@@ -158,6 +168,8 @@ def test_each_candidate_gets_its_own_copy_of_module_arguments():
     factory = CandidateFactory(CriterionModule(criterion=torch.nn.MSELoss()))
     first, second = factory.build("pnasnet5"), factory.build("pnasnet5")
     assert isinstance(first.criterion, torch.nn.MSELoss) and first.criterion is not second.criterion
+    optimizer = lambda params: torch.optim.Adam(params)  # noqa: E731
+    assert CandidateFactory(F1Module(optimizer=optimizer)).build("pnasnet5").optimizer is optimizer  # not copied
 
 
 @pytest.mark.parametrize(
