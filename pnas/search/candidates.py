@@ -12,12 +12,11 @@ from typing import Any
 
 import pytorch_lightning as pl
 import torch
-from pytorch_lightning.loggers import Logger
 from torch import nn
 
 from pnas.errors import ConfigError
 
-__all__ = ["CandidateFactory", "EpochHistory", "FiniteLoss", "NullLogger", "quiet_lightning", "warn_left_out"]
+__all__ = ["CandidateFactory", "EpochHistory", "FiniteLoss", "quiet_lightning", "warn_left_out"]
 
 
 class CandidateFactory:
@@ -67,29 +66,6 @@ class CandidateFactory:
         """
         arguments = {k: copy.deepcopy(v) if isinstance(v, nn.Module) else v for k, v in self.arguments.items()}
         return self.cls(genotype=str(cell), **arguments)
-
-
-class NullLogger(Logger):
-    """A logger that keeps nothing, given to candidates so that callbacks needing one (``LearningRateMonitor``) run.
-
-    What a candidate logs is recorded by the search itself.
-    """
-
-    @property
-    def name(self) -> str:
-        """The logger's name."""
-        return "candidate"
-
-    @property
-    def version(self) -> int:
-        """Always 0."""
-        return 0
-
-    def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
-        """Drop ``metrics``."""
-
-    def log_hyperparams(self, params: Any, *args: Any, **kwargs: Any) -> None:
-        """Drop ``params``."""
 
 
 def warn_left_out(what: str, objects: list[Any], why: str) -> None:

@@ -14,13 +14,13 @@ import pytorch_lightning as pl
 import torch
 from pytorch_lightning.callbacks import Checkpoint, ProgressBar
 from pytorch_lightning.cli import SaveConfigCallback
+from pytorch_lightning.loggers.logger import DummyLogger
 
 from pnas.errors import ConfigError
 from pnas.search.candidates import (
     CandidateFactory,
     EpochHistory,
     FiniteLoss,
-    NullLogger,
     quiet_lightning,
     warn_left_out,
 )
@@ -85,7 +85,7 @@ class LightningEvaluator(Evaluator):
         plain = {k: v for k, v in trainer_kwargs.items() if k not in _PER_RUN_TRAINER_KEYS}
         self.trainer_kwargs = {
             **plain,
-            "logger": NullLogger() if self.callbacks else False,  # callbacks such as LearningRateMonitor need one
+            "logger": DummyLogger() if self.callbacks else False,  # callbacks such as LearningRateMonitor need one
             "enable_checkpointing": False,
             "enable_progress_bar": verbose,
             "enable_model_summary": verbose,

@@ -123,14 +123,15 @@ class _Loop:
         self.evaluator, self.store, self.signals, self.hooks = evaluator, store, signals, hooks
         self.max_failures, self.consecutive_failures = max_consecutive_failures, 0
         self.step_start = 0.0
+        self.values: list[float | None] = []  # the monitored values of the step being evaluated
 
     def run(self, strategy: SearchStrategy, search: SearchResult) -> None:
         """Run ``strategy`` to the end, filling ``search``."""
         stored_steps = {report.step: report for report in self.store.steps()}
-        for proposal, scores in search_steps(strategy, lambda proposal: self._evaluate(proposal, search)):
+        for proposal, _ in search_steps(strategy, lambda proposal: self._evaluate(proposal, search)):
             report = stored_steps.get(proposal.step)
             if report is None:
-                report = self._report(proposal, [self.evaluator.score(score) for score in scores], search)
+                report = self._report(proposal, self.values, search)
                 with self.signals.deferred():
                     self.store.add_step(report, strategy.state())
             search.steps.append(report)
@@ -157,6 +158,7 @@ class _Loop:
             with self.signals.deferred():
                 self.store.add_candidate(record, evaluation.history)
             values[index] = self._arrive(search, proposal.cells[index], record, evaluation.history)
+        self.values = values
         return [self.evaluator.score(value) for value in values]
 
     def _arrive(self, search: SearchResult, cell: Any, record: CandidateRecord, history: dict) -> float | None:
