@@ -7,6 +7,7 @@ single line, without a traceback, and exit with status 2.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import warnings
 from collections.abc import Callable
@@ -30,12 +31,15 @@ __all__ = ["PNASCLI", "main"]
 
 
 def _data_attribute(name: str) -> Callable[[Any], Any]:
-    """Read ``name`` off the data module for the model; ``None`` when it has none (a model that needs it says so)."""
+    """Read ``name`` off the data module for the model; ``None`` when it has none (a model that needs it says so).
 
-    def read(datamodule: Any) -> Any:
-        return getattr(datamodule, name, None)
+    A partial of a module-level function, so that what holds it still pickles for worker processes.
+    """
+    return functools.partial(_read_attribute, name=name)
 
-    return read
+
+def _read_attribute(datamodule: Any, name: str) -> Any:
+    return getattr(datamodule, name, None)
 
 
 class PNASCLI(LightningCLI):

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader, Dataset, Subset
 
+from pnas.data.device import DeviceImageLoader, _DeviceTensors, trainer_device
 from pnas.errors import ConfigError, DataNotFoundError
 
 __all__ = ["CIFAR10DataModule"]
 
 _MEAN = (0.4914, 0.4822, 0.4465)
 _STD = (0.2470, 0.2435, 0.2616)
+_PAD = 4
 
 
 class CIFAR10DataModule(pl.LightningDataModule):
@@ -23,6 +26,14 @@ class CIFAR10DataModule(pl.LightningDataModule):
     with 4-pixel padding, horizontal flip) and the next ``val_size`` for validation. The 10,000 test images form
     the test split.
 
+    Two data paths give the same images to each split. By default a ``DataLoader`` applies torchvision transforms
+    image by image in ``num_workers`` processes (kept alive across fits: the loaders are made once per split). With
+    ``on_device=True`` the raw uint8 images are copied once to the training device (the trainer's root device, the
+    CPU when no trainer is attached) and served by :class:`~pnas.data.DeviceImageLoader`, which augments and
+    normalises whole batches there; every fit on this data module (every search candidate) reuses that copy. Its
+    training batches all have ``batch_size`` images (the last incomplete one is dropped) and follow the order drawn
+    from ``seed + epoch``; validation and test batches are complete.
+
     Args:
         data_dir: Where the ``cifar-10-batches-py`` folder is, or is downloaded to.
         batch_size: Samples per batch.
@@ -30,7 +41,13 @@ class CIFAR10DataModule(pl.LightningDataModule):
         val_size: Validation images, held out of the training set.
         num_workers: DataLoader worker processes.
         download: Download the dataset when it is missing.
-        seed: Seed of the train/validation split.
+        seed: Seed of the train/validation split (and, with ``on_device``, of the training order and augmentation).
+        on_device: Keep the images on the training device and make the batches there, instead of a ``DataLoader``.
+
+    Attributes:
+        datasets: The split datasets of the ``DataLoader`` path, after ``setup``.
+        tensors: With ``on_device``, the uint8 NCHW images and int64 labels of each split, after ``setup``: ``host``
+            on the CPU and ``tensors`` on the device last asked for.
     """
 
     num_classes: int = 10
@@ -45,13 +62,22 @@ class CIFAR10DataModule(pl.LightningDataModule):
         num_workers: int = 2,
         download: bool = True,
         seed: int = 0,
+        on_device: bool = False,
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
         self.data_dir, self.batch_size = Path(data_dir), batch_size
         self.train_size, self.val_size = train_size, val_size
-        self.num_workers, self.download, self.seed = num_workers, download, seed
+        self.num_workers, self.download, self.seed, self.on_device = num_workers, download, seed, on_device
         self.datasets: dict[str, Dataset] = {}
+        self.tensors: _DeviceTensors | None = None
+        self._loaders: dict[str, DataLoader] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The settings without the loaded images, so a copy sent to a worker process loads its own from disk."""
+        state = dict(self.__dict__)
+        state.update(datasets={}, tensors=None, _loaders={}, trainer=None)
+        return state
 
     def _load(self, train: bool, transform: object = None, download: bool = False) -> Dataset:
         from torchvision.datasets import CIFAR10
@@ -74,47 +100,87 @@ class CIFAR10DataModule(pl.LightningDataModule):
             self._load(train, download=self.download)
 
     def setup(self, stage: str | None = None) -> None:
-        """Build the train/validation/test datasets (idempotent)."""
-        if self.datasets:
+        """Build the train/validation/test datasets, or with ``on_device`` the split tensors (idempotent)."""
+        if self.datasets or self.tensors is not None:
+            return
+        if self.on_device:
+            self._setup_tensors()
             return
         from torchvision import transforms
 
         normalize = [transforms.ToTensor(), transforms.Normalize(_MEAN, _STD)]
         augment = transforms.Compose(
-            [transforms.RandomCrop(32, padding=4), transforms.RandomHorizontalFlip(), *normalize]
+            [transforms.RandomCrop(32, padding=_PAD), transforms.RandomHorizontalFlip(), *normalize]
         )
         plain = transforms.Compose(normalize)
         train_set, eval_set = self._load(True, augment), self._load(True, plain)
-        if min(self.train_size, self.val_size) < 1 or self.train_size + self.val_size > len(train_set):
-            raise ConfigError(
-                f"train_size and val_size must be >= 1 and sum to at most {len(train_set)}, "
-                f"got {self.train_size} + {self.val_size}"
-            )
-        order = torch.randperm(len(train_set), generator=torch.Generator().manual_seed(self.seed)).tolist()
+        order = self._split_order(len(train_set)).tolist()
         self.datasets = {
             "train": Subset(train_set, order[: self.train_size]),
             "val": Subset(eval_set, order[self.train_size : self.train_size + self.val_size]),
             "test": self._load(False, plain),
         }
 
-    def _loader(self, split: str, shuffle: bool) -> DataLoader:
-        return DataLoader(
-            self.datasets[split],
-            batch_size=self.batch_size,
-            shuffle=shuffle,
-            num_workers=self.num_workers,
-            pin_memory=torch.cuda.is_available(),
-            persistent_workers=self.num_workers > 0,
-        )
+    def _split_order(self, count: int) -> torch.Tensor:
+        """The seeded permutation of the ``count`` training images: train first, then validation (both paths)."""
+        if min(self.train_size, self.val_size) < 1 or self.train_size + self.val_size > count:
+            raise ConfigError(
+                f"train_size and val_size must be >= 1 and sum to at most {count}, "
+                f"got {self.train_size} + {self.val_size}"
+            )
+        return torch.randperm(count, generator=torch.Generator().manual_seed(self.seed))
 
-    def train_dataloader(self) -> DataLoader:
+    def _setup_tensors(self) -> None:
+        """Read the raw uint8 arrays through torchvision's ``CIFAR10`` and split them as the ``DataLoader`` path."""
+        train_set, test_set = self._load(True), self._load(False)
+        order = self._split_order(len(train_set))
+        parts = {"train": order[: self.train_size], "val": order[self.train_size : self.train_size + self.val_size]}
+        images, labels = _as_tensors(train_set)
+        host = {name: (images[index], labels[index]) for name, index in parts.items()}
+        self.tensors = _DeviceTensors({**host, "test": _as_tensors(test_set)})
+
+    def _loader(self, split: str, shuffle: bool) -> DataLoader | DeviceImageLoader:
+        if self.tensors is not None:
+            images, labels = self.tensors.on(trainer_device(self))[split]
+            augment = split == "train"
+            return DeviceImageLoader(
+                images,
+                labels,
+                self.batch_size,
+                tuple(255 * m for m in _MEAN),
+                tuple(255 * s for s in _STD),
+                shuffle=shuffle,
+                drop_last=augment,
+                seed=self.seed,
+                pad=_PAD if augment else 0,
+                flip=augment,
+            )
+        cached = self._loaders.get(split)
+        if cached is None or cached.batch_size != self.batch_size:  # one per split: workers persist across fits
+            self._loaders[split] = DataLoader(
+                self.datasets[split],
+                batch_size=self.batch_size,
+                shuffle=shuffle,
+                num_workers=self.num_workers,
+                pin_memory=torch.cuda.is_available(),
+                persistent_workers=self.num_workers > 0,
+            )
+        return self._loaders[split]
+
+    def train_dataloader(self) -> DataLoader | DeviceImageLoader:
         """Shuffled, augmented training batches."""
         return self._loader("train", shuffle=True)
 
-    def val_dataloader(self) -> DataLoader:
+    def val_dataloader(self) -> DataLoader | DeviceImageLoader:
         """Validation batches (5,000 held-out training images by default)."""
         return self._loader("val", shuffle=False)
 
-    def test_dataloader(self) -> DataLoader:
+    def test_dataloader(self) -> DataLoader | DeviceImageLoader:
         """Test-set batches."""
         return self._loader("test", shuffle=False)
+
+
+def _as_tensors(dataset: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    """A torchvision CIFAR dataset's raw images as uint8 ``(N, 3, 32, 32)`` and its labels as int64."""
+    images = torch.from_numpy(dataset.data).permute(0, 3, 1, 2).contiguous()
+    return images, torch.tensor(dataset.targets, dtype=torch.int64)

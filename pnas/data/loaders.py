@@ -6,10 +6,57 @@ from collections.abc import Iterator
 
 import torch
 
+from pnas.errors import ConfigError
+
 __all__ = ["TensorBatchLoader"]
 
 
-class TensorBatchLoader:
+class _Batches:
+    """Order and batch boundaries of ``count`` samples, shared by the in-memory loaders.
+
+    Epoch ``e`` draws from ``torch.Generator().manual_seed(seed + e)`` on the CPU, the permutation first, so every
+    loader built on this class visits the samples in the same order for the same seed.
+
+    Args:
+        count: Number of samples.
+        batch_size: Samples per batch.
+        shuffle: Reshuffle the order every epoch.
+        drop_last: Drop the final incomplete batch.
+        seed: Seed of the random draws; epoch ``e`` uses ``seed + e``.
+    """
+
+    def __init__(self, count: int, batch_size: int, shuffle: bool, drop_last: bool, seed: int) -> None:
+        if batch_size < 1:
+            raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
+        self.count, self.batch_size, self.shuffle, self.drop_last, self.seed = (
+            count,
+            batch_size,
+            shuffle,
+            drop_last,
+            seed,
+        )
+        self._epoch = 0
+
+    def __len__(self) -> int:
+        full, rest = divmod(self.count, self.batch_size)
+        return full if self.drop_last or rest == 0 else full + 1
+
+    def _next_generator(self, draws: bool) -> torch.Generator | None:
+        """The seeded CPU generator of the next epoch when that epoch draws anything, else ``None``."""
+        if not draws:
+            return None
+        generator = torch.Generator().manual_seed(self.seed + self._epoch)
+        self._epoch += 1
+        return generator
+
+    def _spans(self, order: torch.Tensor | None) -> Iterator[tuple[slice, slice | torch.Tensor]]:
+        """Each batch's positions in the epoch and the sample indices there (a slice when ``order`` is ``None``)."""
+        for batch in range(len(self)):
+            span = slice(batch * self.batch_size, (batch + 1) * self.batch_size)
+            yield span, span if order is None else order[span]
+
+
+class TensorBatchLoader(_Batches):
     """Iterate ``(inputs, targets)`` mini-batches by slicing whole tensors.
 
     Much faster than a ``DataLoader`` over a ``TensorDataset`` for small in-memory datasets, and it keeps data on
@@ -22,6 +69,9 @@ class TensorBatchLoader:
         shuffle: Reshuffle the order every epoch.
         drop_last: Drop the final incomplete batch.
         seed: Seed of the shuffling; epoch ``e`` uses ``seed + e``, so runs are reproducible.
+
+    Raises:
+        ConfigError: ``inputs`` and ``targets`` differ in length, or ``batch_size`` is below 1.
     """
 
     def __init__(
@@ -34,29 +84,12 @@ class TensorBatchLoader:
         seed: int = 0,
     ) -> None:
         if len(inputs) != len(targets):
-            raise ValueError(f"inputs and targets differ in length: {len(inputs)} != {len(targets)}")
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+            raise ConfigError(f"inputs and targets differ in length: {len(inputs)} != {len(targets)}")
+        super().__init__(len(inputs), batch_size, shuffle, drop_last, seed)
         self.inputs, self.targets = inputs, targets
-        self.batch_size, self.shuffle, self.drop_last, self.seed = batch_size, shuffle, drop_last, seed
-        self._epoch = 0
-
-    def __len__(self) -> int:
-        full, rest = divmod(len(self.inputs), self.batch_size)
-        return full if self.drop_last or rest == 0 else full + 1
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        count = len(self.inputs)
-        if self.shuffle:
-            generator = torch.Generator().manual_seed(self.seed + self._epoch)
-            order = torch.randperm(count, generator=generator).to(self.inputs.device)
-            self._epoch += 1
-        else:
-            order = None
-        for batch in range(len(self)):
-            start = batch * self.batch_size
-            if order is None:
-                yield self.inputs[start : start + self.batch_size], self.targets[start : start + self.batch_size]
-            else:
-                index = order[start : start + self.batch_size]
-                yield self.inputs[index], self.targets[index]
+        generator = self._next_generator(self.shuffle)
+        order = None if generator is None else torch.randperm(self.count, generator=generator).to(self.inputs.device)
+        for _, index in self._spans(order):
+            yield self.inputs[index], self.targets[index]

@@ -95,15 +95,28 @@ def quiet_lightning(enabled: bool = True) -> Iterator[None]:
 
 
 class FiniteLoss(pl.Callback):
-    """Fail a candidate as soon as its training loss is NaN or infinite."""
+    """Fail a candidate whose training loss went NaN or infinite; checked once per epoch, so no batch waits for it.
+
+    The check is kept on the loss's device during the epoch and read back when the epoch ends.
+    """
+
+    def __init__(self) -> None:
+        self._finite: torch.Tensor | None = None
 
     def on_train_batch_end(
         self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any, batch_idx: int
     ) -> None:
-        """Raise ``FloatingPointError`` on a non-finite loss."""
+        """Note whether this batch's loss is finite, without waiting for it."""
         loss = outputs["loss"] if isinstance(outputs, dict) else outputs
-        if loss is not None and not torch.isfinite(loss).all():
-            raise FloatingPointError(f"non-finite training loss ({float(loss)}) at epoch {trainer.current_epoch}")
+        if loss is not None:
+            finite = torch.isfinite(loss.detach()).all()
+            self._finite = finite if self._finite is None else self._finite & finite
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        """Raise ``FloatingPointError`` if any loss of the epoch was not finite."""
+        finite, self._finite = self._finite, None
+        if finite is not None and not bool(finite):
+            raise FloatingPointError(f"non-finite training loss in epoch {trainer.current_epoch}")
 
 
 class EpochHistory(pl.Callback):

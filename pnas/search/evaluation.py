@@ -15,7 +15,7 @@ from typing import Any
 
 from pnas.errors import ConfigError
 
-__all__ = ["Evaluation", "Evaluator"]
+__all__ = ["Evaluation", "Evaluator", "failed_evaluation"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,12 @@ class Evaluation:
     seconds: float = 0.0
     error: str = ""
     history: dict[str, list[float]] = field(default_factory=dict)
+
+
+def failed_evaluation(error: BaseException, seconds: float) -> Evaluation:
+    """The record of an evaluation that raised ``error`` after ``seconds``: its type and first line."""
+    message = f"{type(error).__name__}: {error}".splitlines()[0]
+    return Evaluation(None, status="failed", seconds=seconds, error=message)
 
 
 class Evaluator:
@@ -73,8 +79,7 @@ class Evaluator:
         except ConfigError:
             raise
         except Exception as error:  # a failed candidate is recorded; the search goes on
-            message = f"{type(error).__name__}: {error}".splitlines()[0]
-            return Evaluation(None, status="failed", seconds=time.perf_counter() - start, error=message)
+            return failed_evaluation(error, time.perf_counter() - start)
 
     def better(self, value: float, than: float | None) -> bool:
         """Whether metric ``value`` beats ``than`` (``None``: nothing yet) in this evaluator's ``mode``."""

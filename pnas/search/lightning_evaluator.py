@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import copy
-import math
 import os
 import sys
-import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytorch_lightning as pl
 import torch
@@ -17,14 +17,11 @@ from pytorch_lightning.cli import SaveConfigCallback
 from pytorch_lightning.loggers.logger import DummyLogger
 
 from pnas.errors import ConfigError
-from pnas.search.candidates import (
-    CandidateFactory,
-    EpochHistory,
-    FiniteLoss,
-    quiet_lightning,
-    warn_left_out,
-)
+from pnas.search.background import BackgroundWriter
+from pnas.search.candidates import CandidateFactory, quiet_lightning, warn_left_out
 from pnas.search.evaluation import Evaluation, Evaluator
+from pnas.search.executors import CandidateExecutor, check_executor_settings, create_executor
+from pnas.search.training import CandidateTraining, TrainedCandidate
 
 __all__ = ["LightningEvaluator"]
 
@@ -38,14 +35,21 @@ _PER_RUN_TRAINER_KEYS = {
     "default_root_dir",
 }
 
+#: Settings of every candidate's ``Trainer`` unless the user gives them: no sanity-check pass before training.
+_LEAN_TRAINER_DEFAULTS = {"num_sanity_val_steps": 0}
+
 
 class LightningEvaluator(Evaluator):
     """Train each cell as the template's LightningModule class with a fresh Lightning ``Trainer``.
 
     Each candidate is ``type(template)(genotype=<cell string>, **hyperparameters of the template)`` (see
     :class:`~pnas.search.candidates.CandidateFactory`). The value of ``monitor`` after the last epoch is the cell's
-    result. The weights of the best cell so far are kept, so :meth:`test` evaluates that cell on the test split
-    without training it again.
+    result. The weights of the best cell so far are kept (and written to ``best_path`` in the background), so
+    :meth:`test` evaluates that cell on the test split without training it again.
+
+    Candidates train in this process (``workers=1``), in ``workers`` processes on this machine, or as Ray actors
+    (``executor="ray"``); see :func:`~pnas.search.executors.create_executor`. The workers start on first use and
+    are reused until :meth:`close`.
 
     Args:
         template: Any LightningModule whose ``__init__`` takes a ``genotype`` and that saves its hyperparameters.
@@ -53,16 +57,22 @@ class LightningEvaluator(Evaluator):
         trainer_kwargs: ``Trainer`` arguments for every candidate (``max_epochs``, ``accelerator``, ``precision``,
             ``callbacks``, ...). Checkpointing and progress-bar callbacks cannot apply to a candidate and are left
             out with a warning; the other callbacks run for every candidate (a fresh copy each time). Loggers are
-            per-run settings and are not used.
+            per-run settings and are not used. Unless given, candidates skip Lightning's sanity-check pass.
         monitor: The logged metric that ranks candidates (``val/acc`` by default).
         mode: ``"max"`` or ``"min"``: whether a higher or a lower ``monitor`` is better.
         seed: Seed set before each candidate is built, so a candidate's result does not depend on its turn.
         verbose: Show Lightning's own output for each candidate.
         best_path: File keeping the best candidate's weights across restarts, so a resumed search can still test
             (and export) a best cell trained before the interruption.
+        workers: Candidates trained at once.
+        executor: ``local`` (this machine) or ``ray``.
+        ray_address: An existing Ray cluster; unset starts a local Ray instance.
+        num_cpus: CPU cores per candidate (torch threads of a worker; a Ray actor's ``num_cpus``).
+        num_gpus: GPUs per candidate on Ray (fractions share a GPU).
 
     Raises:
-        ConfigError: ``mode`` is not ``max`` or ``min``, or the template cannot build candidates.
+        ConfigError: ``mode`` is not ``max`` or ``min``, an executor setting is out of range, or the template
+            cannot build candidates.
     """
 
     def __init__(
@@ -75,27 +85,45 @@ class LightningEvaluator(Evaluator):
         seed: int = 0,
         verbose: bool = False,
         best_path: Path | None = None,
+        workers: int = 1,
+        executor: Literal["local", "ray"] = "local",
+        ray_address: str | None = None,
+        num_cpus: float | None = None,
+        num_gpus: float | None = None,
     ) -> None:
         if mode not in ("max", "min"):
             raise ConfigError(f"mode must be 'max' or 'min', got {mode!r}")
+        check_executor_settings(workers, executor, ray_address, num_cpus, num_gpus)
+        if executor == "ray":
+            from pnas.search.ray_executor import check_ray
+
+            check_ray(ray_address)
         self.factory = CandidateFactory(template)
         self.datamodule, self.monitor, self.mode = datamodule, monitor, mode
         trainer_kwargs = dict(trainer_kwargs or {})
-        self.callbacks = _applicable_callbacks(trainer_kwargs.get("callbacks"))
+        callbacks = _applicable_callbacks(trainer_kwargs.get("callbacks"))
         plain = {k: v for k, v in trainer_kwargs.items() if k not in _PER_RUN_TRAINER_KEYS}
         self.trainer_kwargs = {
             **plain,
-            "logger": DummyLogger() if self.callbacks else False,  # callbacks such as LearningRateMonitor need one
+            "logger": DummyLogger() if callbacks else False,  # callbacks such as LearningRateMonitor need one
             "enable_checkpointing": False,
             "enable_progress_bar": verbose,
             "enable_model_summary": verbose,
         }
+        lean = {**_LEAN_TRAINER_DEFAULTS, **self.trainer_kwargs}
+        self.training = CandidateTraining(self.factory, datamodule, lean, callbacks, monitor, seed, verbose)
+        self.executor_settings = dict(
+            workers=workers, executor=executor, ray_address=ray_address, num_cpus=num_cpus, num_gpus=num_gpus
+        )
+        self._executor: CandidateExecutor | None = None
         self.seed, self.verbose, self.best_path = seed, verbose, best_path
-        self.best: tuple[str, float, dict[str, Any]] | None = None
+        self.best: _Best | None = None
+        self._calls = 0
+        self._saver = BackgroundWriter()
         if best_path is not None and Path(best_path).is_file():
             try:
                 saved = torch.load(best_path, map_location="cpu", weights_only=True)
-                self.best = (saved["cell"], saved["accuracy"], saved["state_dict"])
+                self.best = _Best(saved["cell"], saved["accuracy"], saved["state_dict"], (-1, 0))
             except Exception:  # unreadable (e.g. cut short): the weights are lost, the results are not
                 self.best = None
 
@@ -126,47 +154,43 @@ class LightningEvaluator(Evaluator):
                 "set num_classes to match the data"
             )
 
-    def _trainer(self, callbacks: list[pl.Callback]) -> pl.Trainer:
-        return pl.Trainer(**self.trainer_kwargs, callbacks=[*callbacks, *copy.deepcopy(self.callbacks)])
-
-    def _keep_best(self, cell: str, value: float, model: pl.LightningModule) -> None:
-        self.best = (cell, value, copy.deepcopy(model.state_dict()))
-        if self.best_path is not None:
-            partial = Path(f"{self.best_path}.partial")
-            torch.save({"cell": cell, "accuracy": value, "state_dict": self.best[2]}, partial)
-            os.replace(partial, self.best_path)
-
     def evaluate(self, cell: Any) -> Evaluation:
-        """Train ``cell`` and return its final ``monitor`` value, with its per-epoch curves.
+        """Train ``cell`` in this process; its final ``monitor`` value, with its per-epoch curves.
+
+        A failed training is a ``failed`` evaluation with its error.
 
         Raises:
             ConfigError: The candidate logged no ``monitor`` (the message lists what it did log).
         """
-        start = time.perf_counter()
-        pl.seed_everything(self.seed, verbose=False)
-        history = EpochHistory()
-        try:
-            with quiet_lightning(not self.verbose):
-                model = self.factory.build(cell)
-                trainer = self._trainer([history, FiniteLoss()])
-                trainer.fit(model, datamodule=self.datamodule)
-        finally:
-            if torch.cuda.is_available():  # give back what a failed (e.g. out-of-memory) candidate held
-                torch.cuda.empty_cache()
-        if self.monitor not in trainer.callback_metrics:
-            logged = ", ".join(sorted(trainer.callback_metrics)) or "nothing"
-            raise ConfigError(
-                f"a candidate trained but logged no {self.monitor} (it logged: {logged}); set monitor to a metric "
-                "the model logs in validation, and make sure the data module has a val_dataloader and the trainer "
-                "limit_val_batches > 0"
-            )
-        value = float(trainer.callback_metrics[self.monitor])
-        if not math.isfinite(value):
-            raise FloatingPointError(f"{self.monitor} is {value}")
-        if self.best is None or self.better(value, self.best[1]):
-            self._keep_best(str(cell), value, model)
-        parameters = sum(p.numel() for p in model.parameters() if p.requires_grad)
-        return Evaluation(value, parameters=parameters, seconds=time.perf_counter() - start, history=history.curves)
+        self._calls += 1
+        return self._take(cell, self.training.train(cell), (self._calls, 0))
+
+    def evaluate_all(self, cells: Sequence[Any]) -> Iterator[tuple[int, Evaluation]]:
+        """Train ``cells`` with the configured executor; yield each evaluation as soon as its candidate finishes.
+
+        Raises:
+            ConfigError: A candidate logged no ``monitor``, or the executor cannot start.
+        """
+        self._calls += 1
+        if cells and self._executor is None:
+            self._executor = create_executor(self.training, **self.executor_settings)
+        for index, trained in self._executor.run(cells) if cells else ():
+            yield index, self._take(cells[index], trained, (self._calls, index))
+
+    def _take(self, cell: Any, trained: TrainedCandidate, rank: tuple[int, int]) -> Evaluation:
+        """Keep ``trained``'s weights when it is the best so far (ties: the earlier proposed); its evaluation."""
+        value = trained.evaluation.accuracy
+        if value is not None and trained.state_dict is not None and self._beats_best(value, rank):
+            self.best = _Best(str(cell), value, trained.state_dict, rank)
+            if self.best_path is not None:
+                payload = {"cell": self.best.cell, "accuracy": value, "state_dict": self.best.state_dict}
+                self._saver.submit(torch.save, payload, self.best_path)
+        return trained.evaluation
+
+    def _beats_best(self, value: float, rank: tuple[int, int]) -> bool:
+        if self.best is None or self.better(value, self.best.value):
+            return True
+        return value == self.best.value and rank < self.best.rank
 
     @property
     def test_metric(self) -> str:
@@ -185,12 +209,13 @@ class LightningEvaluator(Evaluator):
             checkpoint: Where to save its trained model as a Lightning checkpoint; the module's
                 ``load_from_checkpoint`` rebuilds it from that file alone.
         """
-        if self.best is None or self.best[0] != str(cell):
+        self._saver.wait()
+        if self.best is None or self.best.cell != str(cell):
             return None
         model = self.factory.build(cell)
-        model.load_state_dict(self.best[2])
+        model.load_state_dict(self.best.state_dict)
         with quiet_lightning(not self.verbose):
-            trainer = self._trainer([])
+            trainer = self.training.trainer([])
             try:
                 results = trainer.test(model, datamodule=self.datamodule, verbose=False)
             except Exception as error:  # no test_step, no test data, ...: keep the model, report no test figure
@@ -199,7 +224,7 @@ class LightningEvaluator(Evaluator):
                     file=sys.stderr,
                 )
                 results = []
-                trainer = self._trainer([])
+                trainer = self.training.trainer([])
                 trainer.validate(model, datamodule=self.datamodule, verbose=False)  # attaches the model to save it
             if checkpoint is not None:
                 partial = Path(f"{checkpoint}.partial")
@@ -208,6 +233,23 @@ class LightningEvaluator(Evaluator):
         metric = self.test_metric
         values = [r[k] for r in results for k in r if k == metric or k.startswith(f"{metric}/dataloader_idx_")]
         return float(values[0]) if values else None
+
+    def close(self) -> None:
+        """Finish writing the best weights and stop the workers, if any were started."""
+        self._saver.wait()
+        if self._executor is not None:
+            self._executor.close()
+            self._executor = None
+
+
+@dataclass(frozen=True)
+class _Best:
+    """The best candidate so far: its cell, metric value, CPU weights, and rank (call, position) for ties."""
+
+    cell: str
+    value: float
+    state_dict: dict[str, Any]
+    rank: tuple[int, int]
 
 
 def _applicable_callbacks(callbacks: Any) -> list[pl.Callback]:

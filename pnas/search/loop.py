@@ -124,6 +124,7 @@ class _Loop:
         self.max_failures, self.consecutive_failures = max_consecutive_failures, 0
         self.step_start = 0.0
         self.values: list[float | None] = []  # the monitored values of the step being evaluated
+        self.best_rank: tuple[int, int] | None = None  # (step, position in its proposal) of the best so far
 
     def run(self, strategy: SearchStrategy, search: SearchResult) -> None:
         """Run ``strategy`` to the end, filling ``search``."""
@@ -150,22 +151,34 @@ class _Loop:
             if stored is None:
                 pending.append(index)
             else:
-                values[index] = self._arrive(search, cell, *stored)
+                values[index] = self._arrive(search, cell, *stored, rank=(proposal.step, index))
         for position, evaluation in self.evaluator.evaluate_all([proposal.cells[i] for i in pending]):
             index = pending[position]
             predicted = self.evaluator.score(proposal.predicted[index])
             record = _record(proposal.step, proposal.cells[index], predicted, evaluation)
             with self.signals.deferred():
                 self.store.add_candidate(record, evaluation.history)
-            values[index] = self._arrive(search, proposal.cells[index], record, evaluation.history)
+            values[index] = self._arrive(
+                search, proposal.cells[index], record, evaluation.history, (proposal.step, index)
+            )
         self.values = values
         return [self.evaluator.score(value) for value in values]
 
-    def _arrive(self, search: SearchResult, cell: Any, record: CandidateRecord, history: dict) -> float | None:
-        """Take in one result: the candidates, the best so far, the callbacks, the run of failures."""
+    def _arrive(
+        self, search: SearchResult, cell: Any, record: CandidateRecord, history: dict, rank: tuple[int, int]
+    ) -> float | None:
+        """Take in one result: the candidates, the best so far, the callbacks, the run of failures.
+
+        Of equal results the one proposed first is the best, whatever order the results arrive in (workers that
+        finish out of order, results replayed on resume).
+        """
         search.candidates.append(record)
-        if record.val_acc is not None and self.evaluator.better(record.val_acc, search.best_val_acc):
-            search.best_cell, search.best_val_acc = cell, record.val_acc
+        value = record.val_acc
+        if value is not None and (
+            self.evaluator.better(value, search.best_val_acc)
+            or (value == search.best_val_acc and self.best_rank is not None and rank < self.best_rank)
+        ):
+            search.best_cell, search.best_val_acc, self.best_rank = cell, value, rank
         for hook in self.hooks:
             hook.on_candidate_end(search, record, history)
         # Counted over replayed results too, so a resumed search stops where the uninterrupted one would.

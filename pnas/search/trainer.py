@@ -52,6 +52,11 @@ class SearchTrainer(pl.Trainer):
         wandb: Literal["offline", "online", "disabled"] | None = None,
         wandb_project: str = "pnas",
         max_consecutive_failures: int = 5,
+        workers: int = 1,
+        executor: Literal["local", "ray"] = "local",
+        ray_address: str | None = None,
+        num_cpus: float | None = None,
+        num_gpus: float | None = None,
         config: dict[str, Any] | None = None,
         callbacks: list[SearchCallback] | None = None,
     ) -> SearchResult:
@@ -79,6 +84,16 @@ class SearchTrainer(pl.Trainer):
             wandb_project: W&B project of the search's run.
             max_consecutive_failures: Stop the search when this many candidates in a row fail (each failure is
                 recorded with its error in candidates.csv).
+            workers: Candidates trained at once, each in its own worker process (1: in this process). Workers start
+                once and are reused; each result is stored as it finishes. On a CPU each worker gets its share of
+                the cores as threads; with several GPUs each worker gets one, with one GPU they share it.
+            executor: ``local`` runs the workers on this machine; ``ray`` runs them as Ray actors on a Ray cluster
+                (``pip install 'pnas[ray]'``).
+            ray_address: The Ray cluster to use (``host:port``, ``ray://host:port`` or ``auto``); unset starts a
+                local Ray instance. Only with ``executor: ray``.
+            num_cpus: CPU cores per candidate: a local worker's threads (default: the cores divided among the
+                workers), a Ray actor's ``num_cpus`` (default 1).
+            num_gpus: GPUs per candidate on Ray, fractions allowed (0.25: four candidates share one GPU).
             config: Settings to store as config.yaml (the ``pnas search`` command stores its full config).
             callbacks: Further :class:`~pnas.search.SearchCallback` hooks.
         """
@@ -93,7 +108,19 @@ class SearchTrainer(pl.Trainer):
         if not (Path(run_dir) / "search.sqlite").exists() and best_path.is_file():
             best_path.unlink()  # weights of an earlier, unrelated search
         evaluator = LightningEvaluator(
-            model, datamodule, self.candidate_trainer_kwargs, monitor, mode, seed, verbose, best_path=best_path
+            model,
+            datamodule,
+            self.candidate_trainer_kwargs,
+            monitor,
+            mode,
+            seed,
+            verbose,
+            best_path=best_path,
+            workers=workers,
+            executor=executor,
+            ray_address=ray_address,
+            num_cpus=num_cpus,
+            num_gpus=num_gpus,
         )
         evaluator.check_data()
         from pnas.tracking import WandbSearchLogger  # pnas.tracking imports wandb: import it on use
@@ -107,16 +134,19 @@ class SearchTrainer(pl.Trainer):
         elif isinstance(config.get("model"), dict):  # the CLI's full model config, optimizer included
             init_args = config["model"].get("init_args", config["model"])
             fingerprint["model"]["config"] = {k: v for k, v in init_args.items() if k != "genotype"}
-        return run_search(
-            strategy,
-            evaluator,
-            run_dir,
-            config=config,
-            progress=progress,
-            callbacks=[tracker, *(callbacks or [])],
-            fingerprint=fingerprint,
-            max_consecutive_failures=max_consecutive_failures,
-        )
+        try:
+            return run_search(
+                strategy,
+                evaluator,
+                run_dir,
+                config=config,
+                progress=progress,
+                callbacks=[tracker, *(callbacks or [])],
+                fingerprint=fingerprint,
+                max_consecutive_failures=max_consecutive_failures,
+            )
+        finally:
+            evaluator.close()
 
     def _search_logger(self) -> WandbLogger | None:
         """The ``WandbLogger`` given to this trainer, if any; warn that other given loggers are not used."""

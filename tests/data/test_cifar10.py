@@ -2,45 +2,28 @@
 
 from __future__ import annotations
 
-import hashlib
-import pickle
 import urllib.error
+from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
-from torchvision.datasets import CIFAR10
 
 from pnas.data import CIFAR10DataModule
+from pnas.data.synthetic import accept_files, write_cifar10_like
 from pnas.errors import ConfigError, DataNotFoundError
 
-TRAIN_BATCHES = [f"data_batch_{i}" for i in range(1, 6)]
 
-
-def write_tiny_cifar10(root: Path, per_batch: int = 8, test: int = 6) -> dict[str, str]:
-    """Write cifar-10-batches-py with ``per_batch`` images per training batch; return each file's md5."""
-    folder = root / CIFAR10.base_folder
-    folder.mkdir(parents=True)
-    rng = np.random.default_rng(0)
-    md5 = {}
-    for name, count in [(name, per_batch) for name in TRAIN_BATCHES] + [("test_batch", test)]:
-        entry = {"data": rng.integers(0, 256, (count, 3072), dtype=np.uint8), "labels": list(range(count))}
-        (folder / name).write_bytes(pickle.dumps(entry))
-        md5[name] = hashlib.md5((folder / name).read_bytes()).hexdigest()
-    meta = {"label_names": [f"class{i}" for i in range(10)]}
-    (folder / "batches.meta").write_bytes(pickle.dumps(meta))
-    md5["batches.meta"] = hashlib.md5((folder / "batches.meta").read_bytes()).hexdigest()
-    return md5
+def write_tiny_cifar10(root: Path, per_batch: int = 8, test: int = 6) -> Path:
+    """Write cifar-10-batches-py with ``per_batch`` images per training batch file; return ``root``."""
+    return write_cifar10_like(root, train_images=5 * per_batch, test_images=test)
 
 
 @pytest.fixture
-def tiny_cifar(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    md5 = write_tiny_cifar10(tmp_path)
-    monkeypatch.setattr(CIFAR10, "train_list", [[name, md5[name]] for name in TRAIN_BATCHES])
-    monkeypatch.setattr(CIFAR10, "test_list", [["test_batch", md5["test_batch"]]])
-    monkeypatch.setitem(CIFAR10.meta, "md5", md5["batches.meta"])
-    return tmp_path
+def tiny_cifar(tmp_path: Path) -> Iterator[Path]:
+    """A tiny CIFAR-10 in ``tmp_path`` that torchvision's ``CIFAR10`` accepts during the test."""
+    with accept_files(write_tiny_cifar10(tmp_path)) as root:
+        yield root
 
 
 def test_cifar10_splits_and_batches(tiny_cifar):

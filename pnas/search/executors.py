@@ -1,0 +1,163 @@
+"""Where candidates train: in this process, in worker processes on this machine, or on a Ray cluster.
+
+Every executor runs :meth:`~pnas.search.training.CandidateTraining.train` for the cells it is given and yields each
+result as it finishes. The parallel ones keep a fixed number of *slots* (a worker process, a Ray actor), started
+once and reused for every step; a slot that dies fails only its own candidate and is replaced.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator, Sequence
+from typing import Any, Literal
+
+from pnas.errors import ConfigError
+from pnas.search.evaluation import Evaluation
+
+__all__ = ["EXECUTORS", "CandidateExecutor", "InProcessExecutor", "check_executor_settings", "create_executor"]
+
+#: The executors ``executor`` may name.
+EXECUTORS = ("local", "ray")
+
+
+class CandidateExecutor:
+    """Trains candidates with a :class:`~pnas.search.training.CandidateTraining` job; subclasses say where."""
+
+    def run(self, cells: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+        """Train ``cells``; yield ``(index into cells, TrainedCandidate)`` for each as soon as it has finished.
+
+        Raises:
+            ConfigError: A candidate met a setting no candidate can succeed with; the others are abandoned.
+        """
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Stop whatever this executor started (worker processes, actors)."""
+
+
+class InProcessExecutor(CandidateExecutor):
+    """One candidate after the other, in this process.
+
+    Args:
+        training: The job that trains one candidate.
+    """
+
+    def __init__(self, training: Any) -> None:
+        self.training = training
+
+    def run(self, cells: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+        """Train each cell in turn."""
+        for index, cell in enumerate(cells):
+            yield index, self.training.train(cell)
+
+
+class SlotExecutor(CandidateExecutor):
+    """Keeps ``size`` slots busy with one candidate each and yields results in the order they finish.
+
+    Subclasses start, feed, watch and stop the slots. A slot reports ``("ok", TrainedCandidate)``,
+    ``("config_error", message)`` or ``("died", message)``; a dead slot fails its candidate and is started anew
+    for the next one.
+
+    Args:
+        size: Number of slots.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+    def run(self, cells: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+        """Train ``cells`` on the slots, as many at once as there are slots."""
+        from pnas.search.training import TrainedCandidate
+
+        pending = deque(enumerate(cells))
+        busy: dict[int, int] = {}  # slot -> index of its cell
+        try:
+            while pending or busy:
+                for slot in range(self.size):
+                    if slot not in busy and pending:
+                        index, cell = pending.popleft()
+                        self._submit(slot, cell)
+                        busy[slot] = index
+                for slot, (kind, payload) in self._finished(sorted(busy)):
+                    index = busy.pop(slot)
+                    if kind == "config_error":
+                        raise ConfigError(payload)
+                    if kind == "died":
+                        self._discard(slot)
+                        yield index, TrainedCandidate(Evaluation(None, "failed", error=payload))
+                    else:
+                        yield index, payload
+        finally:
+            for slot in busy:  # abandoned (an error, an interruption): their results would arrive too late
+                self._discard(slot)
+
+    def _submit(self, slot: int, cell: Any) -> None:
+        """Start training ``cell`` on ``slot`` (starting the slot first if needed)."""
+        raise NotImplementedError
+
+    def _finished(self, slots: list[int]) -> list[tuple[int, tuple[str, Any]]]:
+        """Block until at least one of the busy ``slots`` has finished or died; its outcomes."""
+        raise NotImplementedError
+
+    def _discard(self, slot: int) -> None:
+        """Stop ``slot`` at once; the next candidate for it starts a new one."""
+        raise NotImplementedError
+
+
+def check_executor_settings(
+    workers: int, executor: str, ray_address: str | None, num_cpus: float | None, num_gpus: float | None
+) -> None:
+    """Refuse settings no executor can run, with a message naming the setting.
+
+    Raises:
+        ConfigError: ``workers`` < 1, an unknown ``executor``, ``ray_address`` without Ray, or a negative share.
+    """
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ConfigError(f"workers (candidates trained at once) must be an integer >= 1, got {workers!r}")
+    if executor not in EXECUTORS:
+        raise ConfigError(f"executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
+    if ray_address is not None and executor != "ray":
+        raise ConfigError(f"ray_address is set ({ray_address!r}) but executor is {executor!r}; set executor: ray")
+    if num_cpus is not None and not num_cpus > 0:
+        raise ConfigError(f"num_cpus (CPU cores per candidate) must be > 0, got {num_cpus!r}")
+    if num_gpus is not None and not num_gpus >= 0:
+        raise ConfigError(f"num_gpus (GPUs per candidate, fractions allowed) must be >= 0, got {num_gpus!r}")
+    if num_gpus and executor != "ray":
+        raise ConfigError(
+            "num_gpus applies to executor: ray; local workers share the visible GPUs (one each when there are "
+            "several, all on one when there is one)"
+        )
+
+
+def create_executor(
+    training: Any,
+    workers: int = 1,
+    executor: Literal["local", "ray"] = "local",
+    ray_address: str | None = None,
+    num_cpus: float | None = None,
+    num_gpus: float | None = None,
+) -> CandidateExecutor:
+    """The executor for these settings: in-process for one local worker, else worker processes or Ray actors.
+
+    Args:
+        training: The job that trains one candidate (:class:`~pnas.search.training.CandidateTraining`).
+        workers: Candidates trained at once.
+        executor: ``local`` (this machine) or ``ray`` (a Ray cluster).
+        ray_address: Address of an existing Ray cluster; unset starts a local one.
+        num_cpus: CPU cores per candidate (threads of a local worker; a Ray actor's ``num_cpus``). Unset: the
+            usable cores divided among the local workers, 1 on Ray.
+        num_gpus: GPUs per candidate on Ray, fractions allowed (0.25: four candidates share a GPU).
+
+    Raises:
+        ConfigError: A setting is out of range, Ray is missing, or its cluster cannot be reached.
+    """
+    check_executor_settings(workers, executor, ray_address, num_cpus, num_gpus)
+    if executor == "ray":
+        from pnas.search.ray_executor import RayExecutor
+
+        return RayExecutor(training, workers, ray_address, num_cpus, num_gpus)
+    if workers == 1:
+        return InProcessExecutor(training)
+    from pnas.search.worker_pool import WorkerPool
+
+    return WorkerPool(training, workers, num_cpus)

@@ -1,0 +1,102 @@
+"""Training one candidate with Lightning, as a self-contained, picklable job that any worker process can run.
+
+:class:`CandidateTraining` holds everything a candidate needs (the candidate factory, the data module, the trainer
+settings and callbacks, the monitored metric, the seed) and nothing that belongs to the search (the best weights,
+the store). The in-process executor, the worker processes and Ray actors all train through :meth:`train`.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pytorch_lightning as pl
+import torch
+
+from pnas.errors import ConfigError
+from pnas.search.candidates import CandidateFactory, EpochHistory, FiniteLoss, quiet_lightning
+from pnas.search.evaluation import Evaluation, failed_evaluation
+
+__all__ = ["CandidateTraining", "TrainedCandidate"]
+
+
+@dataclass
+class TrainedCandidate:
+    """What training one candidate gave: its evaluation and, when it succeeded, its trained weights on the CPU."""
+
+    evaluation: Evaluation
+    state_dict: dict[str, torch.Tensor] | None = None
+
+
+class CandidateTraining:
+    """Train a cell as a candidate module with a fresh ``Trainer``; the job every executor runs.
+
+    Args:
+        factory: Builds the candidate module of a cell.
+        datamodule: The data every candidate trains and validates on.
+        trainer_kwargs: ``Trainer`` arguments for every candidate, callbacks excluded.
+        callbacks: The user's callbacks; every candidate gets a fresh copy of each.
+        monitor: The logged metric that is the candidate's result.
+        seed: Seed set before each candidate is built, so a candidate's result does not depend on its turn.
+        verbose: Show Lightning's own output.
+    """
+
+    def __init__(
+        self,
+        factory: CandidateFactory,
+        datamodule: pl.LightningDataModule,
+        trainer_kwargs: dict[str, Any],
+        callbacks: list[pl.Callback],
+        monitor: str,
+        seed: int,
+        verbose: bool,
+    ) -> None:
+        self.factory, self.datamodule = factory, datamodule
+        self.trainer_kwargs, self.callbacks = trainer_kwargs, callbacks
+        self.monitor, self.seed, self.verbose = monitor, seed, verbose
+
+    def trainer(self, callbacks: list[pl.Callback]) -> pl.Trainer:
+        """A fresh ``Trainer`` with the candidate settings, ``callbacks`` and a copy of the user's callbacks."""
+        return pl.Trainer(**self.trainer_kwargs, callbacks=[*callbacks, *copy.deepcopy(self.callbacks)])
+
+    def train(self, cell: Any) -> TrainedCandidate:
+        """Train ``cell``; a failure (an exception, a non-finite metric) is a ``failed`` evaluation with its error.
+
+        Raises:
+            ConfigError: A setting no candidate can succeed with, e.g. the candidate logged no ``monitor``.
+        """
+        start = time.perf_counter()
+        try:
+            return self._train(cell, start)
+        except ConfigError:
+            raise
+        except Exception as error:  # a failed candidate is recorded; the search goes on
+            if isinstance(error, torch.cuda.OutOfMemoryError):
+                torch.cuda.empty_cache()  # give back what the failed candidate held
+            return TrainedCandidate(failed_evaluation(error, time.perf_counter() - start))
+
+    def _train(self, cell: Any, start: float) -> TrainedCandidate:
+        pl.seed_everything(self.seed, verbose=False)
+        history = EpochHistory()
+        with quiet_lightning(not self.verbose):
+            model = self.factory.build(cell)
+            trainer = self.trainer([history, FiniteLoss()])
+            trainer.fit(model, datamodule=self.datamodule)
+        if self.monitor not in trainer.callback_metrics:
+            logged = ", ".join(sorted(trainer.callback_metrics)) or "nothing"
+            raise ConfigError(
+                f"a candidate trained but logged no {self.monitor} (it logged: {logged}); set monitor to a metric "
+                "the model logs in validation, and make sure the data module has a val_dataloader and the trainer "
+                "limit_val_batches > 0"
+            )
+        value = float(trainer.callback_metrics[self.monitor])
+        if not math.isfinite(value):
+            raise FloatingPointError(f"{self.monitor} is {value}")
+        parameters = sum(p.numel() for p in model.parameters() if p.requires_grad)
+        weights = {name: tensor.detach().to("cpu", copy=True) for name, tensor in model.state_dict().items()}
+        seconds = time.perf_counter() - start
+        evaluation = Evaluation(value, parameters=parameters, seconds=seconds, history=history.curves)
+        return TrainedCandidate(evaluation, weights)

@@ -1,0 +1,205 @@
+"""Worker processes on this machine, started once and reused, each training one candidate at a time.
+
+The job (:class:`~pnas.search.training.CandidateTraining`: the template, the data, the trainer settings) is pickled
+once and sent to every worker when it starts; after that only cells go out and results come back. Workers are
+spawned (never forked, so a GPU is safe to use in them), get their own share of the machine (CPU threads; one GPU
+each when several are visible, else all share the one), and die with the search: ``kill -9`` of the search kills
+them too, so they never train on for nobody.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import signal
+import sys
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from pnas.errors import ConfigError
+from pnas.search.executors import SlotExecutor
+
+__all__ = ["WorkerPool", "default_threads", "usable_cores"]
+
+#: How long a closing worker may take to finish on its own before it is killed (seconds).
+_CLOSE_TIMEOUT = 10.0
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def default_threads(workers: int) -> int:
+    """Torch threads of each of ``workers`` worker processes.
+
+    The usable cores divided among them (at least 1), and no more than ``OMP_NUM_THREADS`` when it is set, so a
+    pinned thread count holds for every worker.
+    """
+    threads = max(1, usable_cores() // workers)
+    pinned = os.environ.get("OMP_NUM_THREADS", "")
+    return min(threads, int(pinned)) if pinned.isdigit() and int(pinned) > 0 else threads
+
+
+class _Worker:
+    """One spawned worker process and the pipe to it."""
+
+    def __init__(self, payload: bytes, threads: int, cuda_device: int | None) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.connection, child = context.Pipe()
+        self.process = context.Process(
+            target=worker_main,
+            args=(child, payload, threads, cuda_device, os.getpid()),
+            name="pnas-worker",
+            daemon=True,
+        )
+        self.process.start()
+        child.close()
+
+    def stop(self, timeout: float = 0.0) -> None:
+        """Ask the worker to finish and wait ``timeout`` seconds; kill it if it is still there."""
+        if timeout:
+            try:
+                self.connection.send(None)
+            except OSError:
+                pass
+            self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.connection.close()
+
+
+class WorkerPool(SlotExecutor):
+    """``size`` worker processes training candidates side by side.
+
+    Args:
+        training: The job every worker runs; it must pickle (its module class importable by the workers).
+        size: Worker processes.
+        threads: CPU threads of each worker; unset: :func:`default_threads`.
+
+    Raises:
+        ConfigError: The job cannot be pickled for the workers.
+    """
+
+    def __init__(self, training: Any, size: int, threads: float | None = None) -> None:
+        super().__init__(size)
+        try:
+            self.payload = pickle.dumps(training)
+        except Exception as error:
+            raise ConfigError(
+                f"the search cannot be sent to worker processes ({type(error).__name__}: {error}); define the "
+                "model and data module classes in an importable module, or use workers: 1"
+            ) from None
+        self.threads = max(1, int(threads)) if threads else default_threads(size)
+        self.devices = _cuda_devices(training)
+        self.workers: dict[int, _Worker] = {}
+
+    def _submit(self, slot: int, cell: Any) -> None:
+        if slot not in self.workers:
+            device = self.devices[slot % len(self.devices)] if self.devices else None
+            self.workers[slot] = _Worker(self.payload, self.threads, device)
+        self.workers[slot].connection.send(cell)
+
+    def _finished(self, slots: list[int]) -> list[tuple[int, tuple[str, Any]]]:
+        watched = {self.workers[slot].connection: slot for slot in slots}
+        watched.update({self.workers[slot].process.sentinel: slot for slot in slots})
+        ready = {watched[handle] for handle in wait(list(watched))}
+        outcomes = []
+        for slot in sorted(ready):
+            worker = self.workers[slot]
+            try:
+                if worker.connection.poll():
+                    outcomes.append((slot, pickle.loads(worker.connection.recv_bytes())))
+                    continue
+            except (EOFError, OSError):
+                pass
+            worker.process.join(_CLOSE_TIMEOUT)
+            outcomes.append((slot, ("died", f"the worker process died ({_describe_exit(worker.process.exitcode)})")))
+        return outcomes
+
+    def _discard(self, slot: int) -> None:
+        worker = self.workers.pop(slot, None)
+        if worker is not None:
+            worker.stop()
+
+    def close(self) -> None:
+        """Let every worker finish its loop, then make sure it is gone."""
+        for slot in list(self.workers):
+            self.workers.pop(slot).stop(_CLOSE_TIMEOUT)
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is not None and code < 0:
+        return f"killed by {signal.Signals(-code).name}"
+    return f"exit status {code}"
+
+
+def _cuda_devices(training: Any) -> list[int]:
+    """The GPUs to spread the workers over: all visible ones when there are several and the trainer may use them."""
+    accelerator = str(training.trainer_kwargs.get("accelerator", "auto"))
+    if accelerator == "cpu":
+        return []
+    import torch
+
+    count = torch.cuda.device_count()
+    return list(range(count)) if count > 1 else []
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel kill this process when its parent dies (Linux), and stop now if that already happened."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def worker_main(connection: Connection, payload: bytes, threads: int, cuda_device: int | None, parent: int) -> None:
+    """A worker's life: take the job, then train each cell that arrives and send back its outcome, until told to stop.
+
+    Args:
+        connection: The pipe to the search.
+        payload: The pickled :class:`~pnas.search.training.CandidateTraining`.
+        threads: CPU threads for torch.
+        cuda_device: The GPU this worker uses alone, or ``None`` to see what the search sees.
+        parent: The search's process id.
+    """
+    _die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the search's to handle
+    if cuda_device is not None:
+        os.environ["CUDA_VISIBLE_DEVICES"] = str(cuda_device)
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    import torch
+
+    torch.set_num_threads(threads)
+    try:
+        training = pickle.loads(payload)
+    except Exception as error:  # e.g. the model's class lives in a module this process cannot import
+        training, load_error = (
+            None,
+            (
+                f"a worker process could not load the search ({type(error).__name__}: {error}); define the model and "
+                "data module classes in a module the workers can import, or use workers: 1"
+            ),
+        )
+    while True:
+        try:
+            cell = connection.recv()
+        except (EOFError, OSError):
+            return
+        if cell is None:
+            return
+        try:
+            if training is None:
+                raise ConfigError(load_error)
+            outcome: tuple[str, Any] = ("ok", training.train(cell))
+        except ConfigError as error:
+            outcome = ("config_error", str(error))
+        connection.send_bytes(pickle.dumps(outcome))
