@@ -52,55 +52,68 @@ class InProcessExecutor(CandidateExecutor):
 
 
 class SlotExecutor(CandidateExecutor):
-    """Keeps ``size`` slots busy with one candidate each and yields results in the order they finish.
+    """Keeps ``size`` slots busy and yields results in the order they finish.
 
-    Subclasses start, feed, watch and stop the slots. A slot reports ``("ok", TrainedCandidate)``,
-    ``("config_error", message)`` or ``("died", message)``; a dead slot fails its candidate and is started anew
-    for the next one.
+    Each slot holds up to ``depth`` cells: the one it trains and the next ones, queued on the slot so it starts
+    them without waiting for this process. Subclasses start, feed, watch and stop the slots; a slot trains its
+    cells in the order it got them and reports ``("ok", TrainedCandidate)``, ``("config_error", message)`` or
+    ``("died", message)`` for the first. A dead slot fails the cell it was training, gives its queued cells back
+    to the others, and is started anew for the next one.
 
     Args:
         size: Number of slots.
+        depth: Cells a slot holds at once (1: no queue).
     """
 
-    def __init__(self, size: int) -> None:
-        self.size = size
+    def __init__(self, size: int, depth: int = 2) -> None:
+        self.size, self.depth = size, depth
+        self.busy: set[int] = set()  # slots holding cells, even after an abandoned run (stop those at once)
 
     def run(self, cells: Sequence[Any]) -> Iterator[tuple[int, Any]]:
         """Train ``cells`` on the slots, as many at once as there are slots."""
         from pnas.search.training import TrainedCandidate
 
         pending = deque(enumerate(cells))
-        busy: dict[int, int] = {}  # slot -> index of its cell
+        held: dict[int, deque[int]] = {slot: deque() for slot in range(self.size)}  # slot -> indices, in order
         try:
-            while pending or busy:
-                for slot in range(self.size):
-                    if slot not in busy and pending:
-                        index, cell = pending.popleft()
-                        self._submit(slot, cell)
-                        busy[slot] = index
-                for slot, (kind, payload) in self._finished(sorted(busy)):
-                    index = busy.pop(slot)
+            while pending or any(held.values()):
+                for depth in range(self.depth):  # one cell for every slot first, then a second for each, ...
+                    for slot in range(self.size):
+                        if pending and len(held[slot]) <= depth:
+                            index, cell = pending.popleft()
+                            self._submit(slot, cell)
+                            held[slot].append(index)
+                            self.busy.add(slot)
+                for slot, (kind, payload) in self._finished([slot for slot in held if held[slot]]):
+                    index = held[slot].popleft()
+                    if not held[slot]:
+                        self.busy.discard(slot)
                     if kind == "config_error":
                         raise ConfigError(payload)
                     if kind == "died":
                         self._discard(slot)
+                        self.busy.discard(slot)
+                        pending.extendleft((queued, cells[queued]) for queued in reversed(held[slot]))
+                        held[slot].clear()
                         yield index, TrainedCandidate(Evaluation(None, "failed", error=payload))
                     else:
                         yield index, payload
         finally:
-            for slot in busy:  # abandoned (an error, an interruption): their results would arrive too late
-                self._discard(slot)
+            for slot, indices in held.items():  # abandoned (an error, an interruption): too late for them
+                if indices:
+                    self._discard(slot)
+                    self.busy.discard(slot)
 
     def _submit(self, slot: int, cell: Any) -> None:
-        """Start training ``cell`` on ``slot`` (starting the slot first if needed)."""
+        """Queue ``cell`` on ``slot`` (starting the slot first if needed)."""
         raise NotImplementedError
 
     def _finished(self, slots: list[int]) -> list[tuple[int, tuple[str, Any]]]:
-        """Block until at least one of the busy ``slots`` has finished or died; its outcomes."""
+        """Block until at least one of the busy ``slots`` has finished a cell or died; their outcomes."""
         raise NotImplementedError
 
     def _discard(self, slot: int) -> None:
-        """Stop ``slot`` at once; the next candidate for it starts a new one."""
+        """Stop ``slot`` at once, dropping what it holds; the next cell for it starts a new one."""
         raise NotImplementedError
 
 

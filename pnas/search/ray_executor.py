@@ -8,6 +8,7 @@ the actors on the cluster's machines; every machine needs pnas and the model's c
 from __future__ import annotations
 
 import socket
+from collections import deque
 from typing import Any
 
 from pnas.errors import ConfigError
@@ -115,20 +116,20 @@ class RayExecutor(SlotExecutor):
         self.payload = self.ray.put(cloudpickle.dumps(training))
         self.threads = max(1, int(cpus))
         self.actors: dict[int, Any] = {}
-        self.running: dict[int, Any] = {}  # slot -> object ref of its candidate
+        self.running: dict[int, deque[Any]] = {}  # slot -> object refs of its cells, in the order submitted
 
     def _submit(self, slot: int, cell: Any) -> None:
         if slot not in self.actors:
             self.actors[slot] = self.actor_class.remote(self.payload, self.threads)
-        self.running[slot] = self.actors[slot].train.remote(cell)
+        self.running.setdefault(slot, deque()).append(self.actors[slot].train.remote(cell))
 
     def _finished(self, slots: list[int]) -> list[tuple[int, tuple[str, Any]]]:
-        by_ref = {self.running[slot]: slot for slot in slots}
+        by_ref = {self.running[slot][0]: slot for slot in slots}  # an actor runs its calls in order
         ready, _ = self.ray.wait(list(by_ref), num_returns=1)
         outcomes = []
         for ref in ready:
             slot = by_ref[ref]
-            del self.running[slot]
+            self.running[slot].popleft()
             try:
                 outcomes.append((slot, self.ray.get(ref)))
             except self.ray.exceptions.RayError as error:  # the actor died (killed, out of memory, node lost)

@@ -128,9 +128,10 @@ class WorkerPool(SlotExecutor):
             worker.stop()
 
     def close(self) -> None:
-        """Let every worker finish its loop, then make sure it is gone."""
+        """Stop the workers: idle ones finish their loop, ones still training (an interrupted step) are killed."""
         for slot in list(self.workers):
-            self.workers.pop(slot).stop(_CLOSE_TIMEOUT)
+            self.workers.pop(slot).stop(0.0 if slot in self.busy else _CLOSE_TIMEOUT)
+        self.busy.clear()
 
 
 def _describe_exit(code: int | None) -> str:

@@ -14,6 +14,7 @@ from pnas import PNASModule
 from pnas.data import CIFAR10DataModule, DeviceImageLoader, DigitsDataModule, TensorBatchLoader
 from pnas.data.synthetic import accept_files, write_cifar10_like
 from pnas.errors import ConfigError
+from tests.conftest import TINY_TRAINER_KWARGS
 from tests.data import test_cifar10
 
 tiny_cifar = test_cifar10.tiny_cifar  # the fixture, shared
@@ -185,16 +186,7 @@ def test_device_copy_is_made_once_and_only_one_is_kept(tiny_cifar):
     assert data.train_dataloader().images is host and data.tensors.tensors is data.tensors.host  # meta copy dropped
 
 
-FIT_KWARGS = dict(
-    max_epochs=1,
-    limit_train_batches=2,
-    limit_val_batches=1,
-    accelerator="cpu",
-    logger=False,
-    enable_checkpointing=False,
-    enable_progress_bar=False,
-    enable_model_summary=False,
-)
+FIT_KWARGS = {**TINY_TRAINER_KWARGS, "limit_train_batches": 2, "enable_checkpointing": False}
 
 
 def fit(data: pl.LightningDataModule, in_channels: int) -> pl.Trainer:

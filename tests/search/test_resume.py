@@ -28,6 +28,7 @@ SEARCH = [
     "--model.filters=4",
     "--progress=false",
     "--wandb=disabled",
+    "--workers=1",  # in this process: the kill points count its candidates (tests/search/test_workers.py: N)
 ]
 
 
