@@ -60,9 +60,9 @@ from _report import machine, median, table  # noqa: E402
 from pnas.data import CIFAR10DataModule, DigitsDataModule  # noqa: E402
 from pnas.data.synthetic import accept_files, write_cifar10_like  # noqa: E402
 from pnas.module import PNASModule  # noqa: E402
+from pnas.resources import usable_cores  # noqa: E402
 from pnas.search import LightningEvaluator  # noqa: E402
 from pnas.search.candidates import quiet_lightning  # noqa: E402
-from pnas.search.worker_pool import usable_cores  # noqa: E402
 from pnas.space import GENOTYPES, Cell, one_block_cells  # noqa: E402
 
 SECTIONS = ("data", "workers", "lightning", "paper")

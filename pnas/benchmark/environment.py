@@ -7,7 +7,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from pnas.search.worker_pool import usable_cores
+from pnas.resources import usable_cores
 
 __all__ = ["cpu_model", "environment", "usable_cores"]
 

@@ -27,7 +27,8 @@ class CIFAR10DataModule(pl.LightningDataModule):
     the test split.
 
     Two data paths give the same images to each split. By default a ``DataLoader`` applies torchvision transforms
-    image by image in ``num_workers`` processes (kept alive across fits: the loaders are made once per split). With
+    image by image in ``num_workers`` processes (kept for the epochs of one fit; every fit gets new ones, so
+    its augmentation follows the seed set before it, whatever was trained before). With
     ``on_device=True`` the raw uint8 images are copied once to the training device (the trainer's root device, the
     CPU when no trainer is attached) and served by :class:`~pnas.data.DeviceImageLoader`, which augments and
     normalises whole batches there; every fit on this data module (every search candidate) reuses that copy. Its
@@ -71,12 +72,11 @@ class CIFAR10DataModule(pl.LightningDataModule):
         self.num_workers, self.download, self.seed, self.on_device = num_workers, download, seed, on_device
         self.datasets: dict[str, Dataset] = {}
         self.tensors: _DeviceTensors | None = None
-        self._loaders: dict[str, DataLoader] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         """The settings without the loaded images, so a copy sent to a worker process loads its own from disk."""
         state = dict(self.__dict__)
-        state.update(datasets={}, tensors=None, _loaders={}, trainer=None)
+        state.update(datasets={}, tensors=None, trainer=None)
         return state
 
     def _load(self, train: bool, transform: object = None, download: bool = False) -> Dataset:
@@ -155,17 +155,16 @@ class CIFAR10DataModule(pl.LightningDataModule):
                 pad=_PAD if augment else 0,
                 flip=augment,
             )
-        cached = self._loaders.get(split)
-        if cached is None or cached.batch_size != self.batch_size:  # one per split: workers persist across fits
-            self._loaders[split] = DataLoader(
-                self.datasets[split],
-                batch_size=self.batch_size,
-                shuffle=shuffle,
-                num_workers=self.num_workers,
-                pin_memory=torch.cuda.is_available(),
-                persistent_workers=self.num_workers > 0,
-            )
-        return self._loaders[split]
+        # A new loader for every fit: its worker processes draw their augmentation from the seed set before the
+        # fit, so a candidate's batches do not depend on the candidates trained before it in this process.
+        return DataLoader(
+            self.datasets[split],
+            batch_size=self.batch_size,
+            shuffle=shuffle,
+            num_workers=self.num_workers,
+            pin_memory=torch.cuda.is_available(),
+            persistent_workers=self.num_workers > 0,
+        )
 
     def train_dataloader(self) -> DataLoader | DeviceImageLoader:
         """Shuffled, augmented training batches."""

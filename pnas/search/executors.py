@@ -14,7 +14,15 @@ from typing import Any, Literal
 from pnas.errors import ConfigError
 from pnas.search.evaluation import Evaluation
 
-__all__ = ["EXECUTORS", "CandidateExecutor", "InProcessExecutor", "check_executor_settings", "create_executor"]
+__all__ = [
+    "EXECUTORS",
+    "CandidateExecutor",
+    "InProcessExecutor",
+    "SlotExecutor",
+    "check_executor_settings",
+    "check_one_device",
+    "create_executor",
+]
 
 #: The executors ``executor`` may name.
 EXECUTORS = ("local", "ray")
@@ -55,17 +63,18 @@ class SlotExecutor(CandidateExecutor):
     """Keeps ``size`` slots busy and yields results in the order they finish.
 
     Each slot holds up to ``depth`` cells: the one it trains and the next ones, queued on the slot so it starts
-    them without waiting for this process. Subclasses start, feed, watch and stop the slots; a slot trains its
-    cells in the order it got them and reports ``("ok", TrainedCandidate)``, ``("config_error", message)`` or
-    ``("died", message)`` for the first. A dead slot fails the cell it was training, gives its queued cells back
-    to the others, and is started anew for the next one.
+    them without waiting for this process (a deeper queue saves a round trip per candidate, but can leave a slot
+    idle at the end of a step while another still holds a cell: the executors here hold one). Subclasses start,
+    feed, watch and stop the slots; a slot trains its cells in the order it got them and reports
+    ``("ok", TrainedCandidate)``, ``("config_error", message)`` or ``("died", message)`` for the first. A dead slot
+    fails the cell it was training, gives its queued cells back to the others, and is started anew for the next.
 
     Args:
         size: Number of slots.
         depth: Cells a slot holds at once (1: no queue).
     """
 
-    def __init__(self, size: int, depth: int = 2) -> None:
+    def __init__(self, size: int, depth: int = 1) -> None:
         self.size, self.depth = size, depth
         self.busy: set[int] = set()  # slots holding cells, even after an abandoned run (stop those at once)
 
@@ -135,10 +144,29 @@ def check_executor_settings(
         raise ConfigError(f"num_cpus (CPU cores per candidate) must be > 0, got {num_cpus!r}")
     if num_gpus is not None and not num_gpus >= 0:
         raise ConfigError(f"num_gpus (GPUs per candidate, fractions allowed) must be >= 0, got {num_gpus!r}")
+    if num_cpus is not None and workers == 1 and executor == "local":
+        raise ConfigError(
+            "num_cpus applies to worker processes (workers >= 2) and Ray actors; with workers: 1 candidates train "
+            "in this process, with its threads (set OMP_NUM_THREADS)"
+        )
     if num_gpus and executor != "ray":
         raise ConfigError(
             "num_gpus applies to executor: ray; local workers share the visible GPUs (one each when there are "
             "several, all on one when there is one)"
+        )
+
+
+def check_one_device(trainer_kwargs: dict[str, Any]) -> None:
+    """Refuse trainer settings that give a candidate of a worker or an actor more than one device.
+
+    Raises:
+        ConfigError: ``devices`` in ``trainer_kwargs`` asks for more than one device.
+    """
+    devices = trainer_kwargs.get("devices", "auto")
+    if devices not in ("auto", 1, "1", None) and devices != [0]:
+        raise ConfigError(
+            f"with workers or Ray each candidate trains on one device, but trainer devices is {devices!r}; leave "
+            "devices unset (or 1): workers are spread over the visible GPUs, Ray actors get num_gpus each"
         )
 
 
@@ -165,6 +193,8 @@ def create_executor(
         ConfigError: A setting is out of range, Ray is missing, or its cluster cannot be reached.
     """
     check_executor_settings(workers, executor, ray_address, num_cpus, num_gpus)
+    if executor == "ray" or workers > 1:
+        check_one_device(training.trainer_kwargs)
     if executor == "ray":
         from pnas.search.ray_executor import RayExecutor
 

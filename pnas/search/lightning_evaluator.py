@@ -6,7 +6,6 @@ import copy
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,10 +16,9 @@ from pytorch_lightning.cli import SaveConfigCallback
 from pytorch_lightning.loggers.logger import DummyLogger
 
 from pnas.errors import ConfigError
-from pnas.search.background import BackgroundWriter
 from pnas.search.candidates import CandidateFactory, quiet_lightning, warn_left_out
 from pnas.search.evaluation import Evaluation, Evaluator
-from pnas.search.executors import CandidateExecutor, check_executor_settings, create_executor
+from pnas.search.executors import CandidateExecutor, check_executor_settings, check_one_device, create_executor
 from pnas.search.training import CandidateTraining, TrainedCandidate
 
 __all__ = ["LightningEvaluator"]
@@ -44,8 +42,9 @@ class LightningEvaluator(Evaluator):
 
     Each candidate is ``type(template)(genotype=<cell string>, **hyperparameters of the template)`` (see
     :class:`~pnas.search.candidates.CandidateFactory`). The value of ``monitor`` after the last epoch is the cell's
-    result. The weights of the best cell so far are kept (and written to ``best_path`` in the background), so
-    :meth:`test` evaluates that cell on the test split without training it again.
+    result. The weights of the best cells so far (every cell with the best value, as ties are decided by the search)
+    are kept, and written to ``best_path`` before the result is handed on, so :meth:`test` evaluates the best cell
+    on the test split without training it again, also after a crash.
 
     Candidates train in this process (``workers=1``), in ``workers`` processes on this machine, or as Ray actors
     (``executor="ray"``); see :func:`~pnas.search.executors.create_executor`. The workers start on first use and
@@ -110,6 +109,8 @@ class LightningEvaluator(Evaluator):
             "enable_progress_bar": verbose,
             "enable_model_summary": verbose,
         }
+        if executor == "ray" or workers > 1:
+            check_one_device(self.trainer_kwargs)
         lean = {**_LEAN_TRAINER_DEFAULTS, **self.trainer_kwargs}
         self.training = CandidateTraining(self.factory, datamodule, lean, callbacks, monitor, seed, verbose)
         self.executor_settings = dict(
@@ -117,15 +118,14 @@ class LightningEvaluator(Evaluator):
         )
         self._executor: CandidateExecutor | None = None
         self.seed, self.verbose, self.best_path = seed, verbose, best_path
-        self.best: _Best | None = None
-        self._calls = 0
-        self._saver = BackgroundWriter()
+        self.best_value: float | None = None
+        self.best_weights: dict[str, dict[str, Any]] = {}  # cell -> CPU weights, for every cell at best_value
         if best_path is not None and Path(best_path).is_file():
             try:
                 saved = torch.load(best_path, map_location="cpu", weights_only=True)
-                self.best = _Best(saved["cell"], saved["accuracy"], saved["state_dict"], (-1, 0))
-            except Exception:  # unreadable (e.g. cut short): the weights are lost, the results are not
-                self.best = None
+                self.best_value, self.best_weights = saved["accuracy"], dict(saved["cells"])
+            except Exception:  # unreadable (e.g. cut short, an older format): the weights are lost, the results not
+                self.best_value, self.best_weights = None, {}
 
     def check_data(self) -> None:
         """Fail early, with the shapes, when the data does not fit the template's ``in_channels``/``num_classes``.
@@ -162,8 +162,7 @@ class LightningEvaluator(Evaluator):
         Raises:
             ConfigError: The candidate logged no ``monitor`` (the message lists what it did log).
         """
-        self._calls += 1
-        return self._take(cell, self.training.train(cell), (self._calls, 0))
+        return self._take(cell, self.training.train(cell))
 
     def evaluate_all(self, cells: Sequence[Any]) -> Iterator[tuple[int, Evaluation]]:
         """Train ``cells`` with the configured executor; yield each evaluation as soon as its candidate finishes.
@@ -171,26 +170,23 @@ class LightningEvaluator(Evaluator):
         Raises:
             ConfigError: A candidate logged no ``monitor``, or the executor cannot start.
         """
-        self._calls += 1
         if cells and self._executor is None:
             self._executor = create_executor(self.training, **self.executor_settings)
         for index, trained in self._executor.run(cells) if cells else ():
-            yield index, self._take(cells[index], trained, (self._calls, index))
+            yield index, self._take(cells[index], trained)
 
-    def _take(self, cell: Any, trained: TrainedCandidate, rank: tuple[int, int]) -> Evaluation:
-        """Keep ``trained``'s weights when it is the best so far (ties: the earlier proposed); its evaluation."""
+    def _take(self, cell: Any, trained: TrainedCandidate) -> Evaluation:
+        """Keep ``trained``'s weights when it is (one of) the best so far, on disk too; its evaluation."""
         value = trained.evaluation.accuracy
-        if value is not None and trained.state_dict is not None and self._beats_best(value, rank):
-            self.best = _Best(str(cell), value, trained.state_dict, rank)
+        if value is None or trained.state_dict is None:
+            return trained.evaluation
+        if self.best_value is None or self.better(value, self.best_value):
+            self.best_value, self.best_weights = value, {}
+        if value == self.best_value:
+            self.best_weights[str(cell)] = trained.state_dict
             if self.best_path is not None:
-                payload = {"cell": self.best.cell, "accuracy": value, "state_dict": self.best.state_dict}
-                self._saver.submit(torch.save, payload, self.best_path)
+                _save_atomically({"accuracy": value, "cells": self.best_weights}, Path(self.best_path))
         return trained.evaluation
-
-    def _beats_best(self, value: float, rank: tuple[int, int]) -> bool:
-        if self.best is None or self.better(value, self.best.value):
-            return True
-        return value == self.best.value and rank < self.best.rank
 
     @property
     def test_metric(self) -> str:
@@ -209,11 +205,11 @@ class LightningEvaluator(Evaluator):
             checkpoint: Where to save its trained model as a Lightning checkpoint; the module's
                 ``load_from_checkpoint`` rebuilds it from that file alone.
         """
-        self._saver.wait()
-        if self.best is None or self.best.cell != str(cell):
+        weights = self.best_weights.get(str(cell))
+        if weights is None:
             return None
         model = self.factory.build(cell)
-        model.load_state_dict(self.best.state_dict)
+        model.load_state_dict(weights)
         with quiet_lightning(not self.verbose):
             trainer = self.training.trainer([])
             try:
@@ -235,21 +231,23 @@ class LightningEvaluator(Evaluator):
         return float(values[0]) if values else None
 
     def close(self) -> None:
-        """Finish writing the best weights and stop the workers, if any were started."""
-        self._saver.wait()
+        """Stop the workers, if any were started."""
         if self._executor is not None:
             self._executor.close()
             self._executor = None
 
 
-@dataclass(frozen=True)
-class _Best:
-    """The best candidate so far: its cell, metric value, CPU weights, and rank (call, position) for ties."""
+def _save_atomically(payload: Any, path: Path) -> None:
+    """``torch.save`` to ``<path>.partial``, then rename: a crash leaves the old file or the new one.
 
-    cell: str
-    value: float
-    state_dict: dict[str, Any]
-    rank: tuple[int, int]
+    A write that fails (a full disk) is reported on stderr; the weights stay in memory and the search goes on.
+    """
+    partial = path.with_name(path.name + ".partial")
+    try:
+        torch.save(payload, partial)
+        os.replace(partial, path)
+    except OSError as error:
+        print(f"pnas: could not write {path} ({error.strerror or error}); the search goes on", file=sys.stderr)
 
 
 def _applicable_callbacks(callbacks: Any) -> list[pl.Callback]:

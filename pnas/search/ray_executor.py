@@ -133,7 +133,8 @@ class RayExecutor(SlotExecutor):
             try:
                 outcomes.append((slot, self.ray.get(ref)))
             except self.ray.exceptions.RayError as error:  # the actor died (killed, out of memory, node lost)
-                outcomes.append((slot, ("died", f"the Ray actor died ({type(error).__name__})")))
+                cause = str(error).strip().splitlines()[0] if str(error).strip() else ""
+                outcomes.append((slot, ("died", f"the Ray actor died ({type(error).__name__}: {cause})")))
         return outcomes
 
     def _discard(self, slot: int) -> None:

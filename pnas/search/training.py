@@ -58,6 +58,14 @@ class CandidateTraining:
         self.trainer_kwargs, self.callbacks = trainer_kwargs, callbacks
         self.monitor, self.seed, self.verbose = monitor, seed, verbose
 
+    def __getstate__(self) -> dict[str, Any]:
+        """The job as it is sent to a worker: the data module without a ``Trainer`` that an earlier fit attached."""
+        state = dict(self.__dict__)
+        if getattr(self.datamodule, "trainer", None) is not None:
+            state["datamodule"] = copy.copy(self.datamodule)
+            state["datamodule"].trainer = None
+        return state
+
     def trainer(self, callbacks: list[pl.Callback]) -> pl.Trainer:
         """A fresh ``Trainer`` with the candidate settings, ``callbacks`` and a copy of the user's callbacks."""
         return pl.Trainer(**self.trainer_kwargs, callbacks=[*callbacks, *copy.deepcopy(self.callbacks)])

@@ -2,8 +2,9 @@
 
 The job (:class:`~pnas.search.training.CandidateTraining`: the template, the data, the trainer settings) is pickled
 once and sent to every worker when it starts; after that only cells go out and results come back. Workers are
-spawned (never forked, so a GPU is safe to use in them), get their own share of the machine (CPU threads; one GPU
-each when several are visible, else all share the one), and die with the search: ``kill -9`` of the search kills
+spawned (never forked, so a GPU is safe to use in them) with their share of the machine in their environment from
+the start (``OMP_NUM_THREADS``; one of the visible GPUs each when there are several, else all share the one), may
+start processes of their own (``DataLoader`` workers), and die with the search: ``kill -9`` of the search kills
 them too, so they never train on for nobody.
 """
 
@@ -14,24 +15,20 @@ import os
 import pickle
 import signal
 import sys
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from pnas.errors import ConfigError
+from pnas.resources import usable_cores
 from pnas.search.executors import SlotExecutor
 
-__all__ = ["WorkerPool", "default_threads", "usable_cores"]
+__all__ = ["WorkerPool", "default_threads"]
 
 #: How long a closing worker may take to finish on its own before it is killed (seconds).
 _CLOSE_TIMEOUT = 10.0
-
-
-def usable_cores() -> int:
-    """CPU cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def default_threads(workers: int) -> int:
@@ -45,28 +42,49 @@ def default_threads(workers: int) -> int:
     return min(threads, int(pinned)) if pinned.isdigit() and int(pinned) > 0 else threads
 
 
-class _Worker:
-    """One spawned worker process and the pipe to it."""
+@contextmanager
+def _environment(**values: str | None) -> Iterator[None]:
+    """``os.environ`` with ``values`` set (``None``: left as it is) for the block, so a spawned child starts with it."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update({name: value for name, value in values.items() if value is not None})
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
-    def __init__(self, payload: bytes, threads: int, cuda_device: int | None) -> None:
+
+class _Worker:
+    """One spawned worker process and the pipe to it.
+
+    Not a daemon process, so that it may start ``DataLoader`` workers; the pool stops it, and it dies with the
+    search's process (see :func:`worker_main`).
+    """
+
+    def __init__(self, payload: bytes, threads: int, gpu: str | None) -> None:
         context = multiprocessing.get_context("spawn")
         self.connection, child = context.Pipe()
         self.process = context.Process(
-            target=worker_main,
-            args=(child, payload, threads, cuda_device, os.getpid()),
-            name="pnas-worker",
-            daemon=True,
+            target=worker_main, args=(child, payload, threads, os.getpid()), name="pnas-worker"
         )
-        self.process.start()
+        with _environment(OMP_NUM_THREADS=str(threads), CUDA_VISIBLE_DEVICES=gpu):
+            self.process.start()
         child.close()
+
+    def send(self, cell: Any) -> None:
+        """Queue ``cell``; a worker that has died is reported by :meth:`WorkerPool._finished`, not here."""
+        try:
+            self.connection.send(cell)
+        except OSError:
+            pass
 
     def stop(self, timeout: float = 0.0) -> None:
         """Ask the worker to finish and wait ``timeout`` seconds; kill it if it is still there."""
         if timeout:
-            try:
-                self.connection.send(None)
-            except OSError:
-                pass
+            self.send(None)
             self.process.join(timeout)
         if self.process.is_alive():
             self.process.kill()
@@ -96,14 +114,19 @@ class WorkerPool(SlotExecutor):
                 "model and data module classes in an importable module, or use workers: 1"
             ) from None
         self.threads = max(1, int(threads)) if threads else default_threads(size)
-        self.devices = _cuda_devices(training)
+        self.gpus = _gpus(training)
         self.workers: dict[int, _Worker] = {}
+        weakref.finalize(self, _kill_all, self.workers)  # a pool nobody closed is gone when the program ends
 
     def _submit(self, slot: int, cell: Any) -> None:
-        if slot not in self.workers:
-            device = self.devices[slot % len(self.devices)] if self.devices else None
-            self.workers[slot] = _Worker(self.payload, self.threads, device)
-        self.workers[slot].connection.send(cell)
+        worker = self.workers.get(slot)
+        if worker is not None and slot not in self.busy and not worker.process.is_alive():
+            self._discard(slot)  # died while idle (e.g. killed between steps): start a new one
+            worker = None
+        if worker is None:
+            gpu = self.gpus[slot % len(self.gpus)] if self.gpus else None
+            worker = self.workers[slot] = _Worker(self.payload, self.threads, gpu)
+        worker.send(cell)
 
     def _finished(self, slots: list[int]) -> list[tuple[int, tuple[str, Any]]]:
         watched = {self.workers[slot].connection: slot for slot in slots}
@@ -113,7 +136,7 @@ class WorkerPool(SlotExecutor):
         for slot in sorted(ready):
             worker = self.workers[slot]
             try:
-                if worker.connection.poll():
+                if worker.connection.poll():  # a result sent before the worker died still counts
                     outcomes.append((slot, pickle.loads(worker.connection.recv_bytes())))
                     continue
             except (EOFError, OSError):
@@ -134,25 +157,33 @@ class WorkerPool(SlotExecutor):
         self.busy.clear()
 
 
+def _kill_all(workers: dict[int, _Worker]) -> None:
+    for worker in workers.values():
+        worker.stop()
+    workers.clear()
+
+
 def _describe_exit(code: int | None) -> str:
     if code is not None and code < 0:
         return f"killed by {signal.Signals(-code).name}"
     return f"exit status {code}"
 
 
-def _cuda_devices(training: Any) -> list[int]:
-    """The GPUs to spread the workers over: all visible ones when there are several and the trainer may use them."""
-    accelerator = str(training.trainer_kwargs.get("accelerator", "auto"))
-    if accelerator == "cpu":
+def _gpus(training: Any) -> list[str]:
+    """The GPUs to spread the workers over, as ``CUDA_VISIBLE_DEVICES`` entries: the visible ones, when several."""
+    if str(training.trainer_kwargs.get("accelerator", "auto")) == "cpu":
         return []
     import torch
 
     count = torch.cuda.device_count()
-    return list(range(count)) if count > 1 else []
+    if count < 2:
+        return []
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    return [entry.strip() for entry in visible.split(",")][:count] if visible else [str(i) for i in range(count)]
 
 
 def _die_with_parent(parent: int) -> None:
-    """Have the kernel kill this process when its parent dies (Linux), and stop now if that already happened."""
+    """Have the kernel kill this process when its parent's starting thread dies (Linux); stop now if it has."""
     if sys.platform.startswith("linux"):
         import ctypes
 
@@ -162,21 +193,21 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def worker_main(connection: Connection, payload: bytes, threads: int, cuda_device: int | None, parent: int) -> None:
+def worker_main(connection: Connection, payload: bytes, threads: int, parent: int) -> None:
     """A worker's life: take the job, then train each cell that arrives and send back its outcome, until told to stop.
+
+    SIGINT and SIGTERM are the search's to handle (a terminal or a batch system sends them to every process of the
+    job): the search stops the workers itself, and they die with it in any case.
 
     Args:
         connection: The pipe to the search.
         payload: The pickled :class:`~pnas.search.training.CandidateTraining`.
         threads: CPU threads for torch.
-        cuda_device: The GPU this worker uses alone, or ``None`` to see what the search sees.
         parent: The search's process id.
     """
     _die_with_parent(parent)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the search's to handle
-    if cuda_device is not None:
-        os.environ["CUDA_VISIBLE_DEVICES"] = str(cuda_device)
-    os.environ["OMP_NUM_THREADS"] = str(threads)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
     import torch
 
     torch.set_num_threads(threads)

@@ -171,7 +171,6 @@ def test_cifar10_on_device_uses_the_dataloader_paths_split_and_normalisation(tin
     assert [len(y) for _, y in device_path.test_dataloader()] == [4, 2]
     train = list(device_path.train_dataloader())
     assert len(train) == 7 and all(x.shape == (4, 3, 32, 32) and y.shape == (4,) for x, y in train)
-    assert loader_path.train_dataloader() is loader_path.train_dataloader()  # the DataLoader path keeps its loaders
 
 
 def test_device_copy_is_made_once_and_only_one_is_kept(tiny_cifar):
@@ -223,3 +222,16 @@ def test_write_cifar10_like_is_read_by_torchvision_inside_accept_files(tmp_path)
     assert CIFAR10.train_list is original
     with pytest.raises(RuntimeError):
         CIFAR10(str(root), train=True)
+
+
+def test_dataloader_path_augments_each_fit_from_the_seed_set_before_it(tiny_cifar):
+    data = CIFAR10DataModule(data_dir=str(tiny_cifar), batch_size=4, train_size=30, val_size=8, num_workers=1)
+    data.setup()
+
+    def first_batch() -> torch.Tensor:
+        torch.manual_seed(0)  # what each candidate's seed_everything does
+        return next(iter(data.train_dataloader()))[0]
+
+    before = first_batch()
+    list(data.train_dataloader())  # an earlier candidate's epoch in the same process
+    assert torch.equal(first_batch(), before)

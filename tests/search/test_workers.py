@@ -16,10 +16,14 @@ from pathlib import Path
 import pytest
 import pytorch_lightning as pl
 import torch
+from torch.utils.data import DataLoader, TensorDataset
 
 from pnas.cli import main
+from pnas.data import DigitsDataModule
 from pnas.errors import ConfigError
-from tests.conftest import tiny_search
+from pnas.module import PNASModule
+from pnas.search import SearchTrainer
+from tests.conftest import TINY_TRAINER_KWARGS, tiny_search
 from tests.search.test_resume import ROOT, SEARCH, count_candidates, stored_candidates
 
 #: Every worker gets one thread, as the reference does: the accuracies then agree to the last digit.
@@ -143,6 +147,8 @@ def test_kill_9_of_a_search_with_workers_kills_them_and_loses_only_candidates_in
         (["--num_cpus=0"], "num_cpus (CPU cores per candidate) must be > 0"),
         (["--ray_address=127.0.0.1:6379"], "ray_address is set ('127.0.0.1:6379') but executor is 'local'"),
         (["--executor=ray", "--ray_address=127.0.0.1:1"], "cannot reach the Ray cluster at 127.0.0.1:1"),
+        (["--num_cpus=2"], "num_cpus applies to worker processes (workers >= 2) and Ray actors"),
+        (["--workers=2", "--trainer.devices=2"], "each candidate trains on one device, but trainer devices is '2'"),
     ],
 )
 def test_bad_executor_settings_are_one_line_at_the_cli(tmp_path, capsys, args, message):
@@ -155,6 +161,22 @@ def test_bad_executor_settings_are_one_line_at_the_cli(tmp_path, capsys, args, m
     assert err.startswith("pnas: error: ") and message in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
     assert not (tmp_path / "search.sqlite").exists()  # refused before anything was written
+
+
+class LoaderProcessesDigits(DigitsDataModule):
+    """The digits through a ``DataLoader`` with worker processes of its own, as most users' data modules are."""
+
+    def train_dataloader(self) -> DataLoader:
+        return DataLoader(TensorDataset(*self.splits["train"]), batch_size=64, shuffle=True, num_workers=1)
+
+
+def test_workers_train_data_modules_whose_loaders_start_processes(tmp_path):
+    trainer = SearchTrainer(**TINY_TRAINER_KWARGS)
+    template = PNASModule(num_classes=10, in_channels=1, num_cells=1, filters=4)
+    options = dict(max_blocks=1, initial_cells=2, progress=False, wandb="disabled", workers=2, num_cpus=1)
+    with torch_threads(1):
+        result = trainer.search(template, LoaderProcessesDigits(), run_dir=str(tmp_path), **options)
+    assert [record.status for record in result.candidates] == ["ok", "ok"], [r.error for r in result.candidates]
 
 
 def test_a_job_that_cannot_be_sent_to_workers_is_a_config_error(tmp_path):
