@@ -11,11 +11,11 @@ them too, so they never train on for nobody.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.util
 import os
 import pickle
 import signal
 import sys
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import Connection, wait
@@ -116,7 +116,8 @@ class WorkerPool(SlotExecutor):
         self.threads = max(1, int(threads)) if threads else default_threads(size)
         self.gpus = _gpus(training)
         self.workers: dict[int, _Worker] = {}
-        weakref.finalize(self, _kill_all, self.workers)  # a pool nobody closed is gone when the program ends
+        # A pool nobody closed is stopped when the program ends, before multiprocessing waits for its children.
+        multiprocessing.util.Finalize(self, _kill_all, args=(self.workers,), exitpriority=10)
 
     def _submit(self, slot: int, cell: Any) -> None:
         worker = self.workers.get(slot)
