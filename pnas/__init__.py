@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pnas._lazy import lazy_getattr
-from pnas.errors import DataNotFoundError, GenotypeError, PNASError
+from pnas.errors import ConfigError, DataNotFoundError, GenotypeError, PNASError, SearchFailedError
 from pnas.space import GENOTYPES, OPS, Block, Cell, expand, one_block_cells, resolve_genotype
 
 if TYPE_CHECKING:
@@ -34,11 +34,13 @@ __all__ = [
     "CIFAR10DataModule",
     "Cell",
     "CellNetwork",
+    "ConfigError",
     "DataNotFoundError",
     "DigitsDataModule",
     "GenotypeError",
     "PNASError",
     "PNASModule",
+    "SearchFailedError",
     "build_network",
     "expand",
     "one_block_cells",

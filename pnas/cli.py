@@ -81,6 +81,15 @@ class PNASCLI(LightningCLI):
             )
         parser.set_defaults({"model": lazy_instance(PNASModule), "data": lazy_instance(DigitsDataModule)})
 
+    def before_fit(self) -> None:
+        """Refuse ``max_epochs: 0``: the network would not be trained, yet tested as if it were.
+
+        Raises:
+            ConfigError: ``trainer.max_epochs`` is 0.
+        """
+        if self.trainer.max_epochs == 0:
+            raise ConfigError("max_epochs is 0, so fit would train nothing; set trainer.max_epochs >= 1 (-1: no limit)")
+
     def after_fit(self) -> None:
         """Run the test split after fitting when ``test_after_fit`` is set."""
         if not self.config[self.subcommand].get("test_after_fit"):

@@ -101,6 +101,7 @@ def test_search_smoke_on_digits(tmp_path, capsys):
     run_dir = tmp_path / "run"
     main(["search", "--config", SEARCH_CONFIG, *TINY_SEARCH_ARGS, f"--run_dir={run_dir}"])
     assert sorted(p.name for p in run_dir.iterdir()) == [
+        ".pnas.lock",
         "best.ckpt",
         "best_candidate.pt",
         "best_cell.png",
@@ -156,3 +157,29 @@ def test_bad_digits_split_is_one_line(capsys):
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert "pnas: error: val_fraction and test_fraction must be in (0, 1) and sum to less than 1" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--model.filters=0"], "filters must be an integer >= 1, got 0"),
+        (["--model.num_cells=-1"], "num_cells must be an integer >= 0, got -1"),
+        (["--model.dropout=2"], "dropout must be in [0, 1), got 2.0"),
+        (["--data.init_args.batch_size=0"], "batch_size must be an integer >= 1, got 0"),
+        (["--trainer.max_epochs=0"], "max_epochs is 0, so fit would train nothing"),
+    ],
+)
+def test_bad_model_data_and_trainer_arguments_of_fit_are_one_line(tmp_path, capsys, args, message):
+    with pytest.raises(SystemExit) as exit_info:
+        main([*fit_args(tmp_path), *args])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("pnas: error: ") and message in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_build_network_refuses_a_network_without_outputs():
+    from pnas import ConfigError, build_network
+
+    with pytest.raises(ConfigError, match="num_classes must be an integer >= 1, got 0"):
+        build_network("pnasnet5", num_classes=0)

@@ -66,6 +66,9 @@ class CIFAR10DataModule(pl.LightningDataModule):
         on_device: bool = False,
     ) -> None:
         super().__init__()
+        for name, value, minimum in (("batch_size", batch_size, 1), ("num_workers", num_workers, 0)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+                raise ConfigError(f"{name} must be an integer >= {minimum}, got {value!r}")
         self.save_hyperparameters()
         self.data_dir, self.batch_size = Path(data_dir), batch_size
         self.train_size, self.val_size = train_size, val_size

@@ -7,6 +7,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from pnas.errors import ConfigError
 from pnas.nn.cell import CellModule
 from pnas.space import Cell, resolve_genotype
 
@@ -27,6 +28,9 @@ class CellNetwork(nn.Module):
         num_reductions: Reduction cells (stride 2) between stages.
         stem_multiplier: The stem convolution has ``stem_multiplier * filters`` output channels.
         dropout: Dropout probability before the linear head.
+
+    Raises:
+        ConfigError: A size is below its minimum or ``dropout`` is outside [0, 1); the message names the argument.
     """
 
     def __init__(
@@ -41,6 +45,16 @@ class CellNetwork(nn.Module):
         dropout: float = 0.0,
     ) -> None:
         super().__init__()
+        _check_sizes(
+            num_classes=num_classes,
+            in_channels=in_channels,
+            num_cells=(num_cells, 0),
+            filters=filters,
+            num_reductions=(num_reductions, 0),
+            stem_multiplier=stem_multiplier,
+        )
+        if not 0 <= dropout < 1:
+            raise ConfigError(f"dropout must be in [0, 1), got {dropout!r}")
         self.genotype = genotype
         stem_channels = stem_multiplier * filters
         self.stem = nn.Sequential(
@@ -78,6 +92,14 @@ class CellNetwork(nn.Module):
         return self.classifier(self.dropout(self.pool(features).flatten(1)))
 
 
+def _check_sizes(**sizes: int | tuple[int, int]) -> None:
+    """Refuse a size that is not an integer of at least its minimum (1, or the second item of a pair)."""
+    for name, given in sizes.items():
+        value, minimum = given if isinstance(given, tuple) else (given, 1)
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise ConfigError(f"{name} must be an integer >= {minimum}, got {value!r}")
+
+
 def build_network(genotype: str | Path | Cell, num_classes: int, **kwargs: int | float) -> CellNetwork:
     """Build a plain ``nn.Module`` classifier from a genotype.
 
@@ -89,5 +111,6 @@ def build_network(genotype: str | Path | Cell, num_classes: int, **kwargs: int |
 
     Raises:
         GenotypeError: ``genotype`` cannot be resolved to a valid cell.
+        ConfigError: A size or ``dropout`` is out of range.
     """
     return CellNetwork(resolve_genotype(genotype), num_classes, **kwargs)

@@ -14,6 +14,7 @@ from pnas.errors import ConfigError, SearchFailedError
 from pnas.search.callbacks import SearchCallback
 from pnas.search.evaluation import Evaluation, Evaluator
 from pnas.search.interrupts import StopOnSignals
+from pnas.search.lock import RunDirLock, check_run_dir
 from pnas.search.records import CandidateRecord, SearchResult, StepReport
 from pnas.search.steps import search_steps
 from pnas.search.store import SearchStore
@@ -73,22 +74,25 @@ def run_search(
             candidates in a row.
 
     Raises:
-        ConfigError: ``run_dir`` cannot be written, or holds a search with another fingerprint.
+        ConfigError: ``run_dir`` cannot be written, is a non-empty directory of something else, is in use by
+            another search, holds a search with another fingerprint, or one with more steps (a smaller
+            ``max_blocks``).
         StoreError: ``run_dir/search.sqlite`` is corrupt or foreign (it is left untouched).
         SearchFailedError: Too many candidates failed in a row.
         SearchInterrupted: SIGINT or SIGTERM arrived.
     """
     start = time.perf_counter()
-    run_dir = Path(run_dir)
+    run_dir = check_run_dir(run_dir)
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ConfigError(f"cannot create run_dir {run_dir}: {error.strerror or error}") from None
-    with StopOnSignals(run_dir) as signals:
+    with RunDirLock(run_dir), StopOnSignals(run_dir) as signals:
         store = SearchStore(run_dir / "search.sqlite")
         try:
             strategy_fingerprint = {"class": type(strategy).__qualname__, **strategy.settings()}
             store.check_fingerprint({**(fingerprint or {}), "strategy": strategy_fingerprint})
+            store.check_num_steps(strategy.num_steps)
             hooks = [*default_callbacks(evaluator, store, strategy, progress), *(callbacks or [])]
             search = SearchResult(
                 None, None, None, run_dir=run_dir, config=config or {}, monitor=evaluator.monitor, mode=evaluator.mode

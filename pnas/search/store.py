@@ -62,6 +62,17 @@ def _check_existing(path: Path) -> None:
         raise StoreError(f"{path} has schema {found!r}, expected {SCHEMA!r}; it was left untouched")
 
 
+def _differences(stored: Any, current: Any, path: str = "") -> list[tuple[str, Any, Any]]:
+    """The leaves where two JSON values differ, as ``(dotted key, stored value, current value)``."""
+    if isinstance(stored, dict) and isinstance(current, dict):
+        found = []
+        for key in sorted(set(stored) | set(current)):
+            if stored.get(key) != current.get(key):
+                found += _differences(stored.get(key), current.get(key), f"{path}.{key}" if path else key)
+        return found
+    return [(path, stored, current)]
+
+
 class SearchStore:
     """SQLite (WAL) file holding a search's candidates, steps and configuration fingerprint.
 
@@ -107,12 +118,30 @@ class SearchStore:
         stored = json.loads(row[0])
         current = json.loads(text)
         if stored != current:
-            keys = sorted(k for k in set(stored) | set(current) if stored.get(k) != current.get(k))
-            changes = "; ".join(f"{k}: {stored.get(k)!r} -> {current.get(k)!r}" for k in keys)
+            changes = "; ".join(f"{key}: {old!r} -> {new!r}" for key, old, new in _differences(stored, current))
             raise ConfigError(
                 f"{self.path.parent} holds a search with other settings ({changes}); "
                 "resume with the same settings or choose another run_dir"
             )
+
+    def check_num_steps(self, num_steps: int | None) -> None:
+        """Record the search's number of steps; refuse fewer than recorded (more extend the search).
+
+        Raises:
+            ConfigError: ``num_steps`` is smaller than the stored search's (e.g. a smaller ``max_blocks``).
+        """
+        if num_steps is None:
+            return
+        row = self.connection.execute("SELECT value FROM meta WHERE key = 'num_steps'").fetchone()
+        if row is not None and num_steps < int(row[0]):
+            raise ConfigError(
+                f"{self.path.parent} holds a search of {row[0]} steps (max_blocks {row[0]}), and this one has "
+                f"{num_steps}; a resumed search may have more steps, not fewer: keep max_blocks >= {row[0]} or "
+                "choose another run_dir"
+            )
+        if row is None or num_steps > int(row[0]):
+            with self.connection:
+                self.connection.execute("INSERT OR REPLACE INTO meta VALUES ('num_steps', ?)", (str(num_steps),))
 
     def _load(self) -> list[tuple[CandidateRecord, dict[str, list[float]]]]:
         rows = self.connection.execute(

@@ -12,6 +12,7 @@ from pnas.errors import ConfigError
 from pnas.search.callbacks import SearchCallback
 from pnas.search.candidates import warn_left_out
 from pnas.search.lightning_evaluator import LightningEvaluator
+from pnas.search.lock import check_run_dir
 from pnas.search.loop import run_search
 from pnas.search.progressive import ProgressiveSearch
 from pnas.search.records import SearchResult
@@ -103,6 +104,7 @@ class SearchTrainer(pl.Trainer):
             raise ConfigError(f"max_epochs (epochs per candidate) must be >= 1, got {self.max_epochs}")
         if max_consecutive_failures < 1:
             raise ConfigError(f"max_consecutive_failures must be >= 1, got {max_consecutive_failures}")
+        check_run_dir(run_dir)
         strategy = ProgressiveSearch(max_blocks, beam_size, surrogate, initial_cells, seed)
         best_path = Path(run_dir) / "best_candidate.pt"
         if not (Path(run_dir) / "search.sqlite").exists() and best_path.is_file():

@@ -38,8 +38,22 @@ def test_larger_max_blocks_resumes_but_other_settings_are_refused(tmp_path):
     extended = tiny_search(tmp_path, max_blocks=3)
     assert extended.candidates[:5] == first.candidates  # replayed from the store, surrogate and all
     assert len(extended.candidates) == 7 and {c.step for c in extended.candidates[5:]} == {3}
-    with pytest.raises(ConfigError, match=r"other settings \(strategy: .*'beam_size': 2.*'beam_size': 4"):
-        tiny_search(tmp_path, max_blocks=2, beam_size=4)
+    with pytest.raises(ConfigError) as refused:
+        tiny_search(tmp_path, max_blocks=3, beam_size=4)
+    message = str(refused.value)
+    assert "other settings (strategy.beam_size: 2 -> 4)" in message and len(message.splitlines()) == 1
+    with pytest.raises(ConfigError, match="holds a search of 3 steps .* may have more steps, not fewer"):
+        tiny_search(tmp_path, max_blocks=2)
+    assert [c.cell for c in tiny_search(tmp_path, max_blocks=3).candidates] == [c.cell for c in extended.candidates]
+
+
+def test_the_errors_of_the_readme_table_import_from_where_it_says():
+    import pnas
+    from pnas.search.store import StoreError
+
+    for name in ("GenotypeError", "ConfigError", "DataNotFoundError", "SearchFailedError"):
+        assert issubclass(getattr(pnas, name), pnas.PNASError) and name in pnas.__all__
+    assert issubclass(StoreError, pnas.PNASError)
 
 
 def fingerprint(path) -> str:
@@ -112,3 +126,18 @@ def test_bad_search_settings_are_one_line_at_the_cli(tmp_path, capsys, args, mes
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith("pnas: error: ") and message in err and "Traceback" not in err
+
+
+def test_a_directory_of_other_files_is_not_taken_over(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    (tmp_path / "best_candidate.pt").write_bytes(b"someone else's")
+    with pytest.raises(ConfigError, match=r"is not empty \(best_candidate.pt, notes.txt\) and holds no pnas search"):
+        tiny_search(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["best_candidate.pt", "notes.txt"]
+    assert (tmp_path / "best_candidate.pt").read_bytes() == b"someone else's"
+
+
+def test_an_empty_run_dir_name_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="run_dir is empty"):
+        tiny_search("")
+    assert list(tmp_path.iterdir()) == []  # nothing written into the current directory

@@ -66,7 +66,7 @@ def test_another_strategy_in_the_same_run_dir_is_refused(tmp_path):
     from pnas.search.spaces import CellSpace
 
     run_search(RandomSearch(CellSpace(2), budget=3), ObjectiveEvaluator(2), tmp_path, progress=False)
-    with pytest.raises(ConfigError, match=r"strategy: .*RandomSearch.*RegularizedEvolution"):
+    with pytest.raises(ConfigError, match=r"strategy\.class: 'RandomSearch' -> 'RegularizedEvolution'"):
         run_search(RegularizedEvolution(CellSpace(2), budget=3), ObjectiveEvaluator(2), tmp_path, progress=False)
 
 

@@ -103,3 +103,20 @@ def test_sigterm_stops_after_the_current_write_and_the_printed_command_resumes(t
 
     main(resume.split()[1:])
     assert stored_candidates(run_dir) == reference
+
+
+def test_a_second_search_on_a_run_dir_in_use_is_refused_with_the_holders_process_id(tmp_path, capsys, reference):
+    run_dir = tmp_path / "run"
+    process = start_search(run_dir)
+    try:
+        wait_for(process, run_dir, 1)
+        with pytest.raises(SystemExit) as exit_info:
+            main([*SEARCH, f"--run_dir={run_dir}"])
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err
+        assert f"is in use by another search (process {process.pid})" in err and len(err.strip().splitlines()) == 1
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    main([*SEARCH, f"--run_dir={run_dir}"])  # the lock went with the process: resume
+    assert stored_candidates(run_dir) == reference

@@ -1,0 +1,80 @@
+"""One search per run directory: an exclusive lock held for the search's whole life."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from types import TracebackType
+
+from pnas.errors import ConfigError
+
+__all__ = ["RunDirLock", "check_run_dir"]
+
+#: The lock file inside a run directory; it holds the process id of the search that owns the directory.
+LOCK_NAME = ".pnas.lock"
+
+
+def check_run_dir(run_dir: str | Path) -> Path:
+    """``run_dir`` as a path, when a search may use it: new, empty, or a pnas run directory (it has a store).
+
+    Raises:
+        ConfigError: ``run_dir`` is empty text, or a non-empty directory that holds no pnas search (its files are
+            someone else's and are left alone).
+    """
+    if not str(run_dir).strip():
+        raise ConfigError("run_dir is empty; name the directory for the search's records (e.g. runs/search/mine)")
+    path = Path(run_dir)
+    if path.is_dir() and not (path / "search.sqlite").exists():
+        foreign = sorted(entry.name for entry in path.iterdir() if entry.name != LOCK_NAME)
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+            raise ConfigError(
+                f"run_dir {path} is not empty ({shown}) and holds no pnas search; choose a new or empty directory"
+            )
+    return path
+
+
+class RunDirLock:
+    """Hold an exclusive lock on ``run_dir`` (``fcntl.flock`` on ``run_dir/.pnas.lock``) within the block.
+
+    The kernel releases the lock when the process ends, however it ends, so a crashed search never leaves a stale
+    lock. Where ``fcntl`` does not exist (Windows) the block runs without a lock.
+
+    Args:
+        run_dir: An existing run directory.
+
+    Raises:
+        ConfigError: Another process holds the lock; the message names its process id.
+    """
+
+    def __init__(self, run_dir: str | Path) -> None:
+        self.path = Path(run_dir) / LOCK_NAME
+        self._fd: int | None = None
+
+    def __enter__(self) -> RunDirLock:
+        try:
+            import fcntl
+        except ImportError:  # not POSIX
+            return self
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise ConfigError(f"cannot write to run_dir {self.path.parent}: {error.strerror or error}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            raise ConfigError(
+                f"{self.path.parent} is in use by another search (process {holder}); wait for it to end, stop it, "
+                "or choose another run_dir"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+        return self
+
+    def __exit__(self, kind: type | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # releases the lock
+            self._fd = None
