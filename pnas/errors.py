@@ -6,7 +6,7 @@ a user mistake from a bug. This module imports nothing heavy.
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "DataNotFoundError", "GenotypeError", "PNASError", "SearchFailedError"]
+__all__ = ["ConfigError", "DataNotFoundError", "GenotypeError", "PNASError", "SearchFailedError", "require_integer"]
 
 
 class PNASError(Exception):
@@ -27,3 +27,13 @@ class ConfigError(PNASError, ValueError):
 
 class SearchFailedError(PNASError):
     """Too many candidates in a row failed: something is wrong beyond a single architecture."""
+
+
+def require_integer(label: str, value: object, minimum: int = 1) -> None:
+    """Refuse ``value`` unless it is an integer (not a bool) of at least ``minimum``.
+
+    Raises:
+        ConfigError: ``"<label> must be an integer >= <minimum>, got <value>"``.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"{label} must be an integer >= {minimum}, got {value!r}")

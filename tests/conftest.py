@@ -51,6 +51,18 @@ def tiny_search(
     return trainer.search(template, DigitsDataModule(), run_dir=str(run_dir), **{**options, **search_kwargs})
 
 
+def cli_error(capsys: pytest.CaptureFixture, args: list[str]) -> str:
+    """Run ``pnas`` in-process with ``args``, which must stop with status 2 and a ``pnas: error:`` line; its stderr."""
+    from pnas.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("pnas: error: ") and "Traceback" not in err
+    return err
+
+
 @st.composite
 def cells(draw: st.DrawFn, max_blocks: int = 5) -> Cell:
     """Random valid cells of 1..max_blocks blocks, halves in any order."""

@@ -11,7 +11,7 @@ import yaml
 
 from pnas.cli import main
 from pnas.space import GENOTYPES, Cell, save_genotype
-from tests.conftest import TINY_FIT_ARGS
+from tests.conftest import TINY_FIT_ARGS, cli_error
 
 ROOT = Path(__file__).resolve().parents[1]
 DIGITS_CONFIG = str(ROOT / "configs/fit/pnasnet5_digits.yaml")
@@ -170,12 +170,8 @@ def test_bad_digits_split_is_one_line(capsys):
     ],
 )
 def test_bad_model_data_and_trainer_arguments_of_fit_are_one_line(tmp_path, capsys, args, message):
-    with pytest.raises(SystemExit) as exit_info:
-        main([*fit_args(tmp_path), *args])
-    assert exit_info.value.code == 2
-    err = capsys.readouterr().err
-    assert err.startswith("pnas: error: ") and message in err and "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1
+    err = cli_error(capsys, [*fit_args(tmp_path), *args])
+    assert message in err and len(err.strip().splitlines()) == 1
 
 
 def test_build_network_refuses_a_network_without_outputs():

@@ -10,7 +10,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Subset
 
 from pnas.data.device import DeviceImageLoader, _DeviceTensors, trainer_device
-from pnas.errors import ConfigError, DataNotFoundError
+from pnas.errors import ConfigError, DataNotFoundError, require_integer
 
 __all__ = ["CIFAR10DataModule"]
 
@@ -66,9 +66,8 @@ class CIFAR10DataModule(pl.LightningDataModule):
         on_device: bool = False,
     ) -> None:
         super().__init__()
-        for name, value, minimum in (("batch_size", batch_size, 1), ("num_workers", num_workers, 0)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-                raise ConfigError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        require_integer("batch_size", batch_size)
+        require_integer("num_workers", num_workers, 0)
         self.save_hyperparameters()
         self.data_dir, self.batch_size = Path(data_dir), batch_size
         self.train_size, self.val_size = train_size, val_size

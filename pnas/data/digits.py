@@ -7,7 +7,7 @@ import torch
 
 from pnas.data.device import DeviceImageLoader, _DeviceTensors, trainer_device
 from pnas.data.loaders import TensorBatchLoader
-from pnas.errors import ConfigError
+from pnas.errors import ConfigError, require_integer
 
 __all__ = ["DigitsDataModule"]
 
@@ -45,8 +45,7 @@ class DigitsDataModule(pl.LightningDataModule):
         on_device: bool = False,
     ) -> None:
         super().__init__()
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ConfigError(f"batch_size must be an integer >= 1, got {batch_size!r}")
+        require_integer("batch_size", batch_size)
         if not (0 < val_fraction < 1 and 0 < test_fraction < 1 and val_fraction + test_fraction < 1):
             raise ConfigError(
                 f"val_fraction and test_fraction must be in (0, 1) and sum to less than 1, "

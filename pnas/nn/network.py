@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from pnas.errors import ConfigError
+from pnas.errors import ConfigError, require_integer
 from pnas.nn.cell import CellModule
 from pnas.space import Cell, resolve_genotype
 
@@ -45,14 +45,15 @@ class CellNetwork(nn.Module):
         dropout: float = 0.0,
     ) -> None:
         super().__init__()
-        _check_sizes(
-            num_classes=num_classes,
-            in_channels=in_channels,
-            num_cells=(num_cells, 0),
-            filters=filters,
-            num_reductions=(num_reductions, 0),
-            stem_multiplier=stem_multiplier,
-        )
+        for name, value, minimum in (
+            ("num_classes", num_classes, 1),
+            ("in_channels", in_channels, 1),
+            ("num_cells", num_cells, 0),
+            ("filters", filters, 1),
+            ("num_reductions", num_reductions, 0),
+            ("stem_multiplier", stem_multiplier, 1),
+        ):
+            require_integer(name, value, minimum)
         if not 0 <= dropout < 1:
             raise ConfigError(f"dropout must be in [0, 1), got {dropout!r}")
         self.genotype = genotype
@@ -90,14 +91,6 @@ class CellNetwork(nn.Module):
         """Class logits for a batch of images ``(batch, in_channels, height, width)``."""
         features = torch.relu(self.forward_features(x))
         return self.classifier(self.dropout(self.pool(features).flatten(1)))
-
-
-def _check_sizes(**sizes: int | tuple[int, int]) -> None:
-    """Refuse a size that is not an integer of at least its minimum (1, or the second item of a pair)."""
-    for name, given in sizes.items():
-        value, minimum = given if isinstance(given, tuple) else (given, 1)
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise ConfigError(f"{name} must be an integer >= {minimum}, got {value!r}")
 
 
 def build_network(genotype: str | Path | Cell, num_classes: int, **kwargs: int | float) -> CellNetwork:

@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import Any, Literal
 
-from pnas.errors import ConfigError
+from pnas.errors import ConfigError, require_integer
 from pnas.search.evaluation import Evaluation
 
 __all__ = [
@@ -20,7 +20,6 @@ __all__ = [
     "InProcessExecutor",
     "SlotExecutor",
     "check_executor_settings",
-    "check_one_device",
     "create_executor",
 ]
 
@@ -60,82 +59,78 @@ class InProcessExecutor(CandidateExecutor):
 
 
 class SlotExecutor(CandidateExecutor):
-    """Keeps ``size`` slots busy and yields results in the order they finish.
+    """Keeps ``size`` slots busy with one cell each and yields results in the order they finish.
 
-    Each slot holds up to ``depth`` cells: the one it trains and the next ones, queued on the slot so it starts
-    them without waiting for this process (a deeper queue saves a round trip per candidate, but can leave a slot
-    idle at the end of a step while another still holds a cell: the executors here hold one). Subclasses start,
-    feed, watch and stop the slots; a slot trains its cells in the order it got them and reports
-    ``("ok", TrainedCandidate)``, ``("config_error", message)`` or ``("died", message)`` for the first. A dead slot
-    fails the cell it was training, gives its queued cells back to the others, and is started anew for the next.
+    Subclasses start, feed, watch and stop the slots. A slot reports ``("ok", TrainedCandidate)``,
+    ``("config_error", message)`` or ``("died", message)``; a dead slot fails its cell and is started anew for the
+    next one.
 
     Args:
         size: Number of slots.
-        depth: Cells a slot holds at once (1: no queue).
+
+    Attributes:
+        held: Slot -> index of the cell it trains, for the run under way (or abandoned and not yet closed).
     """
 
-    def __init__(self, size: int, depth: int = 1) -> None:
-        self.size, self.depth = size, depth
-        self.busy: set[int] = set()  # slots holding cells, even after an abandoned run (stop those at once)
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.held: dict[int, int] = {}
 
     def run(self, cells: Sequence[Any]) -> Iterator[tuple[int, Any]]:
         """Train ``cells`` on the slots, as many at once as there are slots."""
         from pnas.search.training import TrainedCandidate
 
         pending = deque(enumerate(cells))
-        held: dict[int, deque[int]] = {slot: deque() for slot in range(self.size)}  # slot -> indices, in order
         try:
-            while pending or any(held.values()):
-                for depth in range(self.depth):  # one cell for every slot first, then a second for each, ...
-                    for slot in range(self.size):
-                        if pending and len(held[slot]) <= depth:
-                            index, cell = pending.popleft()
-                            self._submit(slot, cell)
-                            held[slot].append(index)
-                            self.busy.add(slot)
-                for slot, (kind, payload) in self._finished([slot for slot in held if held[slot]]):
-                    index = held[slot].popleft()
-                    if not held[slot]:
-                        self.busy.discard(slot)
+            while pending or self.held:
+                for slot in range(self.size):
+                    if pending and slot not in self.held:
+                        index, cell = pending.popleft()
+                        self._submit(slot, cell)
+                        self.held[slot] = index
+                for slot, (kind, payload) in self._finished(sorted(self.held)):
+                    index = self.held.pop(slot)
                     if kind == "config_error":
                         raise ConfigError(payload)
                     if kind == "died":
                         self._discard(slot)
-                        self.busy.discard(slot)
-                        pending.extendleft((queued, cells[queued]) for queued in reversed(held[slot]))
-                        held[slot].clear()
                         yield index, TrainedCandidate(Evaluation(None, "failed", error=payload))
                     else:
                         yield index, payload
         finally:
-            for slot, indices in held.items():  # abandoned (an error, an interruption): too late for them
-                if indices:
-                    self._discard(slot)
-                    self.busy.discard(slot)
+            for slot in list(self.held):  # abandoned (an error, an interruption): too late for them
+                self._discard(slot)
+                del self.held[slot]
 
     def _submit(self, slot: int, cell: Any) -> None:
-        """Queue ``cell`` on ``slot`` (starting the slot first if needed)."""
+        """Start training ``cell`` on ``slot`` (starting the slot first if needed)."""
         raise NotImplementedError
 
     def _finished(self, slots: list[int]) -> list[tuple[int, tuple[str, Any]]]:
-        """Block until at least one of the busy ``slots`` has finished a cell or died; their outcomes."""
+        """Block until at least one of the busy ``slots`` has finished or died; their outcomes."""
         raise NotImplementedError
 
     def _discard(self, slot: int) -> None:
-        """Stop ``slot`` at once, dropping what it holds; the next cell for it starts a new one."""
+        """Stop ``slot`` at once; the next cell for it starts a new one."""
         raise NotImplementedError
 
 
 def check_executor_settings(
-    workers: int, executor: str, ray_address: str | None, num_cpus: float | None, num_gpus: float | None
+    workers: int,
+    executor: str,
+    ray_address: str | None,
+    num_cpus: float | None,
+    num_gpus: float | None,
+    trainer_kwargs: dict[str, Any] | None = None,
 ) -> None:
-    """Refuse settings no executor can run, with a message naming the setting.
+    """Refuse settings no executor can run, with a message naming the setting; :func:`create_executor` needs them.
 
     Raises:
-        ConfigError: ``workers`` < 1, an unknown ``executor``, ``ray_address`` without Ray, or a negative share.
+        ConfigError: ``workers`` < 1, an unknown ``executor``, ``ray_address`` without Ray, a share out of range,
+            more than one device per candidate of a worker or an actor, Ray missing, or ``ray_address``
+            unreachable.
     """
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ConfigError(f"workers (candidates trained at once) must be an integer >= 1, got {workers!r}")
+    require_integer("workers (candidates trained at once)", workers)
     if executor not in EXECUTORS:
         raise ConfigError(f"executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
     if ray_address is not None and executor != "ray":
@@ -154,20 +149,16 @@ def check_executor_settings(
             "num_gpus applies to executor: ray; local workers share the visible GPUs (one each when there are "
             "several, all on one when there is one)"
         )
-
-
-def check_one_device(trainer_kwargs: dict[str, Any]) -> None:
-    """Refuse trainer settings that give a candidate of a worker or an actor more than one device.
-
-    Raises:
-        ConfigError: ``devices`` in ``trainer_kwargs`` asks for more than one device.
-    """
-    devices = trainer_kwargs.get("devices", "auto")
-    if devices not in ("auto", 1, "1", None) and devices != [0]:
+    devices = (trainer_kwargs or {}).get("devices", "auto")
+    if (executor == "ray" or workers > 1) and devices not in ("auto", 1, "1", None) and devices != [0]:
         raise ConfigError(
             f"with workers or Ray each candidate trains on one device, but trainer devices is {devices!r}; leave "
             "devices unset (or 1): workers are spread over the visible GPUs, Ray actors get num_gpus each"
         )
+    if executor == "ray":
+        from pnas.search.ray_executor import check_ray
+
+        check_ray(ray_address)
 
 
 def create_executor(
@@ -180,6 +171,8 @@ def create_executor(
 ) -> CandidateExecutor:
     """The executor for these settings: in-process for one local worker, else worker processes or Ray actors.
 
+    The settings are taken as :func:`check_executor_settings` passed them.
+
     Args:
         training: The job that trains one candidate (:class:`~pnas.search.training.CandidateTraining`).
         workers: Candidates trained at once.
@@ -190,11 +183,8 @@ def create_executor(
         num_gpus: GPUs per candidate on Ray, fractions allowed (0.25: four candidates share a GPU).
 
     Raises:
-        ConfigError: A setting is out of range, Ray is missing, or its cluster cannot be reached.
+        ConfigError: The job cannot be sent to the workers, or Ray cannot start.
     """
-    check_executor_settings(workers, executor, ray_address, num_cpus, num_gpus)
-    if executor == "ray" or workers > 1:
-        check_one_device(training.trainer_kwargs)
     if executor == "ray":
         from pnas.search.ray_executor import RayExecutor
 

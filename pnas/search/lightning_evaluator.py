@@ -18,7 +18,7 @@ from pytorch_lightning.loggers.logger import DummyLogger
 from pnas.errors import ConfigError
 from pnas.search.candidates import CandidateFactory, quiet_lightning, warn_left_out
 from pnas.search.evaluation import Evaluation, Evaluator
-from pnas.search.executors import CandidateExecutor, check_executor_settings, check_one_device, create_executor
+from pnas.search.executors import CandidateExecutor, check_executor_settings, create_executor
 from pnas.search.training import CandidateTraining, TrainedCandidate
 
 __all__ = ["LightningEvaluator"]
@@ -92,11 +92,6 @@ class LightningEvaluator(Evaluator):
     ) -> None:
         if mode not in ("max", "min"):
             raise ConfigError(f"mode must be 'max' or 'min', got {mode!r}")
-        check_executor_settings(workers, executor, ray_address, num_cpus, num_gpus)
-        if executor == "ray":
-            from pnas.search.ray_executor import check_ray
-
-            check_ray(ray_address)
         self.factory = CandidateFactory(template)
         self.datamodule, self.monitor, self.mode = datamodule, monitor, mode
         trainer_kwargs = dict(trainer_kwargs or {})
@@ -109,8 +104,7 @@ class LightningEvaluator(Evaluator):
             "enable_progress_bar": verbose,
             "enable_model_summary": verbose,
         }
-        if executor == "ray" or workers > 1:
-            check_one_device(self.trainer_kwargs)
+        check_executor_settings(workers, executor, ray_address, num_cpus, num_gpus, self.trainer_kwargs)
         lean = {**_LEAN_TRAINER_DEFAULTS, **self.trainer_kwargs}
         self.training = CandidateTraining(self.factory, datamodule, lean, callbacks, monitor, seed, verbose)
         self.executor_settings = dict(
@@ -183,7 +177,7 @@ class LightningEvaluator(Evaluator):
         if self.best_value is None or self.better(value, self.best_value):
             self.best_value, self.best_weights = value, {}
         if value == self.best_value:
-            self.best_weights[str(cell)] = trained.state_dict
+            self.best_weights[str(cell)] = {name: tensor.cpu() for name, tensor in trained.state_dict.items()}
             if self.best_path is not None:
                 _save_atomically({"accuracy": value, "cells": self.best_weights}, Path(self.best_path))
         return trained.evaluation

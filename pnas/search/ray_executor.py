@@ -8,7 +8,6 @@ the actors on the cluster's machines; every machine needs pnas and the model's c
 from __future__ import annotations
 
 import socket
-from collections import deque
 from typing import Any
 
 from pnas.errors import ConfigError
@@ -100,9 +99,7 @@ class RayExecutor(SlotExecutor):
         super().__init__(size)
         self.ray = import_ray()
         self.started_ray = False
-        if not self.ray.is_initialized():
-            if address is not None:
-                _check_reachable(address)
+        if not self.ray.is_initialized():  # an unreachable address was refused by check_ray already
             try:
                 self.ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
             except (ConnectionError, RuntimeError, ValueError) as error:
@@ -116,20 +113,20 @@ class RayExecutor(SlotExecutor):
         self.payload = self.ray.put(cloudpickle.dumps(training))
         self.threads = max(1, int(cpus))
         self.actors: dict[int, Any] = {}
-        self.running: dict[int, deque[Any]] = {}  # slot -> object refs of its cells, in the order submitted
+        self.running: dict[int, Any] = {}  # slot -> object ref of its cell
 
     def _submit(self, slot: int, cell: Any) -> None:
         if slot not in self.actors:
             self.actors[slot] = self.actor_class.remote(self.payload, self.threads)
-        self.running.setdefault(slot, deque()).append(self.actors[slot].train.remote(cell))
+        self.running[slot] = self.actors[slot].train.remote(cell)
 
     def _finished(self, slots: list[int]) -> list[tuple[int, tuple[str, Any]]]:
-        by_ref = {self.running[slot][0]: slot for slot in slots}  # an actor runs its calls in order
+        by_ref = {self.running[slot]: slot for slot in slots}
         ready, _ = self.ray.wait(list(by_ref), num_returns=1)
         outcomes = []
         for ref in ready:
             slot = by_ref[ref]
-            self.running[slot].popleft()
+            del self.running[slot]
             try:
                 outcomes.append((slot, self.ray.get(ref)))
             except self.ray.exceptions.RayError as error:  # the actor died (killed, out of memory, node lost)

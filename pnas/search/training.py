@@ -25,10 +25,20 @@ __all__ = ["CandidateTraining", "TrainedCandidate"]
 
 @dataclass
 class TrainedCandidate:
-    """What training one candidate gave: its evaluation and, when it succeeded, its trained weights on the CPU."""
+    """What training one candidate gave: its evaluation and, when it succeeded, its trained weights.
+
+    The weights are the finished model's own tensors, not copies (the search copies the few it keeps); a
+    candidate sent back from a worker process carries them on the CPU.
+    """
 
     evaluation: Evaluation
     state_dict: dict[str, torch.Tensor] | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled with the weights on the CPU, so the receiving process needs no GPU."""
+        weights = self.state_dict
+        cpu = None if weights is None else {name: tensor.cpu() for name, tensor in weights.items()}
+        return {"evaluation": self.evaluation, "state_dict": cpu}
 
 
 class CandidateTraining:
@@ -104,7 +114,6 @@ class CandidateTraining:
         if not math.isfinite(value):
             raise FloatingPointError(f"{self.monitor} is {value}")
         parameters = sum(p.numel() for p in model.parameters() if p.requires_grad)
-        weights = {name: tensor.detach().to("cpu", copy=True) for name, tensor in model.state_dict().items()}
         seconds = time.perf_counter() - start
         evaluation = Evaluation(value, parameters=parameters, seconds=seconds, history=history.curves)
-        return TrainedCandidate(evaluation, weights)
+        return TrainedCandidate(evaluation, {name: tensor.detach() for name, tensor in model.state_dict().items()})

@@ -121,7 +121,7 @@ class WorkerPool(SlotExecutor):
 
     def _submit(self, slot: int, cell: Any) -> None:
         worker = self.workers.get(slot)
-        if worker is not None and slot not in self.busy and not worker.process.is_alive():
+        if worker is not None and not worker.process.is_alive():
             self._discard(slot)  # died while idle (e.g. killed between steps): start a new one
             worker = None
         if worker is None:
@@ -154,8 +154,8 @@ class WorkerPool(SlotExecutor):
     def close(self) -> None:
         """Stop the workers: idle ones finish their loop, ones still training (an interrupted step) are killed."""
         for slot in list(self.workers):
-            self.workers.pop(slot).stop(0.0 if slot in self.busy else _CLOSE_TIMEOUT)
-        self.busy.clear()
+            self.workers.pop(slot).stop(0.0 if slot in self.held else _CLOSE_TIMEOUT)
+        self.held.clear()
 
 
 def _kill_all(workers: dict[int, _Worker]) -> None:

@@ -9,12 +9,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from pnas.cli import main
 from pnas.errors import ConfigError, SearchFailedError
 from pnas.search import ProgressiveSearch, run_search
 from pnas.search.store import StoreError
 from pnas.space import one_block_cells
-from tests.conftest import tiny_search
+from tests.conftest import cli_error, tiny_search
 from tests.search.objectives import ObjectiveEvaluator
 
 
@@ -121,11 +120,7 @@ def test_bad_search_settings_are_one_line_at_the_cli(tmp_path, capsys, args, mes
         f"--run_dir={tmp_path}",
         "--wandb=disabled",
     ]
-    with pytest.raises(SystemExit) as exit_info:
-        main([*config, *args])
-    assert exit_info.value.code == 2
-    err = capsys.readouterr().err
-    assert err.startswith("pnas: error: ") and message in err and "Traceback" not in err
+    assert message in cli_error(capsys, [*config, *args])
 
 
 def test_a_directory_of_other_files_is_not_taken_over(tmp_path):

@@ -23,7 +23,7 @@ from pnas.data import DigitsDataModule
 from pnas.errors import ConfigError
 from pnas.module import PNASModule
 from pnas.search import SearchTrainer
-from tests.conftest import TINY_TRAINER_KWARGS, tiny_search
+from tests.conftest import TINY_TRAINER_KWARGS, cli_error, tiny_search
 from tests.search.test_resume import ROOT, SEARCH, count_candidates, stored_candidates
 
 #: Every worker gets one thread, as the reference does: the accuracies then agree to the last digit.
@@ -154,12 +154,8 @@ def test_kill_9_of_a_search_with_workers_kills_them_and_loses_only_candidates_in
 def test_bad_executor_settings_are_one_line_at_the_cli(tmp_path, capsys, args, message):
     if "--executor=ray" in args:
         pytest.importorskip("ray")
-    with pytest.raises(SystemExit) as exit_info:
-        main([*SEARCH, f"--run_dir={tmp_path}", *args])
-    assert exit_info.value.code == 2
-    err = capsys.readouterr().err
-    assert err.startswith("pnas: error: ") and message in err and "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1
+    err = cli_error(capsys, [*SEARCH, f"--run_dir={tmp_path}", *args])
+    assert message in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "search.sqlite").exists()  # refused before anything was written
 
 
