@@ -13,8 +13,10 @@ $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(INSTALLED)
 
+# Two test processes, one torch thread each (two threads each on two cores would slow both down many times over);
+# a test file runs whole in one process, so its module fixtures are made once.
 test: $(INSTALLED)
-	$(PYTHON) -m pytest
+	OMP_NUM_THREADS=1 $(PYTHON) -m pytest -n 2 --dist loadfile
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .

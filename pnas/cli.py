@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import functools
+import sqlite3
 import sys
 import warnings
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from pytorch_lightning import LightningDataModule, LightningModule
 from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
 from pytorch_lightning.utilities.exceptions import MisconfigurationException
 
+from pnas.config_files import check_command_line
 from pnas.data import DigitsDataModule
 from pnas.errors import ConfigError, PNASError
 from pnas.module import PNASModule
@@ -27,7 +30,7 @@ from pnas.search.interrupts import SearchInterrupted
 from pnas.search.records import SearchResult
 from pnas.search.trainer import SearchTrainer
 
-__all__ = ["PNASCLI", "main"]
+__all__ = ["PNASCLI", "check_checkpoint_file", "main"]
 
 
 def _data_attribute(name: str) -> Callable[[Any], Any]:
@@ -81,6 +84,13 @@ class PNASCLI(LightningCLI):
             )
         parser.set_defaults({"model": lazy_instance(PNASModule), "data": lazy_instance(DigitsDataModule)})
 
+    def parse_arguments(self, parser: LightningArgumentParser, args: Any) -> None:
+        """Parse the arguments, then refuse a ``ckpt_path`` that is not a whole checkpoint before it is loaded."""
+        super().parse_arguments(parser, args)
+        subcommand = self.config.get("subcommand")
+        if subcommand:
+            check_checkpoint_file(self.config[subcommand].get("ckpt_path"))
+
     def before_fit(self) -> None:
         """Refuse ``max_epochs: 0``: the network would not be trained, yet tested as if it were.
 
@@ -97,6 +107,30 @@ class PNASCLI(LightningCLI):
         checkpoint = self.trainer.checkpoint_callback
         ckpt_path = "best" if checkpoint is not None and getattr(checkpoint, "best_model_path", "") else None
         self.trainer.test(self.model, datamodule=self.datamodule, ckpt_path=ckpt_path)
+
+
+def check_checkpoint_file(ckpt_path: str | Path | None) -> None:
+    """Refuse a ``ckpt_path`` file that is missing or not a whole checkpoint (``torch.save``'s zip archive).
+
+    Lightning's own names (``best``, ``last``, ...) and remote paths pass unchecked.
+
+    Raises:
+        ConfigError: The file is missing, unreadable, cut short or damaged (a member fails its CRC check).
+    """
+    if ckpt_path is None or str(ckpt_path) in ("best", "last", "hpc", "registry") or "://" in str(ckpt_path):
+        return
+    path = Path(ckpt_path)
+    if not path.is_file():
+        raise ConfigError(f"ckpt_path {path} is not a file; give the path of a checkpoint (.ckpt)")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            damaged = archive.testzip()
+    except OSError as error:
+        raise ConfigError(f"cannot read ckpt_path {path} ({error.strerror or error})") from None
+    except (zipfile.BadZipFile, EOFError, ValueError):
+        damaged = path.name
+    if damaged is not None:
+        raise ConfigError(f"ckpt_path {path} is not a readable checkpoint (damaged, cut short, or another file)")
 
 
 def plot_command(args: list[str]) -> Path:
@@ -142,6 +176,7 @@ def main(args: list[str] | None = None) -> None:
 
             benchmark_command(argv[1:])
             return
+        check_command_line(argv)
         PNASCLI(
             LightningModule,
             LightningDataModule,
@@ -165,18 +200,36 @@ def main(args: list[str] | None = None) -> None:
         print("pnas: interrupted", file=sys.stderr)
         raise SystemExit(130) from None
     except Exception as error:
-        cause = _pnas_error(error)
-        if cause is None:
+        message = _user_facing(error)
+        if message is None:
             raise
-        print(f"pnas: error: {cause}", file=sys.stderr)
+        print(f"pnas: error: {message}", file=sys.stderr)
         raise SystemExit(2) from None
 
 
-def _pnas_error(error: BaseException | None) -> Exception | None:
-    """The user-facing error behind ``error`` (ours, or Lightning's misconfiguration), also when re-raised wrapped."""
+#: Failures of the machine or of a file rather than of pnas: shown as one line, like pnas's own errors.
+_ENVIRONMENT_ERRORS = (OSError, sqlite3.Error, UnicodeDecodeError, RecursionError)
+
+
+def _user_facing(error: BaseException) -> str | None:
+    """One line for an error the user can act on: ours, Lightning's misconfiguration, or the disk's; else None."""
+    cause = _pnas_error(error)
+    if cause is not None:
+        return str(cause)
+    environment = _pnas_error(error, _ENVIRONMENT_ERRORS)
+    if environment is None:
+        return None
+    hint = " (is an input file nested too deeply?)" if isinstance(environment, RecursionError) else ""
+    return f"{type(environment).__name__}: {environment}".splitlines()[0] + hint
+
+
+def _pnas_error(
+    error: BaseException | None, kinds: tuple[type[BaseException], ...] = (PNASError, MisconfigurationException)
+) -> BaseException | None:
+    """The error of ``kinds`` behind ``error`` (by default ours or Lightning's misconfiguration), also when wrapped."""
     seen = set()
     while error is not None and id(error) not in seen:
-        if isinstance(error, (PNASError, MisconfigurationException)):
+        if isinstance(error, kinds):
             return error
         seen.add(id(error))
         error = error.__cause__ or error.__context__

@@ -6,7 +6,17 @@ a user mistake from a bug. This module imports nothing heavy.
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "DataNotFoundError", "GenotypeError", "PNASError", "SearchFailedError", "require_integer"]
+import reprlib
+
+__all__ = [
+    "ConfigError",
+    "DataNotFoundError",
+    "GenotypeError",
+    "PNASError",
+    "SearchFailedError",
+    "brief",
+    "require_integer",
+]
 
 
 class PNASError(Exception):
@@ -37,3 +47,26 @@ def require_integer(label: str, value: object, minimum: int = 1) -> None:
     """
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ConfigError(f"{label} must be an integer >= {minimum}, got {value!r}")
+
+
+class _BriefRepr(reprlib.Repr):
+    """``reprlib`` cut to a message's length; integers too long for ``repr`` are described, not written out."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.maxlevel, self.maxlist, self.maxtuple, self.maxdict = 3, 6, 6, 4
+        self.maxstring, self.maxlong, self.maxother = limit, 40, limit
+
+    def repr_int(self, value: int, level: int) -> str:
+        if value.bit_length() > 128:  # repr of a 5,000-digit integer raises ValueError
+            return f"<an integer of about {int(value.bit_length() * 0.30103) + 1} digits>"
+        return super().repr_int(value, level)
+
+
+def brief(value: object, limit: int = 60) -> str:
+    """``repr(value)`` cut to at most ``limit`` characters, for messages about user input.
+
+    Safe on any input: huge or deeply nested values, long strings (their newlines escaped, so still one line).
+    """
+    text = _BriefRepr(limit).repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -6,6 +6,7 @@ format follows the extension: ``.png``, ``.svg``, ``.pdf``) and returns its path
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,10 +31,16 @@ def _pyplot() -> Any:
 
 
 def _save(figure: Any, path: str | Path) -> Path:
+    """Save ``figure`` to ``path`` atomically (a failed write leaves the old picture) and close it."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=150, bbox_inches="tight")
-    _pyplot().close(figure)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        figure.savefig(partial, dpi=150, bbox_inches="tight", format=path.suffix.lstrip(".").lower() or "png")
+        os.replace(partial, path)
+    finally:
+        _pyplot().close(figure)
+        partial.unlink(missing_ok=True)
     return path
 
 

@@ -84,6 +84,11 @@ def random_cell(rng: random.Random, num_blocks: int) -> Cell:
     )
 
 
+def permission_denied(self: Path) -> bytes:
+    """Stands in for ``Path.read_bytes`` on a file without read permission (as root, chmod 0 does not stop reads)."""
+    raise PermissionError(13, "Permission denied", str(self))
+
+
 @pytest.fixture(autouse=True)
 def _run_in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Run every test in its own directory, so nothing a test writes lands in the checkout."""

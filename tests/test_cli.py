@@ -179,3 +179,48 @@ def test_build_network_refuses_a_network_without_outputs():
 
     with pytest.raises(ConfigError, match="num_classes must be an integer >= 1, got 0"):
         build_network("pnasnet5", num_classes=0)
+
+
+def damaged_checkpoints(tmp_path: Path) -> dict[str, Path]:
+    whole = tmp_path / "whole.ckpt"
+    torch.save({"state_dict": {"weight": torch.arange(4096.0)}}, whole)
+    data = whole.read_bytes()
+    middle = data.index(torch.arange(4096.0).numpy().tobytes()[:64])  # inside the tensor's bytes
+    files = {
+        "missing": tmp_path / "missing.ckpt",
+        "garbage": tmp_path / "garbage.ckpt",
+        "cut short": tmp_path / "cut.ckpt",
+        "damaged inside": tmp_path / "flipped.ckpt",
+        "a folder": tmp_path,
+    }
+    files["garbage"].write_bytes(bytes(range(256)) * 20)
+    files["cut short"].write_bytes(data[: len(data) // 2])
+    files["damaged inside"].write_bytes(data[:middle] + b"\xff" * 64 + data[middle + 64 :])
+    return files
+
+
+def test_check_checkpoint_file_accepts_whole_checkpoints_and_lightning_names(tmp_path):
+    from pnas.cli import check_checkpoint_file
+
+    damaged_checkpoints(tmp_path)
+    for good in (tmp_path / "whole.ckpt", "best", "last", None, "s3://bucket/model.ckpt"):
+        check_checkpoint_file(good)
+
+
+@pytest.mark.parametrize("kind", ["missing", "garbage", "cut short", "damaged inside", "a folder"])
+def test_a_bad_ckpt_path_is_one_line_before_any_work(tmp_path, capsys, kind):
+    path = damaged_checkpoints(tmp_path)[kind]
+    err = cli_error(capsys, ["test", *TINY_FIT_ARGS, f"--ckpt_path={path}"])
+    assert f"ckpt_path {path} is not a" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"\xff\xfe binary", "[" * 100_000, "a: &x [*x]\n", "- 1\n", "trainer: 5\n"],
+    ids=["binary", "deeply-nested", "self-alias", "a-list", "trainer-not-a-mapping"],
+)
+def test_a_bad_config_file_is_one_line(tmp_path, capsys, content):
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    err = cli_error(capsys, ["fit", "--config", str(path)])
+    assert "bad.yaml" in err and len(err.strip().splitlines()) == 1

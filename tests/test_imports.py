@@ -32,9 +32,12 @@ print("\\n".join(failures))
 sys.exit(1 if failures else 0)
 """
 
-#: Modules that must not load torch or Lightning: the space, the table benchmark path, the interfaces.
+#: Modules that must not load torch or Lightning: the space, the table benchmark path, the interfaces,
+#: the readers of user files.
 TORCH_FREE = [
     "pnas",
+    "pnas.files",
+    "pnas.config_files",
     "pnas.space",
     "pnas.search",
     "pnas.search.evaluation",

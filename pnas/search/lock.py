@@ -59,7 +59,10 @@ class RunDirLock:
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as error:
-            raise ConfigError(f"cannot write to run_dir {self.path.parent}: {error.strerror or error}") from None
+            raise ConfigError(
+                f"cannot write to run_dir {self.path.parent} ({error.strerror or error}); nothing in it was changed: "
+                "make it writable and run the same command again, or choose another run_dir"
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

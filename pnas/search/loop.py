@@ -139,6 +139,7 @@ class _Loop:
                 report = self._report(proposal, self.values, search)
                 with self.signals.deferred():
                     self.store.add_step(report, strategy.state())
+                search.added += 1
             search.steps.append(report)
             for hook in self.hooks:
                 hook.on_step_end(search, report)
@@ -162,6 +163,7 @@ class _Loop:
             record = _record(proposal.step, proposal.cells[index], predicted, evaluation)
             with self.signals.deferred():
                 self.store.add_candidate(record, evaluation.history)
+            search.added += 1
             values[index] = self._arrive(
                 search, proposal.cells[index], record, evaluation.history, (proposal.step, index)
             )

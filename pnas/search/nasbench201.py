@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from pnas.errors import ConfigError, GenotypeError
+from pnas.errors import ConfigError, GenotypeError, brief
 from pnas.search.spaces import SearchSpace
 from pnas.search.table import BenchmarkTable
 from surrogate import CellTokens, encode_cells
@@ -56,9 +56,11 @@ class NB201Cell:
 
     def __post_init__(self) -> None:
         if len(self.edges) != len(NB201_EDGES) or any(op not in NB201_OPS for op in self.edges):
-            raise GenotypeError(f"an NB201 cell has 6 edges, each one of {', '.join(NB201_OPS)}; got {self.edges}")
+            raise GenotypeError(
+                f"an NB201 cell has 6 edges, each one of {', '.join(NB201_OPS)}; got {brief(self.edges)}"
+            )
         if self.level not in _CHOSEN_EDGES:
-            raise GenotypeError(f"NB201 level must be 1, 2 or 3, got {self.level}")
+            raise GenotypeError(f"NB201 level must be 1, 2 or 3, got {brief(self.level)}")
         if self.level < 3 and self.edges[_CHOSEN_EDGES[self.level] :] != _PASS_THROUGH[self.level]:
             raise GenotypeError(f"{self.to_arch()} is not a level-{self.level} cell: its later nodes must pass through")
 
@@ -75,21 +77,19 @@ class NB201Cell:
         """Parse the benchmark's string, e.g. ``|nor_conv_3x3~0|+|none~0|skip_connect~1|+|...~2|`` (level 3).
 
         Raises:
-            GenotypeError: The string is not a 4-node NB201 cell.
+            GenotypeError: ``arch`` is not a string of a 4-node NB201 cell.
         """
+        if not isinstance(arch, str):
+            raise GenotypeError(f"an NB201 architecture is a string, got {type(arch).__name__}")
         nodes = arch.strip().strip("|").split("|+|")
         edges: list[str] = []
-        try:
-            for node, text in enumerate(nodes, start=1):
-                for source, entry in enumerate(text.split("|")):
-                    op, given_source = entry.split("~")
-                    if int(given_source) != source:
-                        raise ValueError
-                    edges.append(op)
-                if source != node - 1:
-                    raise ValueError
-        except ValueError:
-            raise GenotypeError(f"not an NB201 architecture string: {arch!r}") from None
+        for node, text in enumerate(nodes, start=1):
+            entries = text.split("|")
+            if len(entries) != node or any(entry.partition("~")[2] != str(i) for i, entry in enumerate(entries)):
+                raise GenotypeError(
+                    f"not an NB201 architecture string: {brief(arch)}; expected |op~0|+|op~0|op~1|+|..."
+                )
+            edges += [entry.partition("~")[0] for entry in entries]
         return cls(tuple(edges))
 
     @property

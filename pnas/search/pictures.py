@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from pnas.plots import draw_cell, plot_predicted_vs_actual, plot_search_progress
 from pnas.search.callbacks import SearchCallback
 from pnas.search.records import SearchResult, StepReport
@@ -17,7 +19,13 @@ class SearchPictures(SearchCallback):
     """
 
     def on_step_end(self, search: SearchResult, report: StepReport) -> None:
-        """Draw the pictures of the search so far into the run directory."""
+        """Draw the pictures of the search so far into the run directory; a failed write only skips them."""
+        try:
+            self._draw(search)
+        except OSError as error:  # a full or read-only disk: the records matter, the pictures can wait
+            print(f"pnas: could not draw the pictures ({error.strerror or error}); the search goes on", file=sys.stderr)
+
+    def _draw(self, search: SearchResult) -> None:
         run_dir, records = search.run_dir, search.candidates
         metric = "validation accuracy" if search.monitor == "val/acc" else search.monitor
         progress = plot_search_progress(records, run_dir / "search_progress.png", metric, search.mode)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import os
+import sys
+import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from pnas.errors import ConfigError
 
-__all__ = ["CandidateRecord", "RunDirectory", "SearchResult", "StepReport"]
+__all__ = ["CandidateRecord", "RunDirectory", "SearchResult", "StepReport", "read_text_or_none"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,8 @@ class SearchResult:
         monitor: The metric that ranks candidates.
         mode: ``"max"`` or ``"min"``: whether a higher or a lower ``monitor`` is better.
         pictures: Picture name -> file, as callbacks draw them (``search_progress``, ``best_cell``, ...).
+        added: Candidates and steps this run added to the store; 0 when a finished search is run again (its
+            files are then left as they are).
     """
 
     best_cell: Any | None
@@ -92,6 +97,7 @@ class SearchResult:
     monitor: str = "val/acc"
     mode: str = "max"
     pictures: dict[str, Path] = field(default_factory=dict)
+    added: int = 0
 
     def summary(self) -> dict[str, Any]:
         """The JSON-ready outcome written to ``result.json``."""
@@ -119,7 +125,9 @@ class RunDirectory:
     """The files of one search run: CSV rows appended as they happen, other files replaced atomically.
 
     ``config.yaml``, ``candidates.csv``, ``steps.csv``, ``best_genotype.json`` and ``result.json``. The CSV files
-    are views of the results store: they are rewritten from the stored rows when a run (re)starts.
+    are views of the results store: they are rewritten from the stored rows when a run (re)starts, atomically and
+    only when they differ. A ``candidates.csv`` with rows the store lacks (its write-ahead log was lost) is kept
+    beside the new one as ``candidates.<time>.csv``, and stderr says so.
 
     Args:
         path: The run directory; created if missing.
@@ -134,22 +142,57 @@ class RunDirectory:
         self, path: str | Path, candidates: list[CandidateRecord] | None = None, steps: list[StepReport] | None = None
     ) -> None:
         self.path = Path(path)
+        self._guarded(lambda: self.path.mkdir(parents=True, exist_ok=True))
+        stored = candidates or []
+        self._keep_rows_missing_from_store({(str(record.step), record.cell) for record in stored})
+        self._rewrite("candidates.csv", CandidateRecord, stored)
+        self._rewrite("steps.csv", StepReport, steps or [])
+
+    def _guarded(self, write: Any) -> Any:
         try:
-            self.path.mkdir(parents=True, exist_ok=True)
-            for name, record, rows in (
-                ("candidates.csv", CandidateRecord, candidates or []),
-                ("steps.csv", StepReport, steps or []),
-            ):
-                with open(self.path / name, "w", newline="") as handle:
-                    writer = csv.writer(handle)
-                    writer.writerow([f.name for f in fields(record)])
-                    writer.writerows([_csv_value(value) for value in asdict(row).values()] for row in rows)
+            return write()
         except OSError as error:
-            raise ConfigError(f"cannot write to run_dir {self.path}: {error.strerror or error}") from None
+            raise ConfigError(
+                f"cannot write to run_dir {self.path} ({error.strerror or error}); the results so far are in its "
+                "search.sqlite: make the disk writable (or free space) and run the same command again to resume"
+            ) from None
+
+    def _rewrite(self, name: str, record: type, rows: list[Any]) -> None:
+        """Write ``name`` as the header and ``rows``, unless it already holds exactly that."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow([f.name for f in fields(record)])
+        writer.writerows([_csv_value(value) for value in asdict(row).values()] for row in rows)
+        text = buffer.getvalue()
+        if read_text_or_none(self.path / name) != text:
+            self.write_text(name, text)
+
+    def _keep_rows_missing_from_store(self, stored: set[tuple[str, str]]) -> None:
+        """Move an existing ``candidates.csv`` aside when it has rows the store does not (they would be lost)."""
+        existing = self.path / "candidates.csv"
+        text = read_text_or_none(existing)
+        if text is None:
+            return
+        try:
+            rows = list(csv.DictReader(io.StringIO(text)))
+            lost = [row for row in rows if (row.get("step"), row.get("cell")) not in stored]
+        except csv.Error:
+            lost = [text]
+        if lost:
+            kept = self.path / f"candidates.{time.strftime('%Y%m%d-%H%M%S')}.csv"
+            self._guarded(lambda: os.replace(existing, kept))
+            print(
+                f"pnas: {existing} listed {len(lost)} candidate(s) that the store does not hold (they will be trained "
+                f"again); that file is kept as {kept}",
+                file=sys.stderr,
+            )
 
     def _append(self, name: str, row: CandidateRecord | StepReport) -> None:
-        with open(self.path / name, "a", newline="") as handle:
-            csv.writer(handle).writerow([_csv_value(value) for value in asdict(row).values()])
+        def append() -> None:
+            with open(self.path / name, "a", newline="") as handle:
+                csv.writer(handle).writerow([_csv_value(value) for value in asdict(row).values()])
+
+        self._guarded(append)
 
     def add_candidate(self, record: CandidateRecord) -> None:
         """Append a row to ``candidates.csv``."""
@@ -159,14 +202,37 @@ class RunDirectory:
         """Append a row to ``steps.csv``."""
         self._append("steps.csv", report)
 
+    def read_text(self, name: str) -> str | None:
+        """The text of a file of the run directory; ``None`` if it is missing or unreadable."""
+        return read_text_or_none(self.path / name)
+
     def write_text(self, name: str, text: str) -> Path:
-        """Write ``text`` to a file of the run directory atomically (a crash leaves the old or the new file)."""
+        """Write ``text`` to a file of the run directory atomically (a crash leaves the old or the new file).
+
+        Raises:
+            ConfigError: The file cannot be written (the old one, if any, is left as it was).
+        """
         target = self.path / name
         partial = target.with_name(target.name + ".partial")
-        partial.write_text(text)
-        os.replace(partial, target)
+
+        def write() -> None:
+            try:
+                partial.write_text(text)
+                os.replace(partial, target)
+            finally:
+                partial.unlink(missing_ok=True)
+
+        self._guarded(write)
         return target
 
     def write_json(self, name: str, data: Any) -> Path:
         """Write ``data`` as indented JSON."""
         return self.write_text(name, json.dumps(data, indent=2) + "\n")
+
+
+def read_text_or_none(path: Path) -> str | None:
+    """The text of ``path``; ``None`` if it is missing or unreadable."""
+    try:
+        return path.read_text()
+    except (OSError, UnicodeDecodeError):
+        return None

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import os
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
+import torch
 import yaml
 
 from pnas.search.callbacks import SearchCallback
 from pnas.search.evaluation import Evaluator
-from pnas.search.records import CandidateRecord, RunDirectory, SearchResult, StepReport
+from pnas.search.records import CandidateRecord, RunDirectory, SearchResult, StepReport, read_text_or_none
 
 __all__ = ["BestModelExport", "RunFiles"]
 
@@ -18,7 +23,9 @@ class RunFiles(SearchCallback):
     """Write ``config.yaml``, ``candidates.csv``, ``steps.csv``, ``best_genotype.json`` and ``result.json``.
 
     The CSV files are views of the results store: they are rewritten from the stored rows when the search starts,
-    then a row is appended for each new candidate and step. ``best_genotype.json`` follows the best cell.
+    then a row is appended for each new candidate and step. ``best_genotype.json`` follows the best cell once the
+    stored results are replayed (so a run cut short while replaying never leaves an earlier, worse cell there).
+    A finished search run again rewrites nothing.
 
     Args:
         stored_candidates: Candidates already in the store.
@@ -29,26 +36,25 @@ class RunFiles(SearchCallback):
         self.stored_candidates, self.stored_steps = stored_candidates, stored_steps
         self._known = {(record.step, record.cell) for record in stored_candidates}
         self._known_steps = {report.step for report in stored_steps}
-        self._best: str | None = None
+        self._replaying = True
         self.directory: RunDirectory | None = None
 
     def on_search_start(self, search: SearchResult) -> None:
-        """Rewrite the CSV views from the store and write ``config.yaml``.
+        """Rewrite the CSV views from the store (when they differ) and write ``config.yaml``.
 
         Raises:
             ConfigError: The run directory cannot be written.
         """
         self.directory = RunDirectory(search.run_dir, self.stored_candidates, self.stored_steps)
-        self.directory.write_text("config.yaml", yaml.safe_dump(search.config, sort_keys=False))
+        self._write_if_changed("config.yaml", yaml.safe_dump(search.config, sort_keys=False))
 
     def on_candidate_end(self, search: SearchResult, record: CandidateRecord, history: dict[str, Any]) -> None:
         """Append a new candidate's row; rewrite ``best_genotype.json`` when the best cell changed."""
         if (record.step, record.cell) not in self._known:
+            self._replaying = False
             self.directory.add_candidate(record)
-        best = search.best_cell
-        if best is not None and str(best) != self._best:
-            self._best = str(best)
-            self.directory.write_text("best_genotype.json", best.to_json() + "\n")
+        if not self._replaying:
+            self._write_best_genotype(search)
 
     def on_step_end(self, search: SearchResult, report: StepReport) -> None:
         """Append a new step's row."""
@@ -56,14 +62,29 @@ class RunFiles(SearchCallback):
             self.directory.add_step(report)
 
     def on_search_end(self, search: SearchResult) -> None:
-        """Write ``result.json``."""
-        self.directory.write_json("result.json", search.summary())
+        """Write ``best_genotype.json`` and ``result.json``, unless they already say the same."""
+        self._write_best_genotype(search)
+        summary = search.summary()
+        previous = _read_json(self.directory.read_text("result.json"))
+        if search.added or {**previous, "seconds": None} != {**summary, "seconds": None}:
+            self.directory.write_json("result.json", summary)
+
+    def _write_best_genotype(self, search: SearchResult) -> None:
+        if search.best_cell is not None:
+            self._write_if_changed("best_genotype.json", search.best_cell.to_json() + "\n")
+
+    def _write_if_changed(self, name: str, text: str) -> None:
+        if self.directory.read_text(name) != text:
+            self.directory.write_text(name, text)
 
 
 class BestModelExport(SearchCallback):
     """When the search ends, test the best cell and save its trained model as ``best.ckpt`` (if the evaluator can).
 
-    Sets ``search.test_acc`` and ``search.checkpoint``; place it before callbacks that report them.
+    Sets ``search.test_acc`` and ``search.checkpoint``; place it before callbacks that report them. ``best.ckpt``
+    is only replaced by a complete checkpoint of the best cell. A finished search run again is not tested again:
+    its ``best.ckpt`` and the test figure in ``result.json`` stand. When the best cell's weights were lost (a
+    missing or damaged ``best_candidate.pt``), a ``best.ckpt`` of that cell is kept, with its test figure.
 
     Args:
         evaluator: The search's evaluator, which kept the best cell's weights.
@@ -73,12 +94,51 @@ class BestModelExport(SearchCallback):
         self.evaluator = evaluator
 
     def on_search_end(self, search: SearchResult) -> None:
-        """Test the best cell and export its model; a checkpoint left by an earlier run is never reported."""
+        """Test the best cell and export its model; a checkpoint of another cell is never reported."""
         if search.best_cell is None:
             return
         start = time.perf_counter()
         checkpoint = search.run_dir / "best.ckpt"
-        checkpoint.unlink(missing_ok=True)
-        search.test_acc = self.evaluator.test(search.best_cell, checkpoint=checkpoint)
-        search.checkpoint = checkpoint if checkpoint.is_file() else None
+        previous = _read_json(read_text_or_none(search.run_dir / "result.json"))
+        tested_before = previous.get("best_cell") == str(search.best_cell) and checkpoint.is_file()
+        if not search.added and tested_before:
+            search.test_acc, search.checkpoint = previous.get("test_acc"), checkpoint
+            return
+        partial = checkpoint.with_name(checkpoint.name + ".partial")
+        partial.unlink(missing_ok=True)
+        try:
+            search.test_acc = self.evaluator.test(search.best_cell, checkpoint=partial)
+        except OSError as error:  # a full or read-only disk: keep what is there
+            print(f"pnas: could not write {checkpoint} ({error.strerror or error}); left as it was", file=sys.stderr)
+            partial.unlink(missing_ok=True)
+        if partial.is_file():
+            os.replace(partial, checkpoint)
+            search.checkpoint = checkpoint
+        elif checkpoint.is_file() and _checkpoint_genotype(checkpoint) == str(search.best_cell):
+            search.checkpoint = checkpoint  # the weights were lost, the exported model of the same cell was not
+            if search.test_acc is None and previous.get("best_cell") == str(search.best_cell):
+                search.test_acc = previous.get("test_acc")
+        elif checkpoint.is_file():
+            print(
+                f"pnas: the best cell's weights were lost, so {checkpoint} (of an earlier cell) was left as it is",
+                file=sys.stderr,
+            )
         search.seconds += time.perf_counter() - start
+
+
+def _read_json(text: str | None) -> dict[str, Any]:
+    """The object in ``text``; empty when there is none (missing, cut short, not an object)."""
+    try:
+        value = json.loads(text) if text else {}
+    except (ValueError, RecursionError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _checkpoint_genotype(path: Path) -> str | None:
+    """The ``genotype`` hyperparameter of a Lightning checkpoint; ``None`` if it has none or cannot be read."""
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=False)
+        return str(saved["hyper_parameters"]["genotype"])
+    except Exception:  # damaged, cut short, or not a checkpoint of a cell module
+        return None

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
@@ -41,25 +43,36 @@ _CANDIDATE_COLUMNS = [f.name for f in fields(CandidateRecord)]
 
 
 class StoreError(PNASError):
-    """The store file is corrupt or is not a pnas search store; it is left untouched."""
+    """The store file is damaged, foreign, or cannot be written; the message says what to do, nothing is deleted."""
+
+
+def _damaged(path: Path, problem: str) -> StoreError:
+    return StoreError(
+        f"{path} {problem}; nothing was changed or deleted. To keep this search, restore the file from a backup "
+        f"(or salvage it with: sqlite3 {path.name} .recover); to start afresh, use another run_dir"
+    )
 
 
 def _check_existing(path: Path) -> None:
-    """Read an existing file without writing to it; refuse anything but a pnas store."""
+    """Read an existing file without writing to it; refuse anything but an intact pnas store.
+
+    Every page is read (``PRAGMA quick_check``), so a damaged inner page is found here and not halfway through.
+    """
     try:
         connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
+            problems = [row[0] for row in connection.execute("PRAGMA quick_check").fetchall()]
+            if problems != ["ok"]:
+                raise _damaged(path, f"is damaged ({problems[0]})")
             row = connection.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
             connection.execute("SELECT count(*) FROM candidates").fetchone()
         finally:
             connection.close()
     except sqlite3.Error as error:
-        raise StoreError(
-            f"{path} is not a pnas search store ({error}); it was left untouched: move it away or use another run_dir"
-        ) from None
+        raise _damaged(path, f"is not a readable pnas search store ({error})") from None
     if row is None or row[0] != SCHEMA:
         found = row[0] if row else "none"
-        raise StoreError(f"{path} has schema {found!r}, expected {SCHEMA!r}; it was left untouched")
+        raise _damaged(path, f"has schema {found!r}, expected {SCHEMA!r}")
 
 
 def _differences(stored: Any, current: Any, path: str = "") -> list[tuple[str, Any, Any]]:
@@ -76,28 +89,71 @@ def _differences(stored: Any, current: Any, path: str = "") -> list[tuple[str, A
 class SearchStore:
     """SQLite (WAL) file holding a search's candidates, steps and configuration fingerprint.
 
+    Every candidate and step is committed, then checkpointed into the database file, so a lost ``-wal`` file costs
+    at most the write in flight. Errors of SQLite and of the disk become a :class:`StoreError` that says what to do.
+
     Args:
-        path: The database file; created when missing. An existing file that is not a pnas store raises
-            :class:`StoreError` and is not modified.
+        path: The database file; created when missing. An existing file that is damaged or is not a pnas store
+            raises :class:`StoreError` and is not modified.
     """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         if self.path.exists():
             _check_existing(self.path)
-        self.connection = sqlite3.connect(self.path, isolation_level=None)
         try:
-            self.connection.execute("PRAGMA journal_mode=WAL")
-            self.connection.execute("PRAGMA synchronous=FULL")
-            self.connection.execute("BEGIN")  # tables and schema mark appear together, or not at all
-            for statement in filter(str.strip, _TABLES.split(";")):
-                self.connection.execute(statement)
-            self.connection.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA,))
-            self.connection.execute("COMMIT")
+            self.connection = sqlite3.connect(self.path, isolation_level=None)
         except sqlite3.Error as error:
+            raise self._write_error(error) from None
+        try:
+            with self._writing():
+                self.connection.execute("PRAGMA journal_mode=WAL")
+                self.connection.execute("PRAGMA synchronous=FULL")
+                self.connection.execute("BEGIN")  # tables and schema mark appear together, or not at all
+                for statement in filter(str.strip, _TABLES.split(";")):
+                    self.connection.execute(statement)
+                self.connection.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA,))
+                self.connection.execute("COMMIT")
+                self._checkpoint()
+            with self._reading():
+                loaded = self._load()
+        except BaseException:
             self.connection.close()
-            raise ConfigError(f"cannot write the results store {self.path}: {error}") from None
-        self._candidates = {(record.step, record.cell): (record, history) for record, history in self._load()}
+            raise
+        self._candidates = {(record.step, record.cell): (record, history) for record, history in loaded}
+
+    def _write_error(self, error: BaseException) -> StoreError:
+        return StoreError(
+            f"cannot write the results store {self.path} ({error}); every result committed so far is kept: "
+            "make the disk writable (or free space) and run the same command again to resume"
+        )
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Turn SQLite and file-system errors of a write into a :class:`StoreError` that says what to do."""
+        try:
+            yield
+        except (sqlite3.Error, OSError) as error:
+            if self.connection.in_transaction:
+                try:
+                    self.connection.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            if type(error) is sqlite3.DatabaseError:  # SQLite's own word for a damaged file
+                raise _damaged(self.path, f"is damaged ({error})") from None
+            raise self._write_error(error) from None
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Turn SQLite and decoding errors of a read into a :class:`StoreError`."""
+        try:
+            yield
+        except (sqlite3.Error, ValueError, TypeError) as error:
+            raise _damaged(self.path, f"cannot be read ({type(error).__name__}: {error})") from None
+
+    def _checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file, so losing the ``-wal`` file loses nothing committed."""
+        self.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
     def close(self) -> None:
         """Close the database connection."""
@@ -110,12 +166,13 @@ class SearchStore:
             ConfigError: The store was written by a search with other settings; the message names them.
         """
         text = json.dumps(fingerprint, sort_keys=True, default=str)
-        row = self.connection.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+        with self._reading():
+            row = self.connection.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+            stored = json.loads(row[0]) if row is not None else None
         if row is None:
-            with self.connection:
+            with self._writing(), self.connection:
                 self.connection.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (text,))
             return
-        stored = json.loads(row[0])
         current = json.loads(text)
         if stored != current:
             changes = "; ".join(f"{key}: {old!r} -> {new!r}" for key, old, new in _differences(stored, current))
@@ -132,15 +189,17 @@ class SearchStore:
         """
         if num_steps is None:
             return
-        row = self.connection.execute("SELECT value FROM meta WHERE key = 'num_steps'").fetchone()
-        if row is not None and num_steps < int(row[0]):
+        with self._reading():
+            row = self.connection.execute("SELECT value FROM meta WHERE key = 'num_steps'").fetchone()
+            row = (int(row[0]),) if row is not None else None
+        if row is not None and num_steps < row[0]:
             raise ConfigError(
                 f"{self.path.parent} holds a search of {row[0]} steps (max_blocks {row[0]}), and this one has "
                 f"{num_steps}; a resumed search may have more steps, not fewer: keep max_blocks >= {row[0]} or "
                 "choose another run_dir"
             )
-        if row is None or num_steps > int(row[0]):
-            with self.connection:
+        if row is None or num_steps > row[0]:
+            with self._writing(), self.connection:
                 self.connection.execute("INSERT OR REPLACE INTO meta VALUES ('num_steps', ?)", (str(num_steps),))
 
     def _load(self) -> list[tuple[CandidateRecord, dict[str, list[float]]]]:
@@ -160,27 +219,33 @@ class SearchStore:
     def add_candidate(self, record: CandidateRecord, history: dict[str, list[float]]) -> None:
         """Commit one evaluated candidate."""
         values = [*asdict(record).values(), json.dumps(history)]
-        with self.connection:
-            self.connection.execute(
-                f"INSERT INTO candidates ({', '.join(_CANDIDATE_COLUMNS)}, history) "
-                f"VALUES ({', '.join('?' * len(values))})",
-                values,
-            )
+        with self._writing():
+            with self.connection:
+                self.connection.execute(
+                    f"INSERT INTO candidates ({', '.join(_CANDIDATE_COLUMNS)}, history) "
+                    f"VALUES ({', '.join('?' * len(values))})",
+                    values,
+                )
+            self._checkpoint()
         self._candidates[(record.step, record.cell)] = (record, history)
 
     def has_step(self, step: int) -> bool:
         """Whether ``step`` was completed and recorded."""
-        return self.connection.execute("SELECT 1 FROM steps WHERE step = ?", (step,)).fetchone() is not None
+        with self._reading():
+            return self.connection.execute("SELECT 1 FROM steps WHERE step = ?", (step,)).fetchone() is not None
 
     def add_step(self, report: StepReport, state: dict[str, Any]) -> None:
         """Commit a finished step: its report and the strategy state it left (e.g. the beam)."""
-        with self.connection:
-            self.connection.execute(
-                "INSERT OR REPLACE INTO steps VALUES (?, ?, ?)",
-                (report.step, json.dumps(asdict(report)), json.dumps(state)),
-            )
+        with self._writing():
+            with self.connection:
+                self.connection.execute(
+                    "INSERT OR REPLACE INTO steps VALUES (?, ?, ?)",
+                    (report.step, json.dumps(asdict(report)), json.dumps(state)),
+                )
+            self._checkpoint()
 
     def steps(self) -> list[StepReport]:
         """Every recorded step report, in order."""
-        rows = self.connection.execute("SELECT report FROM steps ORDER BY step").fetchall()
-        return [StepReport(**json.loads(row[0])) for row in rows]
+        with self._reading():
+            rows = self.connection.execute("SELECT report FROM steps ORDER BY step").fetchall()
+            return [StepReport(**json.loads(row[0])) for row in rows]

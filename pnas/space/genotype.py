@@ -15,27 +15,40 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pnas.errors import GenotypeError
+from pnas.errors import GenotypeError, brief
+from pnas.files import parse_user_json
 from pnas.space.ops import OP_INDEX, OPS, input_name, parse_input_name
 
 __all__ = ["Block", "Cell"]
 
-_HALF_PATTERN = re.compile(r"^\s*([A-Za-z0-9_]+)\s*\(\s*([^()]*?)\s*\)\s*$")
+_OP_NAME = re.compile(r"[A-Za-z0-9_]+")
 JSON_FORMAT = "pnas.cell/v1"
 
 
 def _check_input(value: Any, which: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise GenotypeError(f"{which} must be an integer input index, got {value!r}")
+        raise GenotypeError(f"{which} must be an integer input index, got {brief(value)}")
     if value < 0:
-        raise GenotypeError(f"{which} must be >= 0 (0 = H[c-2], 1 = H[c-1], k = block k-1), got {value}")
+        raise GenotypeError(f"{which} must be >= 0 (0 = H[c-2], 1 = H[c-1], k = block k-1), got {brief(value)}")
     return value
 
 
 def _check_op(value: Any, which: str) -> str:
     if not isinstance(value, str) or value not in OP_INDEX:
-        raise GenotypeError(f"unknown operation {value!r} in {which}; known operations: {', '.join(OPS)}")
+        raise GenotypeError(f"unknown operation {brief(value)} in {which}; known operations: {', '.join(OPS)}")
     return value
+
+
+def _parse_half(half: str, block: str) -> tuple[int, str]:
+    """``(input, op)`` of one half ``"op(input)"`` of the block text ``block`` (split by hand: no backtracking)."""
+    op, paren, rest = half.strip().partition("(")
+    op, name = op.strip(), rest[:-1]
+    if not paren or not rest.endswith(")") or _OP_NAME.fullmatch(op) is None or "(" in name or ")" in name:
+        raise GenotypeError(f"cannot parse {brief(half.strip())} in block {brief(block)}: expected 'op(input)'")
+    index = parse_input_name(name)
+    if index is None:
+        raise GenotypeError(f"unknown input {brief(name.strip())} in block {brief(block)}: use c-2, c-1, b1, b2, ...")
+    return index, op
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,22 +98,15 @@ class Block:
         """Parse ``"op(input) + op(input)"``, e.g. ``"sep_conv_5x5(c-2) + max_pool_3x3(b1)"``.
 
         Raises:
-            GenotypeError: The text does not have that form, or names an unknown op or input.
+            GenotypeError: ``text`` is not a string of that form, or names an unknown op or input.
         """
+        if not isinstance(text, str):
+            raise GenotypeError(f"a block string must be str, got {type(text).__name__}")
         halves = text.split("+")
         if len(halves) != 2:
-            raise GenotypeError(f"cannot parse block {text.strip()!r}: expected 'op(input) + op(input)'")
-        parsed: list[Any] = []
-        for half in halves:
-            match = _HALF_PATTERN.match(half)
-            if match is None:
-                raise GenotypeError(f"cannot parse {half.strip()!r} in block {text.strip()!r}: expected 'op(input)'")
-            op, name = match.groups()
-            index = parse_input_name(name)
-            if index is None:
-                raise GenotypeError(f"unknown input {name!r} in block {text.strip()!r}: use c-2, c-1, b1, b2, ...")
-            parsed += [index, op]
-        return cls(*parsed)
+            raise GenotypeError(f"cannot parse block {brief(text.strip())}: expected 'op(input) + op(input)'")
+        (input_1, op_1), (input_2, op_2) = (_parse_half(half, text.strip()) for half in halves)
+        return cls(input_1, op_1, input_2, op_2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +125,7 @@ class Cell:
 
     def __post_init__(self) -> None:
         if isinstance(self.blocks, (str, bytes)) or not hasattr(self.blocks, "__iter__"):
-            raise GenotypeError(f"a cell is a sequence of blocks, got {self.blocks!r}")
+            raise GenotypeError(f"a cell is a sequence of blocks, got {brief(self.blocks)}")
         blocks = tuple(_to_block(item, position) for position, item in enumerate(self.blocks, start=1))
         if not blocks:
             raise GenotypeError("a cell needs at least one block, got an empty cell")
@@ -127,7 +133,7 @@ class Cell:
             for which, value in (("input_1", block.input_1), ("input_2", block.input_2)):
                 if value > position:
                     raise GenotypeError(
-                        f"block {position} {which}={value} ({input_name(value)}) is out of range: block {position} "
+                        f"block {position} {which}={_input_label(value)} is out of range: block {position} "
                         f"may read 0..{position} (c-2, c-1 and blocks before it)"
                     )
         object.__setattr__(self, "blocks", blocks)
@@ -180,7 +186,7 @@ class Cell:
             GenotypeError: The data is not of that form or does not validate.
         """
         if isinstance(data, dict) and data.get("format", JSON_FORMAT) != JSON_FORMAT:
-            raise GenotypeError(f"unsupported genotype format {data['format']!r}; expected {JSON_FORMAT!r}")
+            raise GenotypeError(f"unsupported genotype format {brief(data['format'])}; expected {JSON_FORMAT!r}")
         blocks = data.get("blocks") if isinstance(data, dict) else data
         if not isinstance(blocks, list):
             raise GenotypeError("genotype JSON must be an object with a 'blocks' list, or a list of blocks")
@@ -195,13 +201,9 @@ class Cell:
         """Parse JSON text written by :meth:`to_json`.
 
         Raises:
-            GenotypeError: The text is not valid JSON or not a valid genotype.
+            GenotypeError: The text is not valid JSON (or nests too deeply to parse) or not a valid genotype.
         """
-        try:
-            data = json.loads(text)
-        except (json.JSONDecodeError, TypeError) as error:
-            raise GenotypeError(f"genotype is not valid JSON: {error}") from None
-        return cls.from_dict(data)
+        return cls.from_dict(parse_user_json(text, "genotype", GenotypeError))
 
 
 def _to_block(item: Any, position: int) -> Block:
@@ -212,4 +214,9 @@ def _to_block(item: Any, position: int) -> Block:
             return Block(*item)
         except GenotypeError as error:
             raise GenotypeError(f"block {position}: {error}") from None
-    raise GenotypeError(f"block {position} must be (input_1, op_1, input_2, op_2), got {item!r}")
+    raise GenotypeError(f"block {position} must be (input_1, op_1, input_2, op_2), got {brief(item)}")
+
+
+def _input_label(value: int) -> str:
+    """``"3 (b2)"``: an input index and its name; a huge index only briefly (it cannot be in range anyway)."""
+    return f"{value} ({input_name(value)})" if value < 1_000_000 else brief(value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 __all__ = ["NUM_OPS", "OPS", "OP_INDEX", "input_name", "parse_input_name"]
 
 #: The 8 PNAS operations, in a fixed order: an op's position is its integer token.
@@ -19,6 +21,8 @@ NUM_OPS: int = len(OPS)
 OP_INDEX: dict[str, int] = {name: index for index, name in enumerate(OPS)}
 
 _CELL_INPUT_NAMES = ("c-2", "c-1")
+#: ``b1``, ``b2``, ...: a block's output, numbered from 1 (6 digits at most: no cell has a million blocks).
+_BLOCK_INPUT = re.compile(r"b0*([1-9][0-9]{0,5})")
 
 
 def input_name(index: int) -> str:
@@ -27,10 +31,9 @@ def input_name(index: int) -> str:
 
 
 def parse_input_name(name: str) -> int | None:
-    """Inverse of :func:`input_name`; ``None`` when ``name`` is not an input name."""
+    """Inverse of :func:`input_name`; ``None`` when ``name`` is not an input name (``b`` takes ASCII digits only)."""
     name = name.strip()
     if name in _CELL_INPUT_NAMES:
         return _CELL_INPUT_NAMES.index(name)
-    if name.startswith("b") and name[1:].isdigit() and int(name[1:]) >= 1:
-        return int(name[1:]) + 1
-    return None
+    match = _BLOCK_INPUT.fullmatch(name)
+    return int(match.group(1)) + 1 if match is not None else None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pnas.errors import GenotypeError
+from pnas.errors import GenotypeError, brief
+from pnas.files import read_user_text
 from pnas.space.genotype import Cell
 
 __all__ = ["GENOTYPES", "get_genotype", "load_genotype", "register_genotype", "resolve_genotype", "save_genotype"]
@@ -57,13 +58,10 @@ def load_genotype(path: str | Path) -> Cell:
     """Read a cell from a JSON file.
 
     Raises:
-        GenotypeError: The file is missing, unreadable, or not a valid genotype.
+        GenotypeError: The file is missing, a directory, unreadable, not UTF-8 text, or not a valid genotype.
     """
-    path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as error:
-        raise GenotypeError(f"cannot read genotype file {str(path)!r}: {error.strerror or error}") from None
+    hint = "pass a genotype .json file, e.g. a run's best_genotype.json"
+    text = read_user_text(path, "genotype file", GenotypeError, hint=hint)
     try:
         return Cell.from_json(text)
     except GenotypeError as error:
@@ -87,6 +85,6 @@ def resolve_genotype(spec: str | Path | Cell) -> Cell:
     if "(" in spec:
         return Cell.from_string(spec)
     raise GenotypeError(
-        f"unknown genotype {spec!r}: not a registered name ({', '.join(sorted(GENOTYPES))}), "
+        f"unknown genotype {brief(spec)}: not a registered name ({', '.join(sorted(GENOTYPES))}), "
         "not a .json file, and not a cell string like 'sep_conv_3x3(c-1) + identity(c-2)'"
     )

@@ -127,8 +127,8 @@ def test_load_darts_sample_reads_cells_targets_params_and_flops(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("{not json", "is not a DARTS sample"),
-        ('{"cells": []}', "is not a DARTS sample \\(KeyError"),
+        ("{not json", "is not valid JSON: Expecting property name"),
+        ('{"cells": []}', "is not a DARTS sample: its 'ops' must be a list of operation names, got nothing"),
         ('{"ops": ["a"], "cells": []}', "holds no cells"),
         ('{"ops": ["a"], "cells": [{"normal": [[0, 0]], "reduce": []}]}', "cell 0: a DARTS normal cell has 8"),
     ],
@@ -141,6 +141,56 @@ def test_load_darts_sample_refuses_a_malformed_file_in_one_line(tmp_path, text, 
     assert "\n" not in str(error.value)
     with pytest.raises(DataNotFoundError, match="not found"):
         load_darts_sample(tmp_path / "absent.json")
+
+
+GOOD_EDGES = [[0, 0], [1, 1], [0, 2], [2, 3], [3, 4], [1, 5], [4, 0], [0, 1]]
+
+
+def darts_document(**entry) -> str:
+    """A one-cell sample with ``entry`` overriding the good cell's fields."""
+    cell = {"normal": GOOD_EDGES, "reduce": GOOD_EDGES, "val_accuracy": 93.5, "params": 1.2, "flops": 500.0, **entry}
+    return json.dumps({"ops": DARTS_OPS, "cells": [cell]})
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'{"ops": [\xff\xfe]}', "not UTF-8 text"),
+        ("[" * 100_000, "is not valid JSON: it nests too deeply"),
+        ("[]", "is not a DARTS sample: expected a JSON object with 'ops' and 'cells' lists, got a list"),
+        ('{"ops": 7, "cells": []}', "its 'ops' must be a list of operation names, got 7"),
+        ('{"ops": [], "cells": []}', "its 'ops' must be a list of operation names, got []"),
+        ('{"ops": [1, 2], "cells": []}', "its 'ops' must be a list of operation names, got [1, 2]"),
+        ('{"ops": ["a"], "cells": {}}', "its 'cells' must be a list of cells, got {}"),
+        ('{"ops": ["a"], "cells": [7]}', "cell 0: a cell is an object with normal, reduce, val_accuracy, params"),
+        ('{"ops": ["a"], "cells": [{"normal": []}]}', "cell 0: it has no 'reduce'; a cell has normal, reduce"),
+        (darts_document(normal=[[0.5, 1]] + GOOD_EDGES[1:]), "cell 0: normal edge 0 is [0.5, 1]: an edge is"),
+        (darts_document(reduce=[[True, 1]] + GOOD_EDGES[1:]), "cell 0: reduce edge 0 is [True, 1]: an edge is"),
+        (darts_document(normal=["ab"] + GOOD_EDGES[1:]), "cell 0: normal edge 0 is 'ab': an edge is"),
+        (darts_document(normal=[[0, 1, 2]] + GOOD_EDGES[1:]), "cell 0: normal edge 0 is [0, 1, 2]: an edge is"),
+        (
+            darts_document(normal={"a": 1}),
+            "cell 0: a DARTS normal cell has 8 [input, op] edges in a list, got {'a': 1}",
+        ),
+        (darts_document(val_accuracy="93.5"), "cell 0: 'val_accuracy' must be a finite number, got '93.5'"),
+        (darts_document(params=float("nan")), "cell 0: 'params' must be a finite number, got nan"),
+        (darts_document(flops=None), "cell 0: 'flops' must be a finite number, got None"),
+        (darts_document(flops=int("9" * 400)), "cell 0: 'flops' must be a finite number"),
+    ],
+)
+def test_a_darts_sample_of_wrong_bytes_depth_or_types_gives_one_config_error(tmp_path, content, message):
+    path = tmp_path / "bad.json"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(ConfigError) as error:
+        load_darts_sample(path)
+    text = str(error.value)
+    assert message in text and "bad.json" in text and "\n" not in text and len(text) < 400, text
+
+
+def test_a_darts_sample_that_is_a_directory_is_refused_as_such(tmp_path):
+    (tmp_path / "darts.json").mkdir()
+    with pytest.raises(ConfigError, match="darts.json.*is a directory, not a file"):
+        load_darts_sample(tmp_path / "darts.json")
 
 
 @pytest.mark.skipif(not REAL_DARTS.is_file(), reason=f"no DARTS sample at {REAL_DARTS}")

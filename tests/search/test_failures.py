@@ -72,7 +72,10 @@ def write_foreign_sqlite(path):
 
 @pytest.mark.parametrize(
     ("make", "message"),
-    [(write_garbage, "is not a pnas search store .* left untouched"), (write_foreign_sqlite, "no such table: meta")],
+    [
+        (write_garbage, "is not a readable pnas search store .* nothing was changed"),
+        (write_foreign_sqlite, "no such table: meta"),
+    ],
     ids=["corrupt", "foreign"],
 )
 def test_corrupt_or_foreign_store_gives_a_clear_error_and_stays_unchanged(tmp_path, make, message):

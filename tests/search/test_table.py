@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pnas.errors import ConfigError, DataNotFoundError
@@ -7,6 +9,7 @@ from pnas.search import run_search
 from pnas.search.nasbench201 import NB201Cell
 from pnas.search.table import BenchmarkTable, TableEvaluator
 from tests.benchmark.tables import OPTIMUM_EDGES, signal, write_table
+from tests.conftest import permission_denied
 
 OPS = ("none", "skip_connect", "nor_conv_3x3")
 FOUR_OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3")
@@ -59,3 +62,65 @@ def test_unknown_columns_and_missing_files_say_what_to_do(table_path, tmp_path):
     (tmp_path / "nokey.csv").write_text("name,val\nx,1\n")
     with pytest.raises(ConfigError, match="no 'arch' column"):
         BenchmarkTable(tmp_path / "nokey.csv")
+
+
+# Bad tables of every kind give a one-line ConfigError (DataNotFoundError when missing), never a raw Python error.
+
+ARCH = NB201Cell(("none",) * 6).to_arch()
+OTHER = NB201Cell(("skip_connect",) * 6).to_arch()
+
+
+def refused(path, error=ConfigError) -> str:
+    """The message of the error reading the table at ``path`` raises: one line that names the file."""
+    with pytest.raises(error) as info:
+        BenchmarkTable(path)
+    message = str(info.value)
+    assert "\n" not in message and str(path) in message and len(message) < 400, message
+    return message
+
+
+def write(tmp_path, content: str | bytes, name: str = "table.csv"):
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return path
+
+
+def test_a_repeated_architecture_is_refused_naming_it_and_both_lines(tmp_path):
+    path = write(tmp_path, f"arch,val\n{ARCH},1\n{OTHER},2\n{ARCH},3\n")
+    assert f"lists architecture {ARCH!r} twice, on lines 2 and 4" in refused(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"arch,val\n\xff\xfe\x00binary\n", "not UTF-8 text"),
+        (f"arch,val\n{ARCH},1\x00\n", "NUL byte on line 2"),
+        (f"arch,val\n{ARCH},{'9' * 200_000}\n", "line 2 is not valid CSV: field larger than field limit"),
+        (f'arch,val\n{ARCH},"1\n', "line 2 is not valid CSV: unexpected end of data"),
+        (f"arch,val\n{ARCH}\n", "line 2 has 1 field but the header has 2"),
+        (f"arch,val\n{ARCH},1,2\n", "line 2 has 3 fields but the header has 2"),
+        ("val,arch\n1\n", "line 2 has 1 field but the header has 2"),
+        (f"arch,val\n{ARCH},1\n ,2\n", "line 3 has an empty 'arch' entry"),
+        (f"arch,val,val\n{ARCH},1,2\n", "names column 'val' twice"),
+        ("", "is empty"),
+        ("\n\n", "is empty"),
+    ],
+)
+def test_a_malformed_table_gives_a_config_error_saying_what_is_wrong(tmp_path, content, message):
+    assert message in refused(write(tmp_path, content))
+
+
+def test_a_directory_or_an_unreadable_table_is_refused(tmp_path, monkeypatch):
+    (tmp_path / "dir.csv").mkdir()
+    assert "is a directory, not a file" in refused(tmp_path / "dir.csv")
+    path = write(tmp_path, f"arch,val\n{ARCH},1\n")
+    monkeypatch.setattr(Path, "read_bytes", permission_denied)
+    assert "permission denied" in refused(path)
+
+
+def test_a_non_numeric_entry_is_named_by_line_and_value(tmp_path):
+    table = BenchmarkTable(write(tmp_path, f"arch,val\n{ARCH},1\n{OTHER},n/a\n"))
+    with pytest.raises(ConfigError, match="column 'val' of .* is not numeric: line 3 holds 'n/a'"):
+        table.column("val")
+    with pytest.raises(ConfigError, match="no column 'test'"):
+        table.value(ARCH, "test")

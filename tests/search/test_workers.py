@@ -24,7 +24,7 @@ from pnas.errors import ConfigError
 from pnas.module import PNASModule
 from pnas.search import SearchTrainer
 from tests.conftest import TINY_TRAINER_KWARGS, cli_error, tiny_search
-from tests.search.test_resume import ROOT, SEARCH, count_candidates, stored_candidates
+from tests.search.cli_searches import ROOT, SEARCH, count_candidates, stored_candidates
 
 #: Every worker gets one thread, as the reference does: the accuracies then agree to the last digit.
 WORKERS = ["--workers=2", "--num_cpus=1"]

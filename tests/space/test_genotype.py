@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import json
+import time
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pnas.space import GENOTYPES, OPS, Block, Cell, GenotypeError, resolve_genotype, save_genotype
-from tests.conftest import cells
+from pnas.space import GENOTYPES, OPS, Block, Cell, GenotypeError, load_genotype, resolve_genotype, save_genotype
+from tests.conftest import cells, permission_denied
 
 
 def test_block_halves_are_canonical():
@@ -142,3 +144,67 @@ def test_loading_any_json_returns_a_cell_or_raises_genotype_error(value):
     except GenotypeError:
         return
     assert Cell.from_json(cell.to_json()) == cell
+
+
+# Bad input of every kind gives a one-line GenotypeError that names it, never a raw Python error.
+
+VALID_TEXT = "identity(c-2) + sep_conv_3x3(c-1)"
+
+
+def refused(build) -> str:
+    """The message of the GenotypeError ``build()`` raises: one line, short enough to read."""
+    with pytest.raises(GenotypeError) as error:
+        build()
+    message = str(error.value)
+    assert "\n" not in message and len(message) < 400, message
+    return message
+
+
+def test_a_binary_genotype_file_is_refused_by_name(tmp_path):
+    path = tmp_path / "cell.json"
+    path.write_bytes(b"\xff\xfe\x00\x81\x00binary")
+    assert "cell.json" in refused(lambda: resolve_genotype(str(path))) and "not UTF-8" in refused(
+        lambda: load_genotype(path)
+    )
+
+
+def test_deeply_nested_genotype_json_is_refused(tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000)
+    assert "deep.json" in refused(lambda: load_genotype(path))
+    assert "nests too deeply" in refused(lambda: Cell.from_json('{"blocks": ' * 100_000))
+
+
+def test_a_directory_an_unreadable_file_or_a_nul_in_the_path_is_refused(tmp_path, monkeypatch):
+    (tmp_path / "dir.json").mkdir()
+    assert "is a directory, not a file" in refused(lambda: resolve_genotype(str(tmp_path / "dir.json")))
+    assert "the path contains a NUL byte" in refused(lambda: resolve_genotype("cell\x00.json"))
+    path = save_genotype(GENOTYPES["pnasnet5"], tmp_path / "cell.json")
+    monkeypatch.setattr(Path, "read_bytes", permission_denied)
+    assert "permission denied" in refused(lambda: load_genotype(path))
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: Cell.from_json(f'[[{"9" * 5000}, "identity", 1, "identity"]]'), "5000 digits"),
+        (lambda: Cell.from_json(f'[[0, "identity", {"9" * 4000}, "identity"]]'), "out of range"),
+        (lambda: Cell.from_json('[[0, "identity", 1, ' + "[" * 900 + "]" * 900 + "]]"), "unknown operation"),
+        (lambda: Cell.from_json('[[0, "identity", 1, "' + "x" * 10_000 + '"]]'), "unknown operation"),
+        (lambda: Cell.from_string("x" * 100_000), "cannot parse block"),
+        (lambda: Cell.from_string("identity(b²) + identity(c-2)"), "unknown input 'b²'"),
+        (lambda: Cell.from_string("identity(b١) + identity(c-2)"), "unknown input 'b١'"),
+        (lambda: Cell.from_string(f"identity(b{'9' * 5000}) + identity(c-2)"), "unknown input"),
+        (lambda: Block.from_string(None), "a block string must be str, got NoneType"),
+        (lambda: Block.from_string(b"identity(c-1) + identity(c-2)"), "a block string must be str, got bytes"),
+        (lambda: load_genotype(None), "must be a path, got NoneType"),
+    ],
+)
+def test_odd_genotype_input_gives_a_short_genotype_error(build, message):
+    assert message in refused(build)
+
+
+def test_a_long_unclosed_half_is_refused_at_once():
+    start = time.perf_counter()
+    refused(lambda: Cell.from_string("identity(" + " " * 2000 + "x + identity(c-1)"))
+    assert time.perf_counter() - start < 0.5  # the old regular expression backtracked for seconds
