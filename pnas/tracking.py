@@ -153,6 +153,8 @@ class WandbSearchLogger(SearchCallback):
                     "monitor": search.monitor,
                     "best_val_acc": search.best_val_acc,
                     "test_acc": search.test_acc,
+                    "best_overall_cell": str(search.best_overall_cell) if search.best_overall_cell else None,
+                    "best_overall_val_acc": search.best_overall_val_acc,
                     "search_seconds": round(search.seconds, 1),
                 }
             )

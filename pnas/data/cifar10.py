@@ -9,6 +9,7 @@ import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader, Dataset, Subset
 
+from pnas.data.cutout import Cutout
 from pnas.data.device import DeviceImageLoader, _DeviceTensors, trainer_device
 from pnas.errors import ConfigError, DataNotFoundError, require_integer
 
@@ -44,6 +45,8 @@ class CIFAR10DataModule(pl.LightningDataModule):
         download: Download the dataset when it is missing.
         seed: Seed of the train/validation split (and, with ``on_device``, of the training order and augmentation).
         on_device: Keep the images on the training device and make the batches there, instead of a ``DataLoader``.
+        cutout: Side of the square that cutout zeroes in every training image after normalisation (16 in the
+            NASNet and DARTS CIFAR-10 recipes; :mod:`pnas.data.cutout`); 0: no cutout.
 
     Attributes:
         datasets: The split datasets of the ``DataLoader`` path, after ``setup``.
@@ -64,14 +67,17 @@ class CIFAR10DataModule(pl.LightningDataModule):
         download: bool = True,
         seed: int = 0,
         on_device: bool = False,
+        cutout: int = 0,
     ) -> None:
         super().__init__()
         require_integer("batch_size", batch_size)
         require_integer("num_workers", num_workers, 0)
+        require_integer("cutout", cutout, 0)
         self.save_hyperparameters()
         self.data_dir, self.batch_size = Path(data_dir), batch_size
         self.train_size, self.val_size = train_size, val_size
         self.num_workers, self.download, self.seed, self.on_device = num_workers, download, seed, on_device
+        self.cutout = cutout
         self.datasets: dict[str, Dataset] = {}
         self.tensors: _DeviceTensors | None = None
 
@@ -111,8 +117,9 @@ class CIFAR10DataModule(pl.LightningDataModule):
         from torchvision import transforms
 
         normalize = [transforms.ToTensor(), transforms.Normalize(_MEAN, _STD)]
+        cutout = [Cutout(self.cutout)] if self.cutout else []
         augment = transforms.Compose(
-            [transforms.RandomCrop(32, padding=_PAD), transforms.RandomHorizontalFlip(), *normalize]
+            [transforms.RandomCrop(32, padding=_PAD), transforms.RandomHorizontalFlip(), *normalize, *cutout]
         )
         plain = transforms.Compose(normalize)
         train_set, eval_set = self._load(True, augment), self._load(True, plain)
@@ -156,6 +163,7 @@ class CIFAR10DataModule(pl.LightningDataModule):
                 seed=self.seed,
                 pad=_PAD if augment else 0,
                 flip=augment,
+                cutout=self.cutout if augment else 0,
             )
         # A new loader for every fit: its worker processes draw their augmentation from the seed set before the
         # fit, so a candidate's batches do not depend on the candidates trained before it in this process.

@@ -9,8 +9,9 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from pnas.data.cutout import cutout_keep_mask
 from pnas.data.loaders import _Batches
-from pnas.errors import ConfigError
+from pnas.errors import ConfigError, require_integer
 
 __all__ = ["DeviceImageLoader"]
 
@@ -39,6 +40,8 @@ class DeviceImageLoader(_Batches):
         pad: Random-crop padding in pixels (0: no crop). The padding is 0 before normalisation.
         flip: Flip images horizontally with probability 0.5.
         channels_last: Return batches in the channels-last memory format.
+        cutout: Side of a square zeroed in every image after normalisation, its centre drawn per image and epoch
+            (:mod:`pnas.data.cutout`); 0: none.
 
     Raises:
         ConfigError: An argument is out of range or the tensors do not fit together; the message names it.
@@ -57,6 +60,7 @@ class DeviceImageLoader(_Batches):
         pad: int = 0,
         flip: bool = False,
         channels_last: bool = False,
+        cutout: int = 0,
     ) -> None:
         if images.dtype != torch.uint8 or images.dim() != 4:
             raise ConfigError(
@@ -66,6 +70,7 @@ class DeviceImageLoader(_Batches):
             raise ConfigError(f"images and labels differ in length: {len(images)} != {tuple(labels.shape)}")
         if pad < 0:
             raise ConfigError(f"pad must be >= 0, got {pad}")
+        require_integer("cutout", cutout, 0)
         super().__init__(len(images), batch_size, shuffle, drop_last, seed)
         channels = images.shape[1]
         stats = {}
@@ -76,7 +81,7 @@ class DeviceImageLoader(_Batches):
         if not bool((stats["std"] > 0).all()):
             raise ConfigError(f"std must be > 0, got {stats['std'].tolist()}")
         self.images, self.labels = images, labels.to(torch.int64)
-        self.pad, self.flip, self.channels_last = pad, flip, channels_last
+        self.pad, self.flip, self.channels_last, self.cutout = pad, flip, channels_last, cutout
         self.mean, self.std = stats["mean"].tolist(), stats["std"].tolist()
         # (x - mean) / std as one addcmul: x * scale + bias.
         scale = (1 / stats["std"]).expand(channels)
@@ -96,9 +101,10 @@ class DeviceImageLoader(_Batches):
         return moved
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        generator = self._next_generator(self.shuffle or self.pad > 0 or self.flip)
+        generator = self._next_generator(self.shuffle or self.pad > 0 or self.flip or self.cutout > 0)
         plan = self._draw(generator) if generator is not None else {}
         order = plan.get("order")
+        height, width = self.images.shape[-2:]
         for span, index in self._spans(order):
             images = self.images[index]
             if self.pad > 0 or self.flip:
@@ -106,7 +112,10 @@ class DeviceImageLoader(_Batches):
                 images = _crop_and_flip(images, self.pad, shift_y, shift_x, flips)
             if self.channels_last:
                 images = images.contiguous(memory_format=torch.channels_last)
-            yield torch.addcmul(self._bias, images.float(), self._scale), self.labels[index]
+            batch = torch.addcmul(self._bias, images.float(), self._scale)
+            if self.cutout > 0:
+                batch = batch * cutout_keep_mask(height, width, plan["cy"][span], plan["cx"][span], self.cutout)
+            yield batch, self.labels[index]
 
     def _draw(self, generator: torch.Generator) -> dict[str, torch.Tensor]:
         """One epoch's order, crop offsets and flips, drawn on the CPU and moved to the device as one tensor."""
@@ -117,6 +126,9 @@ class DeviceImageLoader(_Batches):
             rows["dy"], rows["dx"] = torch.randint(-self.pad, self.pad + 1, (2, self.count), generator=generator)
         if self.flip:
             rows["flip"] = (torch.rand(self.count, generator=generator) < 0.5).long()
+        if self.cutout > 0:  # drawn last, so the other draws are the same with or without cutout
+            rows["cy"] = torch.randint(0, self.images.shape[-2], (self.count,), generator=generator)
+            rows["cx"] = torch.randint(0, self.images.shape[-1], (self.count,), generator=generator)
         stacked = torch.stack(list(rows.values())).to(self.device)
         return dict(zip(rows, stacked.unbind(0), strict=True))
 

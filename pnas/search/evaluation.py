@@ -15,7 +15,7 @@ from typing import Any
 
 from pnas.errors import ConfigError
 
-__all__ = ["Evaluation", "Evaluator", "failed_evaluation"]
+__all__ = ["Evaluation", "Evaluator", "cell_level", "failed_evaluation"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,14 @@ class Evaluation:
     seconds: float = 0.0
     error: str = ""
     history: dict[str, list[float]] = field(default_factory=dict)
+
+
+def cell_level(cell: Any) -> int:
+    """How far a cell has grown: its number of blocks (0 for cells of spaces without blocks).
+
+    The search's answer is the best cell of the highest level: a progressive search's last step.
+    """
+    return getattr(cell, "num_blocks", 0)
 
 
 def failed_evaluation(error: BaseException, seconds: float) -> Evaluation:

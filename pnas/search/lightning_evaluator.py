@@ -17,7 +17,7 @@ from pytorch_lightning.loggers.logger import DummyLogger
 
 from pnas.errors import ConfigError
 from pnas.search.candidates import CandidateFactory, quiet_lightning, warn_left_out
-from pnas.search.evaluation import Evaluation, Evaluator
+from pnas.search.evaluation import Evaluation, Evaluator, cell_level
 from pnas.search.executors import CandidateExecutor, check_executor_settings, create_executor
 from pnas.search.training import CandidateTraining, TrainedCandidate
 
@@ -44,7 +44,8 @@ class LightningEvaluator(Evaluator):
     :class:`~pnas.search.candidates.CandidateFactory`). The value of ``monitor`` after the last epoch is the cell's
     result. The weights of the best cells so far (every cell with the best value, as ties are decided by the search)
     are kept, and written to ``best_path`` before the result is handed on, so :meth:`test` evaluates the best cell
-    on the test split without training it again, also after a crash.
+    on the test split without training it again, also after a crash. The best are the cells that can be the
+    search's answer: of the highest level (most blocks) seen, the best value.
 
     Candidates train in this process (``workers=1``), in ``workers`` processes on this machine, or as Ray actors
     (``executor="ray"``); see :func:`~pnas.search.executors.create_executor`. The workers start on first use and
@@ -112,14 +113,15 @@ class LightningEvaluator(Evaluator):
         )
         self._executor: CandidateExecutor | None = None
         self.seed, self.verbose, self.best_path = seed, verbose, best_path
-        self.best_value: float | None = None
-        self.best_weights: dict[str, dict[str, Any]] = {}  # cell -> CPU weights, for every cell at best_value
+        self.best_level, self.best_value = 0, None
+        self.best_weights: dict[str, dict[str, Any]] = {}  # cell -> CPU weights, for every cell at the best
         if best_path is not None and Path(best_path).is_file():
             try:
                 saved = torch.load(best_path, map_location="cpu", weights_only=True)
                 self.best_value, self.best_weights = saved["accuracy"], dict(saved["cells"])
+                self.best_level = int(saved.get("level", 0))
             except Exception:  # unreadable (e.g. cut short, an older format): the weights are lost, the results not
-                self.best_value, self.best_weights = None, {}
+                self.best_level, self.best_value, self.best_weights = 0, None, {}
 
     def check_data(self) -> None:
         """Fail early, with the shapes, when the data does not fit the template's ``in_channels``/``num_classes``.
@@ -170,16 +172,21 @@ class LightningEvaluator(Evaluator):
             yield index, self._take(cells[index], trained)
 
     def _take(self, cell: Any, trained: TrainedCandidate) -> Evaluation:
-        """Keep ``trained``'s weights when it is (one of) the best so far, on disk too; its evaluation."""
-        value = trained.evaluation.accuracy
-        if value is None or trained.state_dict is None:
+        """Keep ``trained``'s weights when it is (one of) the best so far, on disk too; its evaluation.
+
+        The best are those of the highest level (most blocks) seen, and among them the best value: the cells that
+        can be the search's answer.
+        """
+        value, level = trained.evaluation.accuracy, cell_level(cell)
+        if value is None or trained.state_dict is None or level < self.best_level:
             return trained.evaluation
-        if self.best_value is None or self.better(value, self.best_value):
-            self.best_value, self.best_weights = value, {}
+        if self.best_value is None or level > self.best_level or self.better(value, self.best_value):
+            self.best_level, self.best_value, self.best_weights = level, value, {}
         if value == self.best_value:
             self.best_weights[str(cell)] = {name: tensor.cpu() for name, tensor in trained.state_dict.items()}
             if self.best_path is not None:
-                _save_atomically({"accuracy": value, "cells": self.best_weights}, Path(self.best_path))
+                saved = {"accuracy": value, "level": level, "cells": self.best_weights}
+                _save_atomically(saved, Path(self.best_path))
         return trained.evaluation
 
     @property

@@ -12,7 +12,7 @@ from typing import Any
 
 from pnas.errors import ConfigError, SearchFailedError
 from pnas.search.callbacks import SearchCallback
-from pnas.search.evaluation import Evaluation, Evaluator
+from pnas.search.evaluation import Evaluation, Evaluator, cell_level
 from pnas.search.interrupts import StopOnSignals
 from pnas.search.lock import RunDirLock, check_run_dir
 from pnas.search.records import CandidateRecord, SearchResult, StepReport
@@ -128,7 +128,8 @@ class _Loop:
         self.max_failures, self.consecutive_failures = max_consecutive_failures, 0
         self.step_start = 0.0
         self.values: list[float | None] = []  # the monitored values of the step being evaluated
-        self.best_rank: tuple[int, int] | None = None  # (step, position in its proposal) of the best so far
+        self.answer = _Best(evaluator)  # the best of the cells with the most blocks: the search's answer
+        self.overall = _Best(evaluator)  # the best of all cells
 
     def run(self, strategy: SearchStrategy, search: SearchResult) -> None:
         """Run ``strategy`` to the end, filling ``search``."""
@@ -173,18 +174,17 @@ class _Loop:
     def _arrive(
         self, search: SearchResult, cell: Any, record: CandidateRecord, history: dict, rank: tuple[int, int]
     ) -> float | None:
-        """Take in one result: the candidates, the best so far, the callbacks, the run of failures.
+        """Take in one result: the candidates, the answer and the best so far, the callbacks, the run of failures.
 
         Of equal results the one proposed first is the best, whatever order the results arrive in (workers that
         finish out of order, results replayed on resume).
         """
         search.candidates.append(record)
-        value = record.val_acc
-        if value is not None and (
-            self.evaluator.better(value, search.best_val_acc)
-            or (value == search.best_val_acc and self.best_rank is not None and rank < self.best_rank)
-        ):
-            search.best_cell, search.best_val_acc, self.best_rank = cell, value, rank
+        if record.val_acc is not None:
+            if self.answer.offer(record.val_acc, rank, level=cell_level(cell)):
+                search.best_cell, search.best_val_acc = cell, record.val_acc
+            if self.overall.offer(record.val_acc, rank):
+                search.best_overall_cell, search.best_overall_val_acc = cell, record.val_acc
         for hook in self.hooks:
             hook.on_candidate_end(search, record, history)
         # Counted over replayed results too, so a resumed search stops where the uninterrupted one would.
@@ -212,6 +212,29 @@ class _Loop:
             best_cell=str(search.best_cell) if search.best_cell is not None else None,
             step_seconds=round(time.perf_counter() - self.step_start, 3),
         )
+
+
+class _Best:
+    """The best result offered so far: the highest level first, then the better value, then the earlier rank."""
+
+    def __init__(self, evaluator: Evaluator) -> None:
+        self.evaluator = evaluator
+        self.key: tuple[int, float, tuple[int, int]] | None = None  # (level, value, rank)
+
+    def offer(self, value: float, rank: tuple[int, int], level: int = 0) -> bool:
+        """Take the result if it beats the best so far; whether it did."""
+        if self.key is not None and not self._beats(level, value, rank):
+            return False
+        self.key = (level, value, rank)
+        return True
+
+    def _beats(self, level: int, value: float, rank: tuple[int, int]) -> bool:
+        best_level, best_value, best_rank = self.key
+        if level != best_level:
+            return level > best_level
+        if value != best_value:
+            return self.evaluator.better(value, best_value)
+        return rank < best_rank
 
 
 def _record(step: int, cell: Any, predicted: float | None, evaluation: Evaluation) -> CandidateRecord:

@@ -23,14 +23,15 @@ class ProgressiveSearch(SearchStrategy):
     """PNAS: evaluate the level-1 cells, then for each next level expand the beam, score every child, take the top K.
 
     Step 1 proposes every level-1 cell (the 136 distinct 1-block cells of the PNAS space), or ``initial_cells`` of
-    them drawn at random. After each step the beam becomes the K best cells of that step, and the surrogate is
-    refitted on every accuracy seen so far. Each later step scores all children of the beam with the surrogate and
-    proposes the K with the highest acquisition score: the ensemble's mean plus ``exploration`` times its std
-    (the paper ranks by the mean: ``exploration=0``).
+    them drawn at random. As in Algorithm 1 of the paper, every cell a step evaluated (all of step 1's, the K of a
+    later step; failed ones left out) becomes the beam the next level expands, and the surrogate is refitted on
+    every accuracy seen so far. Each later step scores all children of the beam with the surrogate and proposes
+    the K with the highest acquisition score: the ensemble's mean plus ``exploration`` times its std (the paper
+    ranks by the mean: ``exploration=0``). The search's answer is the best cell of the last step.
 
     Args:
         max_blocks: B, the number of levels (blocks of the final PNAS cells); ``None``: the space's, or 3.
-        beam_size: K, the cells kept in the beam and evaluated at each step after the first.
+        beam_size: K, the cells evaluated at each step after the first (and so the beam of the next level).
         surrogate: ``"lstm"`` (the paper's LSTM ensemble, with the mean readout of
             :class:`~surrogate.LSTMSurrogate`) or ``"mlp"``, or an :class:`~surrogate.EnsembleSurrogate` instance
             built for the space's vocabulary.
@@ -150,13 +151,21 @@ class ProgressiveSearch(SearchStrategy):
         if self.level < self.max_blocks:
             finished = [(acc, cell) for cell, acc in zip(cells, accuracies, strict=True) if acc is not None]
             finished.sort(key=lambda pair: -pair[0])  # stable: ties keep proposal order
-            self.beam = [cell for _, cell in finished[: self.beam_size]]
+            self.beam = [cell for _, cell in finished[: self._beam_limit()]]
         if self._continues():
             known = [(cell, accuracy) for cell, accuracy in self.history.items() if accuracy is not None]
             if known:
                 targets = np.array([accuracy for _, accuracy in known], dtype=float)
                 self._scale = _UnitScale.of(targets)
                 self.surrogate.fit([self.space.tokens(cell) for cell, _ in known], self._scale.to_unit(targets))
+
+    def _beam_limit(self) -> int | None:
+        """How many of the step's finished cells the next level expands: all of them (Algorithm 1).
+
+        Step 1's cells all become parents (the paper expands every 1-block cell); a later step trains K cells,
+        so its beam is those K, less any that failed.
+        """
+        return None
 
     def predict(self, tokens: CellTokens) -> tuple[np.ndarray, np.ndarray]:
         """The surrogate's mean and std for ``tokens``, in the units of the observed scores."""

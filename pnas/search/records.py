@@ -69,8 +69,12 @@ class SearchResult:
     """A search as it goes, and its outcome when it ends; every :class:`~pnas.search.SearchCallback` hook gets it.
 
     Attributes:
-        best_cell: The cell with the best monitored metric so far (``None`` if nothing finished).
+        best_cell: The search's answer: of the cells with the most blocks (those of a progressive search's last
+            step), the one with the best monitored metric; ``None`` if nothing finished. Cells of spaces without
+            blocks all compete.
         best_val_acc: Its monitored metric (validation accuracy unless ``monitor`` says otherwise).
+        best_overall_cell: The cell with the best monitored metric of any step (it may have fewer blocks).
+        best_overall_val_acc: Its monitored metric.
         test_acc: Its test counterpart, when the evaluator could measure it (set when the search ends).
         candidates: Every evaluated candidate, in the order the results arrived.
         steps: One report per finished step.
@@ -98,6 +102,8 @@ class SearchResult:
     mode: str = "max"
     pictures: dict[str, Path] = field(default_factory=dict)
     added: int = 0
+    best_overall_cell: Any | None = None
+    best_overall_val_acc: float | None = None
 
     def summary(self) -> dict[str, Any]:
         """The JSON-ready outcome written to ``result.json``."""
@@ -107,6 +113,8 @@ class SearchResult:
             "mode": self.mode,
             "best_val_acc": self.best_val_acc,
             "test_acc": self.test_acc,
+            "best_overall_cell": str(self.best_overall_cell) if self.best_overall_cell is not None else None,
+            "best_overall_val_acc": self.best_overall_val_acc,
             "candidates": len(self.candidates),
             "failed": sum(record.status != "ok" for record in self.candidates),
             "seconds": round(self.seconds, 1),

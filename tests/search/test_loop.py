@@ -6,6 +6,7 @@ import json
 import pytest
 
 from pnas.search import ProgressiveSearch, RegularizedEvolution, SearchCallback, run_search
+from pnas.search.evaluation import Evaluation
 from pnas.space import load_genotype
 from tests.search.objectives import ObjectiveEvaluator, additive_objective, optimum
 
@@ -37,7 +38,7 @@ def test_run_search_records_every_candidate_and_step(tmp_path):
     assert all(0 < float(row["predicted_acc"]) < 1 for row in rows if row["step"] == "2")
 
     steps = read_csv(tmp_path / "run/steps.csv")
-    assert [s["children_scored"] for s in steps] == ["0", str(5 * 300)]
+    assert [s["children_scored"] for s in steps] == ["0", str(30 * 300)]  # every evaluated 1-block cell expanded
     assert steps[0]["spearman"] == "" and -1 <= float(steps[1]["spearman"]) <= 1
 
     best = load_genotype(tmp_path / "run/best_genotype.json")
@@ -45,6 +46,29 @@ def test_run_search_records_every_candidate_and_step(tmp_path):
     summary = json.loads((tmp_path / "run/result.json").read_text())
     assert summary["candidates"] == 35 and summary["test_acc"] == result.test_acc == result.best_val_acc - 0.01
     assert (tmp_path / "run/config.yaml").read_text() == "note: x\n"
+
+
+class DeeperIsWorse(ObjectiveEvaluator):
+    """2-block cells score below every 1-block cell: the best cell overall is not the answer."""
+
+    def evaluate(self, cell):
+        evaluation = super().evaluate(cell)
+        return Evaluation(evaluation.accuracy - 0.5 * (cell.num_blocks - 1), parameters=evaluation.parameters)
+
+
+def test_the_answer_is_the_best_cell_of_the_last_step_and_the_best_overall_is_recorded_beside_it(tmp_path):
+    strategy = ProgressiveSearch(max_blocks=2, beam_size=4, surrogate="mlp", initial_cells=10)
+    result = run_search(strategy, DeeperIsWorse(max_blocks=2), tmp_path, progress=False)
+    last = [record for record in result.candidates if record.step == 2]
+    assert result.best_cell.num_blocks == 2 and result.best_val_acc == max(record.val_acc for record in last)
+    assert result.best_overall_cell.num_blocks == 1
+    assert result.best_overall_val_acc == max(record.val_acc for record in result.candidates) > result.best_val_acc
+    summary = json.loads((tmp_path / "result.json").read_text())
+    assert summary["best_cell"] == str(result.best_cell) and summary["best_overall_cell"] == str(
+        result.best_overall_cell
+    )
+    assert load_genotype(tmp_path / "best_genotype.json") == result.best_cell
+    assert result.steps[-1].best_cell == str(result.best_cell)
 
 
 def test_failed_candidate_is_recorded_and_the_search_goes_on(tmp_path):

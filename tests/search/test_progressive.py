@@ -5,7 +5,7 @@ import pytest
 
 from pnas.errors import ConfigError
 from pnas.search import ProgressiveSearch
-from pnas.space import Cell, expand_beam, one_block_cells
+from pnas.space import Cell, expand, expand_beam, one_block_cells
 from surrogate import rank_correlations
 from tests.conftest import random_cell
 from tests.search.objectives import additive_objective, drive, optimum
@@ -42,21 +42,25 @@ def test_first_step_trains_every_one_block_cell_or_a_seeded_sample():
     assert len(first) == 10 and first == again and first != other
 
 
-def test_beam_is_the_best_k_of_the_step_and_children_are_the_surrogates_top_k():
-    strategy = ProgressiveSearch(max_blocks=3, beam_size=4, surrogate="mlp", initial_cells=40, seed=0)
+def test_step_2_expands_every_evaluated_one_block_cell_and_trains_the_surrogates_top_k():
+    # Algorithm 1: S_1 = every 1-block cell, S'_2 = expand(S_1), S_2 = top-K of S'_2 by the predictor
+    strategy = ProgressiveSearch(max_blocks=3, beam_size=4, surrogate="mlp", seed=0)
     first = strategy.propose()
     scores = [additive_objective(cell, 3) for cell in first.cells]
     strategy.observe(first.cells, scores)
-    ranked = sorted(zip(scores, first.cells, strict=True), key=lambda pair: -pair[0])
-    assert strategy.beam == [cell for _, cell in ranked][:4]
+    assert sorted(map(str, strategy.beam)) == sorted(map(str, one_block_cells()))
 
     second = strategy.propose()
-    assert second.step == 2 and second.children_scored == 4 * 300 and len(second.cells) == 4
+    assert second.children_scored == sum(len(expand(cell)) for cell in one_block_cells()) == 136 * 300
     children = expand_beam(strategy.beam)
     predicted, _ = strategy.surrogate.predict([child.to_tokens() for child in children])
     expected = [children[i] for i in np.argsort(-predicted, kind="stable")[:4]]
-    assert second.cells == expected
+    assert second.step == 2 and second.cells == expected
     np.testing.assert_allclose(second.predicted, np.sort(predicted)[::-1][:4], rtol=1e-5)
+
+    strategy.observe(second.cells, [additive_objective(cell, 3) for cell in second.cells])
+    assert sorted(map(str, strategy.beam)) == sorted(map(str, second.cells))  # S_2 is the next beam
+    assert strategy.propose().children_scored == sum(len(expand(cell)) for cell in second.cells)
 
 
 def test_failed_candidates_stay_out_of_the_beam_and_the_surrogate_data():
@@ -64,7 +68,7 @@ def test_failed_candidates_stay_out_of_the_beam_and_the_surrogate_data():
     proposal = strategy.propose()
     accuracies = [None, 0.9, None, 0.5, 0.7, 0.1]
     strategy.observe(proposal.cells, accuracies)
-    assert strategy.beam == [proposal.cells[1], proposal.cells[4], proposal.cells[3]]
+    assert strategy.beam == [proposal.cells[1], proposal.cells[4], proposal.cells[3], proposal.cells[5]]
     assert sum(value is None for value in strategy.history.values()) == 2
 
 
