@@ -15,7 +15,7 @@ from pnas.space import GENOTYPES, OPS, Block, Cell, expand, one_block_cells, res
 if TYPE_CHECKING:
     from pnas.data import CIFAR10DataModule, DigitsDataModule
     from pnas.module import PNASModule
-    from pnas.nn import CellNetwork, build_network
+    from pnas.nn import CellNetwork, build_network, count_macs, pnasnet5_cifar, pnasnet5_large, pnasnet5_mobile
 
 __version__ = "0.1.0"
 
@@ -25,6 +25,10 @@ _LAZY = {
     "DigitsDataModule": "pnas.data",
     "PNASModule": "pnas.module",
     "build_network": "pnas.nn",
+    "count_macs": "pnas.nn",
+    "pnasnet5_cifar": "pnas.nn",
+    "pnasnet5_large": "pnas.nn",
+    "pnasnet5_mobile": "pnas.nn",
 }
 
 __all__ = [
@@ -42,8 +46,12 @@ __all__ = [
     "PNASModule",
     "SearchFailedError",
     "build_network",
+    "count_macs",
     "expand",
     "one_block_cells",
+    "pnasnet5_cifar",
+    "pnasnet5_large",
+    "pnasnet5_mobile",
     "resolve_genotype",
 ]
 

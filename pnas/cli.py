@@ -110,7 +110,7 @@ class PNASCLI(LightningCLI):
 
 
 def check_checkpoint_file(ckpt_path: str | Path | None) -> None:
-    """Refuse a ``ckpt_path`` file that is missing or not a whole checkpoint (``torch.save``'s zip archive).
+    """Refuse a ``ckpt_path`` file that is missing or not a whole checkpoint (``torch.save``'s zip archive of a pickle).
 
     Lightning's own names (``best``, ``last``, ...) and remote paths pass unchecked.
 
@@ -124,7 +124,8 @@ def check_checkpoint_file(ckpt_path: str | Path | None) -> None:
         raise ConfigError(f"ckpt_path {path} is not a file; give the path of a checkpoint (.ckpt)")
     try:
         with zipfile.ZipFile(path) as archive:
-            damaged = archive.testzip()
+            pickled = any(name.endswith("/data.pkl") or name == "data.pkl" for name in archive.namelist())
+            damaged = archive.testzip() if pickled else path.name
     except OSError as error:
         raise ConfigError(f"cannot read ckpt_path {path} ({error.strerror or error})") from None
     except (zipfile.BadZipFile, EOFError, ValueError):
@@ -207,29 +208,37 @@ def main(args: list[str] | None = None) -> None:
         raise SystemExit(2) from None
 
 
-#: Failures of the machine or of a file rather than of pnas: shown as one line, like pnas's own errors.
-_ENVIRONMENT_ERRORS = (OSError, sqlite3.Error, UnicodeDecodeError, RecursionError)
+#: Failures of the machine or of a file rather than of pnas, shown as one line like pnas's own errors, with a hint.
+_ENVIRONMENT_ERRORS = {
+    OSError: "check the path, the permissions and the free space",
+    sqlite3.Error: "a database file is damaged or held by another program",
+    UnicodeDecodeError: "an input file is not UTF-8 text",
+    RecursionError: "an input is nested too deeply",
+}
 
 
 def _user_facing(error: BaseException) -> str | None:
-    """One line for an error the user can act on: ours, Lightning's misconfiguration, or the disk's; else None."""
+    """One line for an error the user can act on: ours, Lightning's misconfiguration, or the disk's; else None.
+
+    An error of the disk counts only as the error itself or as the stated cause of another (``raise ... from``),
+    not as the error being handled when another was raised: that one may be a bug, and keeps its traceback.
+    """
     cause = _pnas_error(error)
     if cause is not None:
         return str(cause)
-    environment = _pnas_error(error, _ENVIRONMENT_ERRORS)
-    if environment is None:
-        return None
-    hint = " (is an input file nested too deeply?)" if isinstance(environment, RecursionError) else ""
-    return f"{type(environment).__name__}: {environment}".splitlines()[0] + hint
+    while error is not None:
+        for kind, hint in _ENVIRONMENT_ERRORS.items():
+            if isinstance(error, kind):
+                return f"{type(error).__name__}: {error}".splitlines()[0] + f" ({hint})"
+        error = error.__cause__
+    return None
 
 
-def _pnas_error(
-    error: BaseException | None, kinds: tuple[type[BaseException], ...] = (PNASError, MisconfigurationException)
-) -> BaseException | None:
-    """The error of ``kinds`` behind ``error`` (by default ours or Lightning's misconfiguration), also when wrapped."""
+def _pnas_error(error: BaseException | None) -> BaseException | None:
+    """The user-facing error behind ``error`` (ours, or Lightning's misconfiguration), also when re-raised wrapped."""
     seen = set()
     while error is not None and id(error) not in seen:
-        if isinstance(error, kinds):
+        if isinstance(error, (PNASError, MisconfigurationException)):
             return error
         seen.add(id(error))
         error = error.__cause__ or error.__context__

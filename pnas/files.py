@@ -1,4 +1,6 @@
-"""Reading what a user hands `pnas`: a text file, JSON text. Every failure is one `pnas` error naming the input.
+"""Files: reading what a user hands `pnas` (a text file, JSON text), and replacing a file atomically.
+
+Reading: every failure is one `pnas` error naming the input.
 
 A file that is missing, a directory, unreadable or not UTF-8, and JSON that does not parse or nests too deeply
 for Python, all become the caller's error class with a one-line message, never a raw ``OSError``,
@@ -10,12 +12,13 @@ from __future__ import annotations
 import codecs
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pnas.errors import PNASError, brief
 
-__all__ = ["parse_user_json", "read_user_text"]
+__all__ = ["parse_user_json", "read_user_text", "replace_atomically"]
 
 
 def read_user_text(
@@ -99,3 +102,44 @@ def _json_integer(digits: str) -> int:
         return int(digits)
     except ValueError:
         raise ValueError(f"an integer of {len(digits.lstrip('-'))} digits is too long") from None
+
+
+def replace_atomically(path: str | os.PathLike[str], write: Callable[[Path], object]) -> Path:
+    """Make ``path`` anew with ``write``: into ``<path>.partial``, flushed to disk, then renamed over ``path``.
+
+    A crash or a failed write (a full disk) leaves the old file or the new one, never a part of one; the partial
+    file is removed when the write fails.
+
+    Args:
+        path: The file to replace (or create).
+        write: Writes the new content to the path it is given (``torch.save``, ``figure.savefig``, ...).
+
+    Raises:
+        Exception: Whatever ``write`` raises, and ``OSError`` from flushing or renaming; ``path`` is unchanged.
+    """
+    path = Path(path)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        write(partial)
+        with open(partial, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(partial, path)
+    finally:
+        if partial.exists():
+            partial.unlink()
+    _flush_directory(path.parent)
+    return path
+
+
+def _flush_directory(directory: Path) -> None:
+    """Flush a directory's entries (the rename) to disk, where the file system allows it."""
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)

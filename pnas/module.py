@@ -29,7 +29,7 @@ class PNASModule(pl.LightningModule):
         genotype: Registered name (``pnasnet5``), path to a genotype JSON file, cell string, or a ``Cell``.
         num_classes: Number of classes.
         in_channels: Channels of the input images.
-        num_cells: N, normal cells per stage.
+        num_cells: N, cells per stage, the reduction cell included (as the reference implementation counts).
         filters: F, filters per block in the first stage.
         num_reductions: Reduction cells between stages.
         stem_multiplier: The stem convolution has ``stem_multiplier * filters`` channels.

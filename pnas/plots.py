@@ -6,11 +6,11 @@ format follows the extension: ``.png``, ``.svg``, ``.pdf``) and returns its path
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pnas.files import replace_atomically
 from pnas.space import Cell, input_name
 
 if TYPE_CHECKING:
@@ -33,14 +33,14 @@ def _pyplot() -> Any:
 def _save(figure: Any, path: str | Path) -> Path:
     """Save ``figure`` to ``path`` atomically (a failed write leaves the old picture) and close it."""
     path = Path(path)
-    partial = path.with_name(path.name + ".partial")
+    picture_format = path.suffix.lstrip(".").lower() or "png"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        figure.savefig(partial, dpi=150, bbox_inches="tight", format=path.suffix.lstrip(".").lower() or "png")
-        os.replace(partial, path)
+        replace_atomically(
+            path, lambda partial: figure.savefig(partial, dpi=150, bbox_inches="tight", format=picture_format)
+        )
     finally:
         _pyplot().close(figure)
-        partial.unlink(missing_ok=True)
     return path
 
 

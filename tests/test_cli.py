@@ -224,3 +224,33 @@ def test_a_bad_config_file_is_one_line(tmp_path, capsys, content):
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
     err = cli_error(capsys, ["fit", "--config", str(path)])
     assert "bad.yaml" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_plain_zip_is_not_a_checkpoint(tmp_path, capsys):
+    import zipfile
+
+    path = tmp_path / "plain.ckpt"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("notes.txt", "hello")
+    err = cli_error(capsys, ["test", *TINY_FIT_ARGS, f"--ckpt_path={path}"])
+    assert "is not a readable checkpoint" in err
+
+
+def test_only_the_disks_own_errors_are_one_line_and_a_bug_in_handling_one_keeps_its_traceback():
+    from pnas.cli import _user_facing
+
+    try:
+        try:
+            raise FileNotFoundError(2, "No such file or directory", "x.yaml")
+        except OSError:
+            raise KeyError("a bug while handling it") from None
+    except KeyError as bug:
+        assert _user_facing(bug) is None
+    full = OSError(28, "No space left on device")
+    assert (
+        _user_facing(full)
+        == "OSError: [Errno 28] No space left on device (check the path, the permissions and the free space)"
+    )
+    wrapped = RuntimeError("saving failed")
+    wrapped.__cause__ = full
+    assert _user_facing(wrapped).startswith("OSError: [Errno 28]")

@@ -89,3 +89,10 @@ def test_user_module_example_runs_from_its_yaml_config(readme_user_module, capsy
     main(["search", "--config", str(path), *tiny, "--wandb=disabled"])
     assert "val/f1" in capsys.readouterr().out
     assert (readme_user_module / "runs/search/f1/result.json").read_text().count('"monitor": "val/f1"') == 1
+
+
+def test_networks_snippet_prints_the_multiply_adds_the_readme_states(capsys):
+    (snippet,) = [block for block in python_blocks() if "count_macs(" in block]
+    exec(compile(snippet, "README.md", "exec"), {})
+    printed = capsys.readouterr().out.strip()
+    assert f"# {printed}" in snippet and f"{int(printed):,}" in README.read_text()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -16,6 +15,7 @@ from pytorch_lightning.cli import SaveConfigCallback
 from pytorch_lightning.loggers.logger import DummyLogger
 
 from pnas.errors import ConfigError
+from pnas.files import replace_atomically
 from pnas.search.candidates import CandidateFactory, quiet_lightning, warn_left_out
 from pnas.search.evaluation import Evaluation, Evaluator, cell_level
 from pnas.search.executors import CandidateExecutor, check_executor_settings, create_executor
@@ -224,9 +224,7 @@ class LightningEvaluator(Evaluator):
                 trainer = self.training.trainer([])
                 trainer.validate(model, datamodule=self.datamodule, verbose=False)  # attaches the model to save it
             if checkpoint is not None:
-                partial = Path(f"{checkpoint}.partial")
-                trainer.save_checkpoint(partial)
-                os.replace(partial, checkpoint)
+                replace_atomically(checkpoint, trainer.save_checkpoint)
         metric = self.test_metric
         values = [r[k] for r in results for k in r if k == metric or k.startswith(f"{metric}/dataloader_idx_")]
         return float(values[0]) if values else None
@@ -239,16 +237,16 @@ class LightningEvaluator(Evaluator):
 
 
 def _save_atomically(payload: Any, path: Path) -> None:
-    """``torch.save`` to ``<path>.partial``, then rename: a crash leaves the old file or the new one.
+    """``torch.save`` ``payload`` to ``path`` atomically: a crash leaves the old file or the new one.
 
-    A write that fails (a full disk) is reported on stderr; the weights stay in memory and the search goes on.
+    A write that fails (a full disk: ``OSError``, or torch's ``RuntimeError``) is reported on stderr; the weights
+    stay in memory and the search goes on.
     """
-    partial = path.with_name(path.name + ".partial")
     try:
-        torch.save(payload, partial)
-        os.replace(partial, path)
-    except OSError as error:
-        print(f"pnas: could not write {path} ({error.strerror or error}); the search goes on", file=sys.stderr)
+        replace_atomically(path, lambda partial: torch.save(payload, partial))
+    except (OSError, RuntimeError) as error:
+        reason = getattr(error, "strerror", None) or str(error).splitlines()[0]
+        print(f"pnas: could not write {path} ({reason}); the search goes on", file=sys.stderr)
 
 
 def _applicable_callbacks(callbacks: Any) -> list[pl.Callback]:

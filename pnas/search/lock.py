@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from types import TracebackType
 
@@ -24,14 +25,25 @@ def check_run_dir(run_dir: str | Path) -> Path:
     if not str(run_dir).strip():
         raise ConfigError("run_dir is empty; name the directory for the search's records (e.g. runs/search/mine)")
     path = Path(run_dir)
-    if path.is_dir() and not (path / "search.sqlite").exists():
-        foreign = sorted(entry.name for entry in path.iterdir() if entry.name != LOCK_NAME)
-        if foreign:
-            shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
-            raise ConfigError(
-                f"run_dir {path} is not empty ({shown}) and holds no pnas search; choose a new or empty directory"
-            )
+    try:
+        foreign = _foreign_entries(path)
+    except OSError as error:
+        raise ConfigError(
+            f"cannot read run_dir {path} ({error.strerror or error}); choose a readable directory"
+        ) from None
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+        raise ConfigError(
+            f"run_dir {path} is not empty ({shown}) and holds no pnas search; choose a new or empty directory"
+        )
     return path
+
+
+def _foreign_entries(path: Path) -> list[str]:
+    """The names in ``path`` that make it someone else's directory: none when it is new, empty or a pnas run."""
+    if not path.is_dir() or (path / "search.sqlite").exists():
+        return []
+    return sorted(entry.name for entry in path.iterdir() if entry.name != LOCK_NAME)
 
 
 class RunDirLock:
@@ -66,14 +78,20 @@ class RunDirLock:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            try:
+                holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            except OSError:
+                holder = "unknown"
             os.close(fd)
             raise ConfigError(
                 f"{self.path.parent} is in use by another search (process {holder}); wait for it to end, stop it, "
                 "or choose another run_dir"
             ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError as error:  # a full disk: the lock holds, only the process id is not written
+            print(f"pnas: could not write the process id to {self.path} ({error.strerror or error})", file=sys.stderr)
         self._fd = fd
         return self
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pnas.errors import ConfigError
+from pnas.files import replace_atomically
 
 __all__ = ["CandidateRecord", "RunDirectory", "SearchResult", "StepReport", "read_text_or_none"]
 
@@ -176,28 +177,31 @@ class RunDirectory:
             self.write_text(name, text)
 
     def _keep_rows_missing_from_store(self, stored: set[tuple[str, str]]) -> None:
-        """Move an existing ``candidates.csv`` aside when it has rows the store does not (they would be lost)."""
+        """Move an existing ``candidates.csv`` aside when it has rows the store does not (they would be lost).
+
+        A file that cannot be read or parsed is moved aside whole. The new name is never one already taken.
+        """
         existing = self.path / "candidates.csv"
-        text = read_text_or_none(existing)
-        if text is None:
+        if not existing.exists():
             return
+        text = read_text_or_none(existing)
         try:
-            rows = list(csv.DictReader(io.StringIO(text)))
-            lost = [row for row in rows if (row.get("step"), row.get("cell")) not in stored]
+            rows = list(csv.DictReader(io.StringIO(text))) if text is not None else None
         except csv.Error:
-            lost = [text]
-        if lost:
-            kept = self.path / f"candidates.{time.strftime('%Y%m%d-%H%M%S')}.csv"
-            self._guarded(lambda: os.replace(existing, kept))
-            print(
-                f"pnas: {existing} listed {len(lost)} candidate(s) that the store does not hold (they will be trained "
-                f"again); that file is kept as {kept}",
-                file=sys.stderr,
-            )
+            rows = None
+        lost = 0 if rows is None else sum((row.get("step"), row.get("cell")) not in stored for row in rows)
+        if rows is not None and not lost:
+            return
+        stamp, number = time.strftime("%Y%m%d-%H%M%S"), 0
+        while (kept := self.path / f"candidates.{stamp}{f'-{number}' if number else ''}.csv").exists():
+            number += 1
+        self._guarded(lambda: os.replace(existing, kept))
+        listed = "could not be read" if rows is None else f"listed {lost} candidate(s) that the store does not hold"
+        print(f"pnas: {existing} {listed} (they will be trained again); that file is kept as {kept}", file=sys.stderr)
 
     def _append(self, name: str, row: CandidateRecord | StepReport) -> None:
         def append() -> None:
-            with open(self.path / name, "a", newline="") as handle:
+            with open(self.path / name, "a", newline="", encoding="utf-8") as handle:
                 csv.writer(handle).writerow([_csv_value(value) for value in asdict(row).values()])
 
         self._guarded(append)
@@ -221,16 +225,7 @@ class RunDirectory:
             ConfigError: The file cannot be written (the old one, if any, is left as it was).
         """
         target = self.path / name
-        partial = target.with_name(target.name + ".partial")
-
-        def write() -> None:
-            try:
-                partial.write_text(text)
-                os.replace(partial, target)
-            finally:
-                partial.unlink(missing_ok=True)
-
-        self._guarded(write)
+        self._guarded(lambda: replace_atomically(target, lambda partial: partial.write_text(text, encoding="utf-8")))
         return target
 
     def write_json(self, name: str, data: Any) -> Path:
@@ -241,6 +236,6 @@ class RunDirectory:
 def read_text_or_none(path: Path) -> str | None:
     """The text of ``path``; ``None`` if it is missing or unreadable."""
     try:
-        return path.read_text()
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -98,29 +99,31 @@ class BestModelExport(SearchCallback):
         if search.best_cell is None:
             return
         start = time.perf_counter()
-        checkpoint = search.run_dir / "best.ckpt"
+        answer, checkpoint = str(search.best_cell), search.run_dir / "best.ckpt"
         previous = _read_json(read_text_or_none(search.run_dir / "result.json"))
-        tested_before = previous.get("best_cell") == str(search.best_cell) and checkpoint.is_file()
-        if not search.added and tested_before:
+        exported = checkpoint.is_file() and _checkpoint_genotype(checkpoint) == answer
+        if not search.added and exported and previous.get("best_cell") == answer:
             search.test_acc, search.checkpoint = previous.get("test_acc"), checkpoint
             return
         partial = checkpoint.with_name(checkpoint.name + ".partial")
-        partial.unlink(missing_ok=True)
         try:
-            search.test_acc = self.evaluator.test(search.best_cell, checkpoint=partial)
-        except OSError as error:  # a full or read-only disk: keep what is there
-            print(f"pnas: could not write {checkpoint} ({error.strerror or error}); left as it was", file=sys.stderr)
             partial.unlink(missing_ok=True)
-        if partial.is_file():
-            os.replace(partial, checkpoint)
+            search.test_acc = self.evaluator.test(search.best_cell, checkpoint=partial)
+            if partial.is_file():
+                os.replace(partial, checkpoint)
+                exported = True
+        except (OSError, RuntimeError) as error:  # a full or read-only disk (torch says RuntimeError)
+            reason = getattr(error, "strerror", None) or str(error).splitlines()[0]
+            print(f"pnas: could not write {checkpoint} ({reason}); it was left as it was", file=sys.stderr)
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
+        if exported:
             search.checkpoint = checkpoint
-        elif checkpoint.is_file() and _checkpoint_genotype(checkpoint) == str(search.best_cell):
-            search.checkpoint = checkpoint  # the weights were lost, the exported model of the same cell was not
-            if search.test_acc is None and previous.get("best_cell") == str(search.best_cell):
-                search.test_acc = previous.get("test_acc")
+            if search.test_acc is None and previous.get("best_cell") == answer:
+                search.test_acc = previous.get("test_acc")  # the weights were lost, not the model and its figure
         elif checkpoint.is_file():
             print(
-                f"pnas: the best cell's weights were lost, so {checkpoint} (of an earlier cell) was left as it is",
+                f"pnas: {checkpoint} holds another cell than the answer, {answer}; it was left as it is",
                 file=sys.stderr,
             )
         search.seconds += time.perf_counter() - start
@@ -136,9 +139,12 @@ def _read_json(text: str | None) -> dict[str, Any]:
 
 
 def _checkpoint_genotype(path: Path) -> str | None:
-    """The ``genotype`` hyperparameter of a Lightning checkpoint; ``None`` if it has none or cannot be read."""
+    """The ``genotype`` hyperparameter of a Lightning checkpoint; ``None`` if it has none or cannot be read.
+
+    Loaded with ``weights_only`` (nothing in the file runs) and memory-mapped (the weights are not read).
+    """
     try:
-        saved = torch.load(path, map_location="cpu", weights_only=False)
+        saved = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
         return str(saved["hyper_parameters"]["genotype"])
-    except Exception:  # damaged, cut short, or not a checkpoint of a cell module
+    except Exception:  # damaged, cut short, not a checkpoint of a cell module, or holding more than plain data
         return None

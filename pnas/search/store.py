@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, fields
@@ -49,21 +50,29 @@ class StoreError(PNASError):
 def _damaged(path: Path, problem: str) -> StoreError:
     return StoreError(
         f"{path} {problem}; nothing was changed or deleted. To keep this search, restore the file from a backup "
-        f"(or salvage it with: sqlite3 {path.name} .recover); to start afresh, use another run_dir"
+        f"or salvage it (sqlite3 {path} .recover | sqlite3 recovered.sqlite); to start afresh, use another run_dir"
     )
+
+
+def _read_only_uri(path: Path) -> str:
+    """An SQLite URI that opens ``path`` read-only, whatever characters (``#``, ``?``, ``%``) its name holds."""
+    return f"{path.resolve().as_uri()}?mode=ro"
 
 
 def _check_existing(path: Path) -> None:
     """Read an existing file without writing to it; refuse anything but an intact pnas store.
 
     Every page is read (``PRAGMA quick_check``), so a damaged inner page is found here and not halfway through.
+    A file without any table (a first run stopped before its first commit) is taken as a new store.
     """
     try:
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        connection = sqlite3.connect(_read_only_uri(path), uri=True)
         try:
             problems = [row[0] for row in connection.execute("PRAGMA quick_check").fetchall()]
             if problems != ["ok"]:
                 raise _damaged(path, f"is damaged ({problems[0]})")
+            if connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
+                return
             row = connection.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
             connection.execute("SELECT count(*) FROM candidates").fetchone()
         finally:
@@ -73,6 +82,14 @@ def _check_existing(path: Path) -> None:
     if row is None or row[0] != SCHEMA:
         found = row[0] if row else "none"
         raise _damaged(path, f"has schema {found!r}, expected {SCHEMA!r}")
+
+
+#: SQLite result codes that mean the disk (full, read-only, failing, gone), by their names' prefixes.
+_DISK_ERRORS = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM")
+#: SQLite result codes that mean another program holds the file.
+_BUSY_ERRORS = ("SQLITE_BUSY", "SQLITE_LOCKED")
+#: SQLite result codes that mean the file is damaged.
+_DAMAGE_ERRORS = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
 
 
 def _differences(stored: Any, current: Any, path: str = "") -> list[tuple[str, Any, Any]]:
@@ -99,6 +116,7 @@ class SearchStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self._warned = False
         if self.path.exists():
             _check_existing(self.path)
         try:
@@ -130,7 +148,10 @@ class SearchStore:
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
-        """Turn SQLite and file-system errors of a write into a :class:`StoreError` that says what to do."""
+        """Turn a write's disk, lock and damage errors into a :class:`StoreError` that says what to do.
+
+        Other SQLite errors (a broken constraint, a misuse) are bugs and propagate as they are.
+        """
         try:
             yield
         except (sqlite3.Error, OSError) as error:
@@ -139,9 +160,18 @@ class SearchStore:
                     self.connection.execute("ROLLBACK")
                 except sqlite3.Error:
                     pass
-            if type(error) is sqlite3.DatabaseError:  # SQLite's own word for a damaged file
+            name = getattr(error, "sqlite_errorname", "") or ""
+            if name.startswith(_BUSY_ERRORS):
+                raise StoreError(
+                    f"{self.path} is held by another program ({error}); every result committed so far is kept: "
+                    "close the program that has it open (an sqlite3 shell, a database browser) and run the same "
+                    "command again to resume"
+                ) from None
+            if name.startswith(_DAMAGE_ERRORS) or type(error) is sqlite3.DatabaseError:
                 raise _damaged(self.path, f"is damaged ({error})") from None
-            raise self._write_error(error) from None
+            if isinstance(error, OSError) or name.startswith(_DISK_ERRORS) or type(error) is sqlite3.OperationalError:
+                raise self._write_error(error) from None
+            raise
 
     @contextmanager
     def _reading(self) -> Iterator[None]:
@@ -152,8 +182,19 @@ class SearchStore:
             raise _damaged(self.path, f"cannot be read ({type(error).__name__}: {error})") from None
 
     def _checkpoint(self) -> None:
-        """Copy the write-ahead log into the database file, so losing the ``-wal`` file loses nothing committed."""
-        self.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        """Copy the write-ahead log into the database file, so losing the ``-wal`` file loses nothing committed.
+
+        Passive: it never waits. While another program reads the store the copy can stay incomplete; the next
+        write tries again, and stderr says once that the ``-wal`` file then holds results of its own.
+        """
+        busy, logged, copied = self.connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        if (busy or copied < logged) and not self._warned:
+            self._warned = True
+            print(
+                f"pnas: another program is reading {self.path}, so recent results are only in "
+                f"{self.path.name}-wal for now: keep that file with the store",
+                file=sys.stderr,
+            )
 
     def close(self) -> None:
         """Close the database connection."""
