@@ -18,7 +18,7 @@ from typing import Any
 
 from pnas.errors import PNASError, brief
 
-__all__ = ["parse_user_json", "read_user_text", "replace_atomically"]
+__all__ = ["parse_user_json", "read_text_or_none", "read_user_text", "replace_atomically"]
 
 
 def read_user_text(
@@ -60,6 +60,14 @@ def read_user_text(
         byte = data[cause.start]
         reason = f"not UTF-8 text (byte 0x{byte:02x} at offset {cause.start}), perhaps a binary file"
         raise error(f"cannot read {what} {_name(path)}: {reason}; {hint}") from None
+
+
+def read_text_or_none(path: str | os.PathLike[str]) -> str | None:
+    """The UTF-8 text of a file `pnas` wrote itself; ``None`` if it is missing or unreadable (then it is rebuilt)."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _name(path: Path) -> str:

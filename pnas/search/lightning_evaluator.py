@@ -178,15 +178,18 @@ class LightningEvaluator(Evaluator):
         can be the search's answer.
         """
         value, level = trained.evaluation.accuracy, cell_level(cell)
-        if value is None or trained.state_dict is None or level < self.best_level:
+        if value is None or trained.state_dict is None:
             return trained.evaluation
-        if self.best_value is None or level > self.best_level or self.better(value, self.best_value):
+        best = None if self.best_value is None else (self.best_level, self.best_value)
+        order = self.compare_answers((level, value), best)
+        if order < 0:
+            return trained.evaluation
+        if order > 0:
             self.best_level, self.best_value, self.best_weights = level, value, {}
-        if value == self.best_value:
-            self.best_weights[str(cell)] = {name: tensor.cpu() for name, tensor in trained.state_dict.items()}
-            if self.best_path is not None:
-                saved = {"accuracy": value, "level": level, "cells": self.best_weights}
-                _save_atomically(saved, Path(self.best_path))
+        self.best_weights[str(cell)] = {name: tensor.cpu() for name, tensor in trained.state_dict.items()}
+        if self.best_path is not None:
+            saved = {"accuracy": value, "level": level, "cells": self.best_weights}
+            _save_atomically(saved, Path(self.best_path))
         return trained.evaluation
 
     @property

@@ -223,18 +223,12 @@ class _Best:
 
     def offer(self, value: float, rank: tuple[int, int], level: int = 0) -> bool:
         """Take the result if it beats the best so far; whether it did."""
-        if self.key is not None and not self._beats(level, value, rank):
-            return False
+        if self.key is not None:
+            order = self.evaluator.compare_answers((level, value), self.key[:2])
+            if order < 0 or (order == 0 and rank > self.key[2]):
+                return False
         self.key = (level, value, rank)
         return True
-
-    def _beats(self, level: int, value: float, rank: tuple[int, int]) -> bool:
-        best_level, best_value, best_rank = self.key
-        if level != best_level:
-            return level > best_level
-        if value != best_value:
-            return self.evaluator.better(value, best_value)
-        return rank < best_rank
 
 
 def _record(step: int, cell: Any, predicted: float | None, evaluation: Evaluation) -> CandidateRecord:

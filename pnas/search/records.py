@@ -9,14 +9,17 @@ import math
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pnas.errors import ConfigError
-from pnas.files import replace_atomically
+from pnas.files import read_text_or_none, replace_atomically
 
-__all__ = ["CandidateRecord", "RunDirectory", "SearchResult", "StepReport", "read_text_or_none"]
+__all__ = ["CandidateRecord", "RunDirectory", "SearchResult", "StepReport"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -157,7 +160,7 @@ class RunDirectory:
         self._rewrite("candidates.csv", CandidateRecord, stored)
         self._rewrite("steps.csv", StepReport, steps or [])
 
-    def _guarded(self, write: Any) -> Any:
+    def _guarded(self, write: Callable[[], T]) -> T:
         try:
             return write()
         except OSError as error:
@@ -231,11 +234,3 @@ class RunDirectory:
     def write_json(self, name: str, data: Any) -> Path:
         """Write ``data`` as indented JSON."""
         return self.write_text(name, json.dumps(data, indent=2) + "\n")
-
-
-def read_text_or_none(path: Path) -> str | None:
-    """The text of ``path``; ``None`` if it is missing or unreadable."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None

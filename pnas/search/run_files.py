@@ -13,9 +13,10 @@ from typing import Any
 import torch
 import yaml
 
+from pnas.files import read_text_or_none
 from pnas.search.callbacks import SearchCallback
 from pnas.search.evaluation import Evaluator
-from pnas.search.records import CandidateRecord, RunDirectory, SearchResult, StepReport, read_text_or_none
+from pnas.search.records import CandidateRecord, RunDirectory, SearchResult, StepReport
 
 __all__ = ["BestModelExport", "RunFiles"]
 
@@ -38,6 +39,7 @@ class RunFiles(SearchCallback):
         self._known = {(record.step, record.cell) for record in stored_candidates}
         self._known_steps = {report.step for report in stored_steps}
         self._replaying = True
+        self._written: dict[str, str] = {}  # file name -> the text it holds, once read or written
         self.directory: RunDirectory | None = None
 
     def on_search_start(self, search: SearchResult) -> None:
@@ -75,8 +77,13 @@ class RunFiles(SearchCallback):
             self._write_if_changed("best_genotype.json", search.best_cell.to_json() + "\n")
 
     def _write_if_changed(self, name: str, text: str) -> None:
-        if self.directory.read_text(name) != text:
+        """Write ``name`` unless it holds ``text``; the file is read once, then what was written is remembered."""
+        known = self._written.get(name)
+        if known is None:
+            known = self.directory.read_text(name)
+        if known != text:
             self.directory.write_text(name, text)
+        self._written[name] = text
 
 
 class BestModelExport(SearchCallback):

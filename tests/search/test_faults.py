@@ -137,6 +137,15 @@ def test_more_blocks_without_the_kept_weights_keeps_the_model_and_the_test_figur
     assert saved["hyper_parameters"]["genotype"] == grown["best_cell"]
 
 
+def forget_step_2(run_dir: Path) -> None:
+    """Take step 2 out of the store, as a lost ``-wal`` would (its CSV rows stay)."""
+    connection = sqlite3.connect(run_dir / "search.sqlite")
+    with connection:
+        connection.execute("DELETE FROM candidates WHERE step = 2")
+        connection.execute("DELETE FROM steps WHERE step = 2")
+    connection.close()
+
+
 class StopAfter(SearchCallback):
     """Interrupt the search at the ``count``-th candidate it takes in (replayed ones included)."""
 
@@ -161,11 +170,7 @@ def test_a_replay_cut_short_leaves_the_best_genotype_as_it_was(tmp_path):
 
 
 def test_a_csv_with_rows_the_store_lacks_is_kept_beside_the_new_one(finished_copy, capsys):
-    connection = sqlite3.connect(finished_copy / "search.sqlite")
-    with connection:
-        connection.execute("DELETE FROM candidates WHERE step = 2")
-        connection.execute("DELETE FROM steps WHERE step = 2")
-    connection.close()
+    forget_step_2(finished_copy)
     listed = (finished_copy / "candidates.csv").read_text()
     main([*SEARCH, f"--run_dir={finished_copy}"])
     kept = list(finished_copy.glob("candidates.*.csv"))
@@ -222,11 +227,7 @@ def run_on_a_small_disk(tmp_path: Path, source: Path, mode: str) -> Path:
 def unfinished_copy(finished_run: Path, tmp_path: Path) -> Path:
     """A copy of the finished run as a kill during step 2 leaves it: step 1 stored, step 2 to train."""
     copy = Path(shutil.copytree(finished_run, tmp_path / "unfinished"))
-    connection = sqlite3.connect(copy / "search.sqlite")
-    with connection:
-        connection.execute("DELETE FROM candidates WHERE step = 2")
-        connection.execute("DELETE FROM steps WHERE step = 2")
-    connection.close()
+    forget_step_2(copy)
     for name in ("result.json", "best.ckpt"):
         (copy / name).unlink()
     return copy
