@@ -38,6 +38,7 @@ bench: $(INSTALLED)
 	$(PYTHON) benchmarks/surrogate_fit.py
 	$(PYTHON) benchmarks/surrogate_quality.py --json benchmarks/results/surrogate_quality.json
 	$(PYTHON) benchmarks/candidate_throughput.py --json benchmarks/results/candidate_throughput.json
+	$(PYTHON) benchmarks/final_recipe.py --steps 7 --json benchmarks/results/final_recipe.json
 
 # Tune each strategy on val_acc_12 (seeds 10000..10009), then strategies x 30 seeds x budgets on the NAS-Bench-201
 # CIFAR-10 table (read from ../shared/data, never copied); JSON, Markdown report with the NAS checklist, figure.

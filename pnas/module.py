@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import math
 from pathlib import Path
 from typing import Any
 
@@ -11,19 +13,28 @@ from pytorch_lightning.cli import LRSchedulerCallable, OptimizerCallable
 from torch import nn
 from torchmetrics.classification import MulticlassAccuracy
 
-from pnas.errors import ConfigError
+from pnas.errors import ConfigError, require_integer
 from pnas.nn import build_network
 from pnas.space import Cell, resolve_genotype
 
-__all__ = ["PNASModule"]
+__all__ = ["LR_SCHEDULES", "PNASModule"]
+
+#: The built-in learning-rate schedules of :class:`PNASModule` (used when no ``lr_scheduler`` is configured).
+LR_SCHEDULES = ("cosine", "exponential")
 
 
 class PNASModule(pl.LightningModule):
     """Train a :class:`~pnas.nn.CellNetwork` for image classification with cross-entropy.
 
-    Logs ``train/loss``, ``train/acc``, ``val/loss``, ``val/acc``, ``test/loss`` and ``test/acc``. The genotype is
-    stored in the hyperparameters as its canonical cell string, so a checkpoint alone rebuilds the model:
+    Logs ``train/loss``, ``train/acc``, ``val/loss``, ``val/acc``, ``test/loss`` and ``test/acc`` (with an
+    auxiliary head also ``train/aux_loss``; with drop-path ``train/drop_path_keep_prob``, the last cell's). The
+    genotype is stored in the hyperparameters as its canonical cell string, so a checkpoint alone rebuilds the model:
     ``PNASModule.load_from_checkpoint(path)``.
+
+    The final-training recipe of the PNAS paper's reference code (see the README's "Retraining the found cell"):
+    ``aux_weight`` (auxiliary head), ``drop_path_keep_prob`` (scheduled drop-path, its time schedule running over
+    the fit's ``estimated_stepping_batches``), ``label_smoothing``, and ``lr_schedule`` (cosine for CIFAR-10,
+    exponential for ImageNet); cutout is an option of the data modules.
 
     Args:
         genotype: Registered name (``pnasnet5``), path to a genotype JSON file, cell string, or a ``Cell``.
@@ -39,6 +50,18 @@ class PNASModule(pl.LightningModule):
             momentum 0.9, Nesterov, weight decay 3e-4.
         lr_scheduler: Scheduler factory. Default: cosine annealing to zero over all training steps.
         channels_last: Use the channels-last memory format (faster convolutions on recent GPUs).
+        stem: ``"cifar"`` (one convolution) or ``"imagenet"`` (a strided convolution and two reduction cells).
+        drop_path_keep_prob: Drop-path keep probability of the last cell at the end of training (0.6 in the
+            reference's CIFAR-10 and Large recipes); 1: no drop-path.
+        aux_weight: Weight of the auxiliary head's loss (0.4 in the reference's recipes); 0: no auxiliary head.
+        image_size: Height (= width) of the input images; sizes the auxiliary head (only used when it is built).
+        lr_schedule: Without ``lr_scheduler``: ``"cosine"`` (annealed to zero over all training steps, per step) or
+            ``"exponential"`` (multiplied by ``lr_decay_rate`` every ``lr_decay_epochs`` epochs, in steps, as
+            TF-slim's staircase ``exponential_decay``).
+        lr_decay_rate: Factor of the exponential schedule.
+        lr_decay_epochs: Epochs between two exponential decays (may be fractional).
+        batch_norm_momentum: Momentum of every batch norm (``1 -`` TF-slim's ``batch_norm_decay``).
+        batch_norm_eps: Epsilon of every batch norm.
     """
 
     def __init__(
@@ -55,6 +78,15 @@ class PNASModule(pl.LightningModule):
         optimizer: OptimizerCallable | None = None,
         lr_scheduler: LRSchedulerCallable | None = None,
         channels_last: bool = False,
+        stem: str = "cifar",
+        drop_path_keep_prob: float = 1.0,
+        aux_weight: float = 0.0,
+        image_size: int = 32,
+        lr_schedule: str = "cosine",
+        lr_decay_rate: float = 0.97,
+        lr_decay_epochs: float = 2.4,
+        batch_norm_momentum: float = 0.1,
+        batch_norm_eps: float = 1e-5,
     ) -> None:
         super().__init__()
         for name, value in (("num_classes", num_classes), ("in_channels", in_channels)):
@@ -63,6 +95,16 @@ class PNASModule(pl.LightningModule):
                     f"{name} is not set: give the data module a '{name}' attribute (pnas reads it from there) "
                     f"or pass {name} to the model"
                 )
+        if lr_schedule not in LR_SCHEDULES:
+            raise ConfigError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, got {lr_schedule!r}")
+        if not aux_weight >= 0:
+            raise ConfigError(f"aux_weight must be >= 0 (0: no auxiliary head), got {aux_weight!r}")
+        if not 0 < lr_decay_rate <= 1 or not lr_decay_epochs > 0:
+            raise ConfigError(
+                "lr_decay_rate must be in (0, 1] and lr_decay_epochs > 0, "
+                f"got {lr_decay_rate!r} and {lr_decay_epochs!r}"
+            )
+        require_integer("image_size", image_size, 1)
         cell = resolve_genotype(genotype if isinstance(genotype, (Cell, Path)) else str(genotype))
         self.save_hyperparameters(ignore=["optimizer", "lr_scheduler"])
         # Store the canonical cell text, not a name or a path: the checkpoint alone then rebuilds the model.
@@ -77,6 +119,12 @@ class PNASModule(pl.LightningModule):
             num_reductions=num_reductions,
             stem_multiplier=stem_multiplier,
             dropout=dropout,
+            stem=stem,
+            drop_path_keep_prob=drop_path_keep_prob,
+            aux_head=aux_weight > 0,
+            image_size=image_size,
+            batch_norm_momentum=batch_norm_momentum,
+            batch_norm_eps=batch_norm_eps,
         )
         if channels_last:
             self.network = self.network.to(memory_format=torch.channels_last)
@@ -97,10 +145,28 @@ class PNASModule(pl.LightningModule):
             x = x.contiguous(memory_format=torch.channels_last)
         return self.network(x)
 
+    def on_train_batch_start(self, batch: Any, batch_idx: int) -> None:
+        """Move the drop-path schedule to this step's share of the fit's training steps."""
+        if self.hparams.drop_path_keep_prob < 1:
+            total = max(1, int(self.trainer.estimated_stepping_batches))
+            self.network.set_training_progress(self.global_step / total)
+
     def _step(self, batch: tuple[torch.Tensor, torch.Tensor], stage: str) -> torch.Tensor:
         inputs, targets = batch
-        logits = self(inputs)
+        aux_logits = None
+        if self.network.aux_head is not None and self.training:
+            if self.hparams.channels_last:
+                inputs = inputs.contiguous(memory_format=torch.channels_last)
+            logits, aux_logits = self.network.forward_with_aux(inputs)
+        else:
+            logits = self(inputs)
         loss = self.loss(logits, targets)
+        if aux_logits is not None:
+            aux_loss = self.loss(aux_logits, targets)
+            self.log("train/aux_loss", aux_loss, on_step=True, on_epoch=True, batch_size=len(targets))
+            loss = loss + self.hparams.aux_weight * aux_loss
+        if stage == "train" and self.hparams.drop_path_keep_prob < 1:
+            self.log("train/drop_path_keep_prob", self.network.drop_path_keep_probs[-1], on_step=True, on_epoch=False)
         accuracy = self.metrics[f"{stage}_"]
         accuracy(logits, targets)
         on_step = stage == "train"
@@ -121,7 +187,7 @@ class PNASModule(pl.LightningModule):
         self._step(batch, "test")
 
     def configure_optimizers(self) -> Any:
-        """The configured optimizer and scheduler, or SGD with momentum and per-step cosine annealing."""
+        """The configured optimizer and scheduler, or SGD with momentum and the ``lr_schedule``, stepped per step."""
         if self.optimizer is None:
             optimizer = torch.optim.SGD(self.parameters(), lr=0.05, momentum=0.9, nesterov=True, weight_decay=3e-4)
         else:
@@ -129,5 +195,18 @@ class PNASModule(pl.LightningModule):
         if self.lr_scheduler is not None:
             return {"optimizer": optimizer, "lr_scheduler": self.lr_scheduler(optimizer)}
         total_steps = max(1, int(self.trainer.estimated_stepping_batches))
-        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total_steps)
+        if self.hparams.lr_schedule == "cosine":
+            scheduler: Any = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total_steps)
+        else:
+            epochs = self.trainer.max_epochs if self.trainer.max_epochs and self.trainer.max_epochs > 0 else 1
+            decay_steps = max(1.0, self.hparams.lr_decay_epochs * total_steps / epochs)
+            rate = self.hparams.lr_decay_rate
+            scheduler = torch.optim.lr_scheduler.LambdaLR(
+                optimizer, functools.partial(_staircase_decay, rate=rate, decay_steps=decay_steps)
+            )
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+
+
+def _staircase_decay(step: int, rate: float, decay_steps: float) -> float:
+    """``rate ** floor(step / decay_steps)``: TF's ``exponential_decay(..., staircase=True)`` as a factor."""
+    return rate ** math.floor(step / decay_steps)

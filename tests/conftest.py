@@ -36,6 +36,17 @@ TINY_FIT_ARGS = [
     "--model.filters=4",
 ]
 
+#: Overrides that cut a GPU training recipe (``configs/fit/*``) to a few CPU batches, its network at full size.
+TINY_RECIPE_ARGS = [
+    "--trainer.accelerator=cpu",
+    "--trainer.precision=32-true",
+    "--trainer.max_epochs=1",
+    "--trainer.limit_train_batches=2",
+    "--trainer.limit_val_batches=1",
+    "--trainer.limit_test_batches=1",
+    "--trainer.enable_progress_bar=false",
+]
+
 
 def tiny_search(
     run_dir: Path, trainer_kwargs: dict | None = None, model_kwargs: dict | None = None, **search_kwargs: Any

@@ -51,7 +51,7 @@ def test_fit_with_a_genotype_json(tmp_path):
 
 def test_print_config_shows_model_and_data(capsys):
     with pytest.raises(SystemExit) as exit_info:
-        main(["fit", "--config", str(ROOT / "configs/fit/pnasnet5_cifar10.yaml"), "--print_config"])
+        main(["fit", "--config", str(ROOT / "configs/fit/pnasnet5_cifar10_final.yaml"), "--print_config"])
     assert exit_info.value.code == 0
     printed = capsys.readouterr().out
     assert "class_path: pnas.data.CIFAR10DataModule" in printed

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import pytest
 import pytorch_lightning as pl
 import torch
 
-from pnas.data import DigitsDataModule
+from pnas.data import CIFAR10DataModule, DigitsDataModule
+from pnas.data.synthetic import accept_files, write_cifar10_like
+from pnas.errors import ConfigError
 from pnas.module import PNASModule
 from pnas.space import GENOTYPES, save_genotype
 from tests.conftest import TINY_TRAINER_KWARGS
@@ -66,3 +69,59 @@ def test_training_logs_slash_metrics_and_learns(tmp_path):
     assert {"train/loss", "train/acc", "val/loss", "val/acc"} <= set(trainer.callback_metrics)
     (result,) = trainer.test(model, data, verbose=False)
     assert result["test/acc"] > 0.5  # 10 classes: chance is 0.1
+
+
+def test_training_with_every_final_recipe_option(tmp_path):
+    """Aux head, drop-path, label smoothing, the exponential schedule and cutout together, on a tiny CIFAR-10."""
+    model = PNASModule(
+        "pnasnet5",
+        num_classes=10,
+        num_cells=1,
+        filters=4,
+        aux_weight=0.4,
+        drop_path_keep_prob=0.6,
+        label_smoothing=0.1,
+        lr_schedule="exponential",
+        lr_decay_rate=0.5,
+        lr_decay_epochs=1,
+        optimizer=lambda params: torch.optim.SGD(params, lr=0.1),
+    )
+    with accept_files(write_cifar10_like(tmp_path / "data", train_images=40, test_images=6)) as root:
+        data = CIFAR10DataModule(
+            str(root), batch_size=10, train_size=30, val_size=10, num_workers=0, download=False, cutout=16
+        )
+        trainer = tiny_trainer(tmp_path, max_epochs=3, enable_checkpointing=False)
+        trainer.fit(model, data)
+        logged = dict(trainer.callback_metrics)
+        validated = trainer.validate(model, data, verbose=False)[0]
+    steps = trainer.global_step
+    assert steps == 9
+    assert {"train/aux_loss_epoch", "train/drop_path_keep_prob", "val/acc"} <= set(logged)
+    # The last step ran at progress 8/9: the last cell's keep probability 1 - 8/9 * 0.4.
+    assert logged["train/drop_path_keep_prob"].item() == pytest.approx(1 - 8 / 9 * 0.4, rel=1e-5)
+    # Halved after each of the 3 epochs (3 steps each), per step.
+    assert trainer.optimizers[0].param_groups[0]["lr"] == pytest.approx(0.1 * 0.5**3)
+    assert torch.isfinite(torch.tensor(validated["val/loss"]))
+
+
+@pytest.mark.filterwarnings(r"ignore:You are trying to `self.log\(\)`")
+def test_training_loss_adds_the_weighted_auxiliary_loss():
+    model = PNASModule("pnasnet5", num_classes=10, in_channels=1, num_cells=1, filters=4, image_size=8, aux_weight=0.4)
+    model.train()
+    x, y = torch.randn(8, 1, 8, 8), torch.randint(0, 10, (8,))
+    with torch.no_grad():
+        loss = model.training_step((x, y), 0)
+        logits, aux_logits = model.network.forward_with_aux(x)
+    expected = torch.nn.functional.cross_entropy(logits, y) + 0.4 * torch.nn.functional.cross_entropy(aux_logits, y)
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-5)
+    model.eval()
+    assert model.network.forward_with_aux(x)[1] is None
+
+
+def test_recipe_settings_are_checked():
+    with pytest.raises(ConfigError, match="lr_schedule must be one of cosine, exponential"):
+        PNASModule(num_classes=10, lr_schedule="step")
+    with pytest.raises(ConfigError, match="aux_weight must be >= 0"):
+        PNASModule(num_classes=10, aux_weight=-1)
+    with pytest.raises(ConfigError, match="lr_decay_rate"):
+        PNASModule(num_classes=10, lr_decay_rate=0)

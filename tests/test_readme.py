@@ -96,3 +96,9 @@ def test_networks_snippet_prints_the_multiply_adds_the_readme_states(capsys):
     exec(compile(snippet, "README.md", "exec"), {})
     printed = capsys.readouterr().out.strip()
     assert f"# {printed}" in snippet and f"{int(printed):,}" in README.read_text()
+
+
+def test_every_config_the_readme_names_exists():
+    named = set(re.findall(r"configs/[\w/]+\.yaml", README.read_text()))
+    assert "configs/fit/pnasnet5_cifar10_final.yaml" in named and "configs/fit/pnasnet5_imagenet_mobile.yaml" in named
+    assert sorted(name for name in named if not (README.parent / name).is_file()) == []

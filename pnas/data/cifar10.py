@@ -11,6 +11,7 @@ from torch.utils.data import DataLoader, Dataset, Subset
 
 from pnas.data.cutout import Cutout
 from pnas.data.device import DeviceImageLoader, _DeviceTensors, trainer_device
+from pnas.data.loaders import dataset_loader
 from pnas.errors import ConfigError, DataNotFoundError, require_integer
 
 __all__ = ["CIFAR10DataModule"]
@@ -165,16 +166,7 @@ class CIFAR10DataModule(pl.LightningDataModule):
                 flip=augment,
                 cutout=self.cutout if augment else 0,
             )
-        # A new loader for every fit: its worker processes draw their augmentation from the seed set before the
-        # fit, so a candidate's batches do not depend on the candidates trained before it in this process.
-        return DataLoader(
-            self.datasets[split],
-            batch_size=self.batch_size,
-            shuffle=shuffle,
-            num_workers=self.num_workers,
-            pin_memory=torch.cuda.is_available(),
-            persistent_workers=self.num_workers > 0,
-        )
+        return dataset_loader(self.datasets[split], self.batch_size, shuffle, self.num_workers)
 
     def train_dataloader(self) -> DataLoader | DeviceImageLoader:
         """Shuffled, augmented training batches."""

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from pnas.nn.ops import FactorizedReduce, ReLUConvBN, build_op
+from pnas.nn.training_aids import DropPath
 from pnas.space import Cell
 
 __all__ = ["CellModule"]
@@ -19,7 +20,9 @@ class CellModule(nn.Module):
     (``prev_reduction``), else by ReLU-1x1 conv-BN when its width differs from ``channels``, else not at all.
     Without an H[c-2] (``prev_prev_channels=None``: the first cell after a stem) the cell reads the unprojected
     H[c-1] in its place. In a reduction cell, ops reading H[c-2] or H[c-1] use stride 2. The output concatenates
-    every block's output, ``num_blocks * channels`` maps, as PNASNet-5's ``used_hiddenstates`` does.
+    every block's output, ``num_blocks * channels`` maps, as PNASNet-5's ``used_hiddenstates`` does. While
+    training, :attr:`drop_path` drops the output of every operation but identity (``_apply_conv_operation``); its
+    keep probability is set by the network (1, nothing dropped, until then).
 
     Args:
         genotype: The cell to build.
@@ -54,11 +57,14 @@ class CellModule(nn.Module):
         self.preprocess_prev = ReLUConvBN(prev_channels, channels)
         self.ops = nn.ModuleList()
         self.inputs: list[tuple[int, int]] = []
+        self.dropped: list[bool] = []  # whether drop-path applies to each op's output
         for block in genotype.blocks:
             for index, op in ((block.input_1, block.op_1), (block.input_2, block.op_2)):
                 stride = 2 if reduction and index < 2 else 1
                 self.ops.append(build_op(op, channels, stride, input_channels if index == 0 else channels))
+                self.dropped.append(op != "identity")
             self.inputs.append((block.input_1, block.input_2))
+        self.drop_path = DropPath()
         self.out_channels = channels * genotype.num_blocks
 
     def forward(self, prev_prev: torch.Tensor, prev: torch.Tensor) -> torch.Tensor:
@@ -66,5 +72,11 @@ class CellModule(nn.Module):
         first = prev if self.preprocess_prev_prev is None else self.preprocess_prev_prev(prev_prev)
         states = [first, self.preprocess_prev(prev)]
         for position, (left, right) in enumerate(self.inputs):
-            states.append(self.ops[2 * position](states[left]) + self.ops[2 * position + 1](states[right]))
+            states.append(
+                self._op_output(2 * position, states[left]) + self._op_output(2 * position + 1, states[right])
+            )
         return torch.cat(states[2:], dim=1)
+
+    def _op_output(self, op_index: int, x: torch.Tensor) -> torch.Tensor:
+        out = self.ops[op_index](x)
+        return self.drop_path(out) if self.dropped[op_index] else out

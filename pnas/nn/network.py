@@ -10,6 +10,7 @@ from torch import nn
 
 from pnas.errors import ConfigError, require_integer
 from pnas.nn.cell import CellModule
+from pnas.nn.training_aids import AuxiliaryHead, scheduled_keep_prob
 from pnas.space import Cell, resolve_genotype
 
 __all__ = ["STEMS", "CellNetwork", "build_network"]
@@ -38,6 +39,13 @@ class CellNetwork(nn.Module):
       then two reduction cells of the same genotype with ``filters // 4`` and ``filters // 2`` filters per block
       (``filters`` must then be at least 4): the first stage sees inputs shrunk 8-fold.
 
+    Training aids (:mod:`pnas.nn.training_aids`), both off by default and inactive in evaluation mode:
+
+    - ``drop_path_keep_prob < 1``: scheduled drop-path in every cell; :meth:`set_training_progress` moves it along
+      (:class:`~pnas.PNASModule` does so at every training step);
+    - ``aux_head=True``: an auxiliary classifier on the cell before the second reduction cell, which needs the
+      input's ``image_size`` to size its last convolution; :meth:`forward_with_aux` returns its logits too.
+
     Args:
         genotype: The cell used for every normal and reduction cell.
         num_classes: Number of output logits.
@@ -48,10 +56,18 @@ class CellNetwork(nn.Module):
         stem_multiplier: Scales the stem convolution's filters (see above).
         dropout: Dropout probability before the linear head.
         stem: ``"cifar"`` or ``"imagenet"``.
+        drop_path_keep_prob: Keep probability of drop-path in the last cell at the end of training; 1: none.
+        aux_head: Build the auxiliary head (needs ``num_reductions >= 2`` and ``num_cells >= 1``).
+        image_size: Height (= width) of the input images; used to size the auxiliary head.
+        batch_norm_momentum: Momentum of every batch norm's running statistics (PyTorch's convention: TF-slim's
+            ``batch_norm_decay`` is ``1 - batch_norm_momentum``; the reference's CIFAR scope uses 0.1, its ImageNet
+            scopes 0.0003).
+        batch_norm_eps: Epsilon of every batch norm (the reference: 1e-5 on CIFAR, 1e-3 on ImageNet).
 
     Raises:
-        ConfigError: A size is below its minimum, ``stem`` is unknown or ``dropout`` is outside [0, 1); the message
-            names the argument.
+        ConfigError: A size is below its minimum, ``stem`` is unknown, ``dropout`` is outside [0, 1),
+            ``drop_path_keep_prob`` outside (0, 1], or the auxiliary head has no cell to read; the message names
+            the argument.
     """
 
     def __init__(
@@ -65,6 +81,11 @@ class CellNetwork(nn.Module):
         stem_multiplier: int = 3,
         dropout: float = 0.0,
         stem: str = "cifar",
+        drop_path_keep_prob: float = 1.0,
+        aux_head: bool = False,
+        image_size: int = 32,
+        batch_norm_momentum: float = 0.1,
+        batch_norm_eps: float = 1e-5,
     ) -> None:
         super().__init__()
         if stem not in STEMS:
@@ -80,6 +101,19 @@ class CellNetwork(nn.Module):
             require_integer(name, value, minimum)
         if not 0 <= dropout < 1:
             raise ConfigError(f"dropout must be in [0, 1), got {dropout!r}")
+        if not 0 < drop_path_keep_prob <= 1:
+            raise ConfigError(f"drop_path_keep_prob must be in (0, 1], got {drop_path_keep_prob!r}")
+        if aux_head and (num_reductions < 2 or num_cells < 1):
+            raise ConfigError(
+                "aux_head reads the cell before the second reduction cell, so it needs num_reductions >= 2 and "
+                f"num_cells >= 1 (got {num_reductions} and {num_cells}); set aux_head false or change them"
+            )
+        require_integer("image_size", image_size, 1)
+        if not 0 < batch_norm_momentum <= 1 or not batch_norm_eps > 0:
+            raise ConfigError(
+                "batch_norm_momentum must be in (0, 1] and batch_norm_eps > 0, "
+                f"got {batch_norm_momentum!r} and {batch_norm_eps!r}"
+            )
         self.genotype = genotype
         layout: list[tuple[int, bool]] = []  # (filters per block, reduction) of every cell
         if stem == "imagenet":
@@ -106,23 +140,68 @@ class CellNetwork(nn.Module):
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.dropout = nn.Dropout(dropout)
         self.classifier = nn.Linear(prev_channels, num_classes)
+        self.drop_path_keep_prob = drop_path_keep_prob
+        # The reference's aux_head_cell_idxes: the cell before the second reduction cell.
+        self.aux_cell_index: int | None = self.num_stem_cells + 2 * num_cells - 1 if aux_head else None
+        self.aux_head: AuxiliaryHead | None = None
+        if self.aux_cell_index is not None:
+            size = _spatial_size(image_size, stem, self.num_stem_cells + 1)
+            channels = self.cells[self.aux_cell_index].out_channels
+            self.aux_head = AuxiliaryHead(channels, size, num_classes)
+        for module in self.modules():
+            if isinstance(module, nn.BatchNorm2d):
+                module.momentum, module.eps = batch_norm_momentum, batch_norm_eps
+        self.set_training_progress(0.0)
 
     @property
     def num_parameters(self) -> int:
-        """Number of trainable parameters."""
-        return sum(p.numel() for p in self.parameters() if p.requires_grad)
+        """Trainable parameters of the network that classifies: the auxiliary head, a training aid, is not counted."""
+        aux = {id(p) for p in self.aux_head.parameters()} if self.aux_head is not None else set()
+        return sum(p.numel() for p in self.parameters() if p.requires_grad and id(p) not in aux)
+
+    def set_training_progress(self, progress: float) -> None:
+        """Set every cell's drop-path keep probability for ``progress`` (0 to 1) of the training run."""
+        for index, cell in enumerate(self.cells):
+            layer_ratio = (index + 1) / len(self.cells)
+            cell.drop_path.keep_prob = scheduled_keep_prob(self.drop_path_keep_prob, layer_ratio, progress)
+
+    @property
+    def drop_path_keep_probs(self) -> list[float]:
+        """The current drop-path keep probability of every cell, stem cells first."""
+        return [cell.drop_path.keep_prob for cell in self.cells]
+
+    def _features(self, x: torch.Tensor, aux: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
+        prev_prev = prev = self.stem(x)
+        aux_logits = None
+        for index, cell in enumerate(self.cells):
+            prev_prev, prev = prev, cell(prev_prev, prev)
+            if aux and index == self.aux_cell_index and self.aux_head is not None:
+                aux_logits = self.aux_head(prev)
+        return prev, aux_logits
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """Feature maps of the last cell."""
-        prev_prev = prev = self.stem(x)
-        for cell in self.cells:
-            prev_prev, prev = prev, cell(prev_prev, prev)
-        return prev
+        return self._features(x, aux=False)[0]
+
+    def _logits(self, features: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.dropout(self.pool(torch.relu(features)).flatten(1)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Class logits for a batch of images ``(batch, in_channels, height, width)``."""
-        features = torch.relu(self.forward_features(x))
-        return self.classifier(self.dropout(self.pool(features).flatten(1)))
+        return self._logits(self.forward_features(x))
+
+    def forward_with_aux(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Class logits and, in training mode with an auxiliary head, the auxiliary head's logits (else ``None``)."""
+        features, aux_logits = self._features(x, aux=self.training)
+        return self._logits(features), aux_logits
+
+
+def _spatial_size(image_size: int, stem: str, reductions: int) -> int:
+    """Height of the feature maps after the stem and ``reductions`` stride-2 cells (``SAME`` padding rounds up)."""
+    size = (image_size - 3) // 2 + 1 if stem == "imagenet" else image_size
+    for _ in range(reductions):
+        size = (size + 1) // 2
+    return size
 
 
 def build_network(genotype: str | Path | Cell, num_classes: int, **kwargs: Any) -> CellNetwork:
@@ -132,10 +211,11 @@ def build_network(genotype: str | Path | Cell, num_classes: int, **kwargs: Any) 
         genotype: A :class:`~pnas.space.Cell`, a registered name such as ``"pnasnet5"``, a cell string, or a path
             to a genotype JSON file.
         num_classes: Number of output logits.
-        **kwargs: Further :class:`CellNetwork` arguments (``in_channels``, ``num_cells``, ``filters``, ``stem``, ...).
+        **kwargs: Further :class:`CellNetwork` arguments (``in_channels``, ``num_cells``, ``filters``, ``stem``,
+            ``drop_path_keep_prob``, ``aux_head``, ...).
 
     Raises:
         GenotypeError: ``genotype`` cannot be resolved to a valid cell.
-        ConfigError: A size, ``stem`` or ``dropout`` is out of range.
+        ConfigError: A size, ``stem``, ``dropout`` or a training aid is out of range.
     """
     return CellNetwork(resolve_genotype(genotype), num_classes, **kwargs)
