@@ -48,7 +48,7 @@ class PNASModule(pl.LightningModule):
         label_smoothing: Label smoothing of the cross-entropy loss.
         optimizer: Optimizer factory (``class_path``/``init_args`` in YAML). Default: SGD, lr 0.05,
             momentum 0.9, Nesterov, weight decay 3e-4.
-        lr_scheduler: Scheduler factory. Default: cosine annealing to zero over all training steps.
+        lr_scheduler: Scheduler factory. Default: the built-in ``lr_schedule``.
         channels_last: Use the channels-last memory format (faster convolutions on recent GPUs).
         stem: ``"cifar"`` (one convolution) or ``"imagenet"`` (a strided convolution and two reduction cells).
         drop_path_keep_prob: Drop-path keep probability of the last cell at the end of training (0.6 in the
@@ -56,8 +56,8 @@ class PNASModule(pl.LightningModule):
         aux_weight: Weight of the auxiliary head's loss (0.4 in the reference's recipes); 0: no auxiliary head.
         image_size: Height (= width) of the input images; sizes the auxiliary head (only used when it is built).
         lr_schedule: Without ``lr_scheduler``: ``"cosine"`` (annealed to zero over all training steps, per step) or
-            ``"exponential"`` (multiplied by ``lr_decay_rate`` every ``lr_decay_epochs`` epochs, in steps, as
-            TF-slim's staircase ``exponential_decay``).
+            ``"exponential"`` (multiplied by ``lr_decay_rate`` every ``lr_decay_epochs`` epochs, counted in
+            optimizer steps of the training data loader's length, as TF-slim's staircase ``exponential_decay``).
         lr_decay_rate: Factor of the exponential schedule.
         lr_decay_epochs: Epochs between two exponential decays (may be fractional).
         batch_norm_momentum: Momentum of every batch norm (``1 -`` TF-slim's ``batch_norm_decay``).
@@ -130,13 +130,14 @@ class PNASModule(pl.LightningModule):
             self.network = self.network.to(memory_format=torch.channels_last)
         self.loss = nn.CrossEntropyLoss(label_smoothing=label_smoothing)
         self.optimizer, self.lr_scheduler = optimizer, lr_scheduler
+        self._drop_path_steps = 1  # set from the fit's length when training starts
         self.metrics = nn.ModuleDict(
             {stage: MulticlassAccuracy(num_classes, average="micro") for stage in ("train_", "val_", "test_")}
         )
 
     @property
     def num_parameters(self) -> int:
-        """Trainable parameters of the network."""
+        """Trainable parameters of the network, the auxiliary head (a training aid) not counted."""
         return self.network.num_parameters
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -145,11 +146,25 @@ class PNASModule(pl.LightningModule):
             x = x.contiguous(memory_format=torch.channels_last)
         return self.network(x)
 
+    def _training_steps(self, needed_by: str) -> int:
+        """The fit's optimizer steps; a ``ConfigError`` when the run has no finite length to schedule over."""
+        total = self.trainer.estimated_stepping_batches
+        if not math.isfinite(total) or total < 1:
+            raise ConfigError(
+                f"{needed_by} needs a run of known length, but this fit's is {total}: "
+                "set trainer.max_epochs or trainer.max_steps (and a data loader with a length)"
+            )
+        return int(total)
+
+    def on_train_start(self) -> None:
+        """Fix the length of the drop-path schedule: the fit's optimizer steps."""
+        if self.hparams.drop_path_keep_prob < 1:
+            self._drop_path_steps = self._training_steps("drop-path (drop_path_keep_prob < 1)")
+
     def on_train_batch_start(self, batch: Any, batch_idx: int) -> None:
         """Move the drop-path schedule to this step's share of the fit's training steps."""
         if self.hparams.drop_path_keep_prob < 1:
-            total = max(1, int(self.trainer.estimated_stepping_batches))
-            self.network.set_training_progress(self.global_step / total)
+            self.network.set_training_progress(self.global_step / self._drop_path_steps)
 
     def _step(self, batch: tuple[torch.Tensor, torch.Tensor], stage: str) -> torch.Tensor:
         inputs, targets = batch
@@ -194,12 +209,20 @@ class PNASModule(pl.LightningModule):
             optimizer = self.optimizer(self.parameters())
         if self.lr_scheduler is not None:
             return {"optimizer": optimizer, "lr_scheduler": self.lr_scheduler(optimizer)}
-        total_steps = max(1, int(self.trainer.estimated_stepping_batches))
+        total_steps = self._training_steps(f"lr_schedule {self.hparams.lr_schedule!r}")
         if self.hparams.lr_schedule == "cosine":
             scheduler: Any = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total_steps)
         else:
-            epochs = self.trainer.max_epochs if self.trainer.max_epochs and self.trainer.max_epochs > 0 else 1
-            decay_steps = max(1.0, self.hparams.lr_decay_epochs * total_steps / epochs)
+            if not math.isfinite(self.trainer.num_training_batches):  # not loaded yet when max_steps alone ends the fit
+                self.trainer.fit_loop.setup_data()
+            batches = self.trainer.num_training_batches
+            steps_per_epoch = math.ceil(batches / self.trainer.accumulate_grad_batches) if math.isfinite(batches) else 0
+            if steps_per_epoch < 1:
+                raise ConfigError(
+                    "lr_schedule 'exponential' decays every lr_decay_epochs epochs, so the training data loader "
+                    "needs a length"
+                )
+            decay_steps = max(1.0, self.hparams.lr_decay_epochs * steps_per_epoch)
             rate = self.hparams.lr_decay_rate
             scheduler = torch.optim.lr_scheduler.LambdaLR(
                 optimizer, functools.partial(_staircase_decay, rate=rate, decay_steps=decay_steps)

@@ -71,21 +71,16 @@ def test_training_logs_slash_metrics_and_learns(tmp_path):
     assert result["test/acc"] > 0.5  # 10 classes: chance is 0.1
 
 
+def halving_model(**settings) -> PNASModule:
+    """A tiny model whose learning rate, 0.1 at first, halves after every epoch."""
+    optimizer = lambda params: torch.optim.SGD(params, lr=0.1)  # noqa: E731
+    schedule = dict(lr_schedule="exponential", lr_decay_rate=0.5, lr_decay_epochs=1, optimizer=optimizer)
+    return PNASModule("pnasnet5", num_classes=10, num_cells=1, filters=4, **schedule, **settings)
+
+
 def test_training_with_every_final_recipe_option(tmp_path):
     """Aux head, drop-path, label smoothing, the exponential schedule and cutout together, on a tiny CIFAR-10."""
-    model = PNASModule(
-        "pnasnet5",
-        num_classes=10,
-        num_cells=1,
-        filters=4,
-        aux_weight=0.4,
-        drop_path_keep_prob=0.6,
-        label_smoothing=0.1,
-        lr_schedule="exponential",
-        lr_decay_rate=0.5,
-        lr_decay_epochs=1,
-        optimizer=lambda params: torch.optim.SGD(params, lr=0.1),
-    )
+    model = halving_model(in_channels=3, aux_weight=0.4, drop_path_keep_prob=0.6, label_smoothing=0.1)
     with accept_files(write_cifar10_like(tmp_path / "data", train_images=40, test_images=6)) as root:
         data = CIFAR10DataModule(
             str(root), batch_size=10, train_size=30, val_size=10, num_workers=0, download=False, cutout=16
@@ -125,3 +120,24 @@ def test_recipe_settings_are_checked():
         PNASModule(num_classes=10, aux_weight=-1)
     with pytest.raises(ConfigError, match="lr_decay_rate"):
         PNASModule(num_classes=10, lr_decay_rate=0)
+
+
+def test_exponential_schedule_counts_epochs_in_batches_when_max_steps_ends_the_fit(tmp_path):
+    model = halving_model(in_channels=1)
+    trainer = tiny_trainer(tmp_path, max_epochs=None, max_steps=6, enable_checkpointing=False, limit_val_batches=0)
+    trainer.fit(model, DigitsDataModule(batch_size=16))
+    assert trainer.global_step == 6  # two epochs of 3 batches, so two decays
+    assert trainer.optimizers[0].param_groups[0]["lr"] == pytest.approx(0.1 * 0.5**2)
+
+
+def test_schedules_need_a_run_of_known_length(tmp_path):
+    model = PNASModule("pnasnet5", num_classes=10, in_channels=1, num_cells=1, filters=4, drop_path_keep_prob=0.6)
+    trainer = tiny_trainer(tmp_path, max_epochs=-1, enable_checkpointing=False)
+    with pytest.raises(ConfigError, match="needs a run of known length"):
+        trainer.fit(model, DigitsDataModule(batch_size=16))
+
+
+def test_an_aux_head_built_for_other_images_says_which_setting_to_change(tmp_path):
+    model = PNASModule("pnasnet5", num_classes=10, in_channels=1, num_cells=1, filters=4, aux_weight=0.4)  # 32
+    with pytest.raises(ConfigError, match="built for 32x32 images.*set image_size \\(model.image_size\\)"):
+        tiny_trainer(tmp_path, enable_checkpointing=False).fit(model, DigitsDataModule(batch_size=16))  # 8x8

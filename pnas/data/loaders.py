@@ -17,6 +17,12 @@ def dataset_loader(dataset: Dataset, batch_size: int, shuffle: bool, num_workers
 
     Data modules build a new one for every fit, so its worker processes draw their augmentation from the seed set
     before that fit, not from whatever was trained before it in the process.
+
+    Args:
+        dataset: A map-style dataset.
+        batch_size: Samples per batch.
+        shuffle: Reshuffle every epoch.
+        num_workers: Worker processes (0: load in this process).
     """
     return DataLoader(
         dataset,

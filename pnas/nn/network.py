@@ -64,6 +64,13 @@ class CellNetwork(nn.Module):
             scopes 0.0003).
         batch_norm_eps: Epsilon of every batch norm (the reference: 1e-5 on CIFAR, 1e-3 on ImageNet).
 
+    Attributes:
+        num_stem_cells: Cells of the stem (2 for ``"imagenet"``), the first entries of ``cells``.
+        cells: Every cell after the stem convolution, stem cells first.
+        aux_cell_index: Index in ``cells`` of the cell the auxiliary head reads, or ``None``.
+        aux_head: The :class:`~pnas.nn.training_aids.AuxiliaryHead`, or ``None``.
+        drop_path_keep_prob: The final keep probability of drop-path.
+
     Raises:
         ConfigError: A size is below its minimum, ``stem`` is unknown, ``dropout`` is outside [0, 1),
             ``drop_path_keep_prob`` outside (0, 1], or the auxiliary head has no cell to read; the message names
@@ -147,7 +154,7 @@ class CellNetwork(nn.Module):
         if self.aux_cell_index is not None:
             size = _spatial_size(image_size, stem, self.num_stem_cells + 1)
             channels = self.cells[self.aux_cell_index].out_channels
-            self.aux_head = AuxiliaryHead(channels, size, num_classes)
+            self.aux_head = AuxiliaryHead(channels, size, num_classes, image_size)
         for module in self.modules():
             if isinstance(module, nn.BatchNorm2d):
                 module.momentum, module.eps = batch_norm_momentum, batch_norm_eps

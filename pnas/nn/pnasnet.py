@@ -31,8 +31,10 @@ def pnasnet5_cifar(
         num_classes: Number of output logits.
         genotype: The cell: a :class:`~pnas.space.Cell`, a registered name, a cell string or a genotype JSON path.
         dropout: Dropout probability before the linear head.
-        **training_aids: ``drop_path_keep_prob`` and ``aux_head`` (:class:`~pnas.nn.CellNetwork`); both are
-            inactive in evaluation mode and change neither the parameter count nor the multiply-adds.
+        **training_aids: Further :class:`~pnas.nn.CellNetwork` arguments: ``drop_path_keep_prob`` and
+            ``aux_head`` (inactive in evaluation mode; neither changes the parameter count nor the multiply-adds),
+            ``image_size`` (for the auxiliary head; the factory's image size by default), ``batch_norm_momentum``
+            and ``batch_norm_eps``.
     """
     return build_network(
         genotype, num_classes, num_cells=3, filters=48, stem_multiplier=3, dropout=dropout, **training_aids
@@ -53,8 +55,10 @@ def pnasnet5_mobile(
         num_classes: Number of output logits.
         genotype: The cell: a :class:`~pnas.space.Cell`, a registered name, a cell string or a genotype JSON path.
         dropout: Dropout probability before the linear head.
-        **training_aids: ``drop_path_keep_prob`` and ``aux_head`` (:class:`~pnas.nn.CellNetwork`); both are
-            inactive in evaluation mode and change neither the parameter count nor the multiply-adds.
+        **training_aids: Further :class:`~pnas.nn.CellNetwork` arguments: ``drop_path_keep_prob`` and
+            ``aux_head`` (inactive in evaluation mode; neither changes the parameter count nor the multiply-adds),
+            ``image_size`` (for the auxiliary head; the factory's image size by default), ``batch_norm_momentum``
+            and ``batch_norm_eps``.
     """
     return build_network(
         genotype,
@@ -82,8 +86,10 @@ def pnasnet5_large(
         num_classes: Number of output logits.
         genotype: The cell: a :class:`~pnas.space.Cell`, a registered name, a cell string or a genotype JSON path.
         dropout: Dropout probability before the linear head.
-        **training_aids: ``drop_path_keep_prob`` and ``aux_head`` (:class:`~pnas.nn.CellNetwork`); both are
-            inactive in evaluation mode and change neither the parameter count nor the multiply-adds.
+        **training_aids: Further :class:`~pnas.nn.CellNetwork` arguments: ``drop_path_keep_prob`` and
+            ``aux_head`` (inactive in evaluation mode; neither changes the parameter count nor the multiply-adds),
+            ``image_size`` (for the auxiliary head; the factory's image size by default), ``batch_norm_momentum``
+            and ``batch_norm_eps``.
     """
     return build_network(
         genotype,

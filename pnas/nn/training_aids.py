@@ -16,6 +16,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from pnas.errors import ConfigError
+
 __all__ = ["AuxiliaryHead", "DropPath", "drop_path", "scheduled_keep_prob"]
 
 _AUX_POOL, _AUX_POOL_STRIDE, _AUX_PROJECTION, _AUX_FEATURES = 5, 3, 128, 768
@@ -38,7 +40,7 @@ def drop_path(x: torch.Tensor, keep_prob: float) -> torch.Tensor:
     if keep_prob >= 1.0:
         return x
     keep = torch.empty((x.shape[0],) + (1,) * (x.dim() - 1), dtype=x.dtype, device=x.device).bernoulli_(keep_prob)
-    return x * keep / keep_prob
+    return x * (keep / keep_prob)
 
 
 class DropPath(nn.Module):
@@ -64,16 +66,22 @@ class DropPath(nn.Module):
 class AuxiliaryHead(nn.Module):
     """The reference's auxiliary classifier on a ``channels x size x size`` feature map.
 
-    Where the map is smaller than the 5x5 pooling window (tiny inputs), the window shrinks to the map.
+    Where the map is smaller than the 5x5 pooling window (tiny inputs), the window shrinks to the map. Its last
+    convolution covers the whole pooled map, so it is built for one map size and refuses any other.
 
     Args:
         channels: Channels of the feature map it reads.
         size: Height and width of that map.
         num_classes: Number of output logits.
+        image_size: The input image size that gives maps of ``size`` (for the error message).
+
+    Raises:
+        ConfigError: In ``forward``, when the map is not ``size x size``.
     """
 
-    def __init__(self, channels: int, size: int, num_classes: int) -> None:
+    def __init__(self, channels: int, size: int, num_classes: int, image_size: int | None = None) -> None:
         super().__init__()
+        self.size, self.image_size = size, image_size
         window = min(_AUX_POOL, size)
         pooled = (size - window) // _AUX_POOL_STRIDE + 1
         self.features = nn.Sequential(
@@ -90,4 +98,10 @@ class AuxiliaryHead(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Auxiliary class logits."""
+        if tuple(x.shape[-2:]) != (self.size, self.size):
+            built = f"{self.image_size}x{self.image_size} images, " if self.image_size else ""
+            raise ConfigError(
+                f"the auxiliary head was built for {built}{self.size}x{self.size} feature maps, but got "
+                f"{x.shape[-2]}x{x.shape[-1]}: set image_size (model.image_size) to the size of the training images"
+            )
         return self.classifier(self.features(x).flatten(1))

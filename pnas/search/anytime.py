@@ -17,11 +17,10 @@ __all__ = ["AnytimeProgressiveSearch"]
 class AnytimeProgressiveSearch(ProgressiveSearch):
     """:class:`ProgressiveSearch` that stops after ``budget`` evaluations and spends what the levels leave.
 
-    Unlike Algorithm 1 it expands only the K best cells of step 1 (a budget of 25 to 150 evaluations leaves
-    little for the next levels). Once it reaches the last level it keeps proposing rounds of ``batch_size``
-    children of the last beam,
-    refitting the surrogate after each round, until the budget is spent. Every step is cut to the evaluations
-    left, so a smaller budget gives a prefix of a larger one's evaluations (the benchmark relies on this).
+    Its levels are Algorithm 1's (step 2 expands every evaluated cell of step 1). Once it reaches the last level it
+    keeps proposing rounds of ``batch_size`` children of the last beam, refitting the surrogate after each round,
+    until the budget is spent. Every step is cut to the evaluations left, so a smaller budget gives a prefix of a
+    larger one's evaluations (the benchmark relies on this).
 
     Args:
         budget: Stop after this many evaluations.
@@ -94,10 +93,6 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
         for _, cell in finished[: self.mutation_parents]:
             found.update((n, None) for n in self.space.neighbours(cell) if n not in self.history)
         return list(found)
-
-    def _beam_limit(self) -> int | None:
-        """K: the budgeted variant expands only the K best cells of step 1, as it was tuned and benchmarked."""
-        return self.beam_size
 
     def observe(self, cells: Sequence[Any], accuracies: Sequence[float | None]) -> None:
         """As :meth:`ProgressiveSearch.observe`; also remembers which cells are of the last level."""

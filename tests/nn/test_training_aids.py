@@ -141,3 +141,18 @@ def test_batch_norm_settings_reach_every_batch_norm():
     assert len(norms) > 10 and {(m.momentum, m.eps) for m in norms} == {(3e-4, 1e-5)}
     with pytest.raises(ConfigError, match="batch_norm_momentum must be in \\(0, 1\\]"):
         build_network("pnasnet5", 10, batch_norm_momentum=0)
+
+
+def test_every_op_output_gets_its_own_mask_pooling_included():
+    torch.manual_seed(0)
+    genotype = Cell.from_string("max_pool_3x3(c-1) + max_pool_3x3(c-1)")
+    cell, reference = CellModule(genotype, 4, 4, 4), CellModule(genotype, 4, 4, 4)
+    reference.load_state_dict(cell.state_dict())
+    cell.drop_path.keep_prob = 0.5
+    x = torch.randn(64, 4, 6, 6)
+    with torch.no_grad():
+        kept = reference(x, x)  # both pooled outputs kept: 2 * pool
+        dropped = cell(x, x)  # each pooled output zeroed or doubled, independently
+    share = (dropped.flatten(1) / kept.flatten(1)).nan_to_num(1.0)
+    per_example = share.median(dim=1).values
+    assert set(per_example.round().tolist()) == {0.0, 1.0, 2.0}  # 1: one op dropped, the other kept

@@ -141,3 +141,16 @@ def test_scores_outside_0_1_are_rescaled_for_the_surrogate_and_predictions_come_
     assert mean.min() < 0 and -6 < mean.min() <= mean.max() < 6  # in score units, not the surrogate's [0, 1]
     truth = [10 * additive_objective(child_at(row), 2) - 5 for row in range(len(tokens))]
     assert rank_correlations(mean, truth)["kendall_tau"] > 0.3
+
+
+def test_the_budgeted_search_also_expands_every_evaluated_level_1_cell(tmp_path):
+    from pnas.search import AnytimeProgressiveSearch, NASBench201Space, TableEvaluator
+    from tests.benchmark.tables import write_table
+
+    ops = ("none", "skip_connect", "nor_conv_3x3", "avg_pool_3x3")
+    evaluator = TableEvaluator(write_table(tmp_path / "table.csv", ops), "val", "test")
+    strategy = AnytimeProgressiveSearch(50, space=NASBench201Space(ops), beam_size=2, surrogate="mlp", seed=0)
+    first = strategy.propose()
+    strategy.observe(first.cells, [evaluator.evaluate(cell).accuracy for cell in first.cells])
+    assert len(first.cells) == 4 and len(strategy.beam) == 4  # every level-1 cell, not the K=2 best
+    assert strategy.propose().children_scored == 4 * 4**2  # each has 16 level-2 children
