@@ -70,6 +70,8 @@ class PNASCLI(LightningCLI):
             summary = f"best cell: {result.best_cell}\n{result.monitor} {result.best_val_acc:.4f}"
         if result.test_acc is not None:
             summary += f", test {result.test_acc:.4f}"
+        if result.front is not None:
+            summary += f"\nPareto front: {len(result.front)} cells, in pareto.csv and pareto/"
         print(f"{summary}\nrecords in {result.run_dir} ({result.seconds:.0f} s)")
         return result
 

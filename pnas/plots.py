@@ -16,7 +16,7 @@ from pnas.space import Cell, input_name
 if TYPE_CHECKING:
     from pnas.search.records import CandidateRecord
 
-__all__ = ["draw_cell", "plot_benchmark", "plot_predicted_vs_actual", "plot_search_progress"]
+__all__ = ["draw_cell", "plot_benchmark", "plot_pareto_front", "plot_predicted_vs_actual", "plot_search_progress"]
 
 _STEP_COLORS = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C"]
 
@@ -28,6 +28,12 @@ def _pyplot() -> Any:
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def _ticker() -> Any:
+    import matplotlib.ticker
+
+    return matplotlib.ticker
 
 
 def _save(figure: Any, path: str | Path) -> Path:
@@ -194,6 +200,28 @@ def plot_predicted_vs_actual(
         axes_list[0][0].text(0.5, 0.5, "no predictions yet (step 1 is trained exhaustively)", ha="center")
         axes_list[0][0].axis("off")
     figure.suptitle("Surrogate: predicted vs actual accuracy of the candidates it chose")
+    return _save(figure, path)
+
+
+def plot_pareto_front(
+    points: Sequence[tuple[float, float]], front: Sequence[int], path: str | Path, metric: str, cost: str
+) -> Path:
+    """Every trained candidate's metric against its cost, the Pareto front marked and joined as a staircase."""
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=(5.5, 4), layout="constrained")
+    if points:
+        costs, metrics = zip(*[(c, m) for m, c in points], strict=True)
+        axes.scatter(costs, metrics, s=18, color="#9ab", edgecolors="none", label="trained candidates")
+        ranked = sorted((points[i][1], points[i][0]) for i in front)
+        axes.step([c for c, _ in ranked], [m for _, m in ranked], where="post", color="#c33", lw=1.2)
+        axes.scatter([c for c, _ in ranked], [m for _, m in ranked], s=30, color="#c33", label="Pareto front")
+        axes.set_xscale("log")
+        axes.xaxis.set_minor_formatter(_ticker().NullFormatter())  # decades only: minor labels overlap
+        axes.legend(loc="lower right", fontsize=8)
+    axes.set_xlabel(cost)
+    axes.set_ylabel(metric)
+    axes.grid(alpha=0.3)
+    axes.set_title(f"{metric} against {cost}: {len(front)} cells on the front", fontsize=10)
     return _save(figure, path)
 
 

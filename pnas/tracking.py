@@ -112,6 +112,7 @@ class WandbSearchLogger(SearchCallback):
             "search/children_scored": report.children_scored,
             "search/scoring_seconds": report.scoring_seconds,
             "search/step_seconds": report.step_seconds,
+            "search/excluded": report.excluded,
             "search/candidates": len(records),
             "search/failed": sum(record.status != "ok" for record in records),
             "surrogate/spearman": report.spearman,

@@ -94,6 +94,7 @@ class LightningEvaluator(Evaluator):
         if mode not in ("max", "min"):
             raise ConfigError(f"mode must be 'max' or 'min', got {mode!r}")
         self.factory = CandidateFactory(template)
+        self.input_size: tuple[int, ...] | None = None
         self.datamodule, self.monitor, self.mode = datamodule, monitor, mode
         trainer_kwargs = dict(trainer_kwargs or {})
         callbacks = _applicable_callbacks(trainer_kwargs.get("callbacks"))
@@ -126,6 +127,9 @@ class LightningEvaluator(Evaluator):
     def check_data(self) -> None:
         """Fail early, with the shapes, when the data does not fit the template's ``in_channels``/``num_classes``.
 
+        Records the shape of one input (``input_size``: ``(channels, height, width)``; ``None`` for batches that are
+        not ``(inputs, targets)``).
+
         Raises:
             ConfigError: The training data is empty, its batches are not images of ``in_channels`` channels, or
                 labels fall outside ``0 .. num_classes - 1`` (each checked when the template has that setting).
@@ -138,6 +142,7 @@ class LightningEvaluator(Evaluator):
         if not isinstance(batch, (list, tuple)) or len(batch) < 2:
             return  # not (inputs, targets): the module knows its own batches
         inputs, targets = batch[0], batch[1]
+        self.input_size = tuple(int(size) for size in inputs.shape[1:])
         channels, classes = self.factory.arguments.get("in_channels"), self.factory.arguments.get("num_classes")
         if channels is not None and (inputs.ndim != 4 or inputs.shape[1] != channels):
             raise ConfigError(

@@ -211,6 +211,7 @@ class _Loop:
             best_val_acc=search.best_val_acc,
             best_cell=str(search.best_cell) if search.best_cell is not None else None,
             step_seconds=round(time.perf_counter() - self.step_start, 3),
+            excluded=proposal.excluded,
         )
 
 

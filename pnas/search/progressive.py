@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from pnas.errors import ConfigError
+from pnas.search.limits import CostFunction, CostLimits
 from pnas.search.spaces import CellSpace, SearchSpace
 from pnas.search.strategy import Proposal, SearchStrategy
 from surrogate import CellTokens, EnsembleSurrogate
@@ -39,6 +40,11 @@ class ProgressiveSearch(SearchStrategy):
         seed: Seed of the step-1 sample and of the surrogate.
         space: The space to search; ``None``: the PNAS cell space with ``max_blocks`` blocks.
         exploration: Weight of the ensemble's std in the acquisition score (0: rank by predicted mean).
+        limits: Hard limits on costs known before training (:class:`~pnas.search.limits.CostLimits`): a cell over
+            one is never proposed, at step 1 or later; each proposal counts the cells left out (``excluded``).
+        pareto_cost: ``(name, costs)`` for Pareto mode, as POPNAS builds its beam: each later step first takes
+            the children in order of acquisition score, keeping one only if ``costs(tokens)[name]`` is lower than
+            the last kept one's (the predicted front of score against cost), then tops the step up to K by score.
 
     Raises:
         ConfigError: A setting is out of range, the surrogate name is unknown or ``max_blocks`` disagrees with
@@ -54,6 +60,8 @@ class ProgressiveSearch(SearchStrategy):
         seed: int = 0,
         space: SearchSpace | None = None,
         exploration: float = 0.0,
+        limits: CostLimits | None = None,
+        pareto_cost: tuple[str, CostFunction] | None = None,
     ) -> None:
         from surrogate import SURROGATES
 
@@ -80,6 +88,8 @@ class ProgressiveSearch(SearchStrategy):
         self._previous_level: tuple[CellTokens, Callable[[int], Any]] | None = None
         self.history: dict[Any, float | None] = {}
         self._scale = _UnitScale()
+        self.limits, self.pareto_cost = limits, pareto_cost
+        self._excluded = 0
 
     def propose(self) -> Proposal | None:
         """Step 1: the level-1 cells. Later steps: the top-K children of the beam by acquisition score."""
@@ -90,14 +100,23 @@ class ProgressiveSearch(SearchStrategy):
             return self._children_step(self.parents, self.beam_size)
         return None
 
+    def check_limits(self) -> None:
+        """Raise the limits' ``ConfigError`` now if no level-1 cell fits them, before a search writes anything."""
+        if self.limits:
+            self.limits.fits(_encode(self.space, self.space.initial_cells()), step=1)
+
     def _first_step(self, limit: int | None = None) -> Proposal:
         """Every level-1 cell, or ``initial_cells`` of them drawn by seed; at most ``limit``."""
         cells = self.space.initial_cells()
+        excluded = 0
+        if self.limits:
+            fits = self.limits.fits(_encode(self.space, cells), step=1)
+            cells, excluded = [cell for cell, ok in zip(cells, fits, strict=True) if ok], int((~fits).sum())
         if self.initial_cells is not None and self.initial_cells < len(cells):
             rng = np.random.default_rng(self.seed)
             cells = [cells[i] for i in sorted(rng.choice(len(cells), self.initial_cells, replace=False))]
         self.level = self.step = 1
-        return Proposal(step=1, cells=cells[:limit])
+        return Proposal(step=1, cells=cells[:limit], excluded=excluded)
 
     def _next_level(self) -> None:
         """Move one level down: the beam becomes the parents of the children to score."""
@@ -116,7 +135,7 @@ class ProgressiveSearch(SearchStrategy):
         if not cells:
             return None
         self.step += 1
-        return Proposal(self.step, cells, list(predicted), scored, time.perf_counter() - start)
+        return Proposal(self.step, cells, list(predicted), scored, time.perf_counter() - start, self._excluded)
 
     def rank_children(
         self, beam: Sequence[Any], count: int, extra: Sequence[Any] = ()
@@ -132,9 +151,24 @@ class ProgressiveSearch(SearchStrategy):
             tokens, child_at = _append(tokens, child_at, [self.space.tokens(cell) for cell in extra], extra)
         mean, std = self.predict(tokens)
         score = mean + self.exploration * std if self.exploration else mean
+        self._excluded = 0
+        if self.limits:
+            fits = self.limits.fits(tokens, step=self.step + 1)
+            score = np.where(fits, score, -np.inf)
+            self._excluded = int((~fits).sum())
         chosen: dict[Any, None] = {}  # insertion-ordered, constant-time membership
         predicted: list[float] = []
-        for row in np.argsort(-score, kind="stable"):
+        order = np.argsort(-score, kind="stable")
+        if self.pareto_cost is not None:
+            name, costs = self.pareto_cost
+            order = _front_first(
+                order, np.asarray(costs(tokens)[name]), score, lambda row: child_at(row) in self.history
+            )
+        for row in order:
+            if score[row] == -np.inf:
+                if self.pareto_cost is None:
+                    break  # the rest are over a limit
+                continue
             child = child_at(int(row))
             if child in self.history or child in chosen:
                 continue
@@ -185,6 +219,8 @@ class ProgressiveSearch(SearchStrategy):
             "initial_cells": self.initial_cells,
             "seed": self.seed,
             "exploration": self.exploration,
+            **({"limits": self.limits.settings()} if self.limits else {}),
+            **({"pareto_cost": self.pareto_cost[0]} if self.pareto_cost else {}),
         }
 
     def state(self) -> dict[str, Any]:
@@ -217,6 +253,31 @@ class _UnitScale:
     def from_unit(self, values: np.ndarray) -> np.ndarray:
         """Surrogate outputs back in score units."""
         return self.low + (values - self.offset) * self.span
+
+
+def _front_first(order: np.ndarray, cost: np.ndarray, score: np.ndarray, seen: Callable[[int], bool]) -> np.ndarray:
+    """``order`` (rows best first) with the predicted front moved ahead: each row cheaper than the last kept one.
+
+    Rows scored ``-inf`` (over a limit) and rows of cells already evaluated never join the front.
+    """
+    ranked_cost = np.where(score[order] == -np.inf, np.inf, cost[order]).astype(float)
+    while True:
+        cheapest_before = np.minimum.accumulate(np.concatenate([[np.inf], ranked_cost[:-1]]))
+        positions = np.flatnonzero(ranked_cost < cheapest_before)
+        evaluated = [position for position in positions if seen(int(order[position]))]
+        if not evaluated:
+            break
+        ranked_cost[evaluated] = np.inf  # an evaluated cell neither joins the front nor sets its bar
+    in_front = np.zeros(len(order), dtype=bool)
+    in_front[positions] = True
+    return np.concatenate([order[in_front], order[~in_front]])
+
+
+def _encode(space: SearchSpace, cells: Sequence[Any]) -> CellTokens:
+    """``cells`` encoded as the surrogate reads them."""
+    from surrogate import encode_cells
+
+    return encode_cells([space.tokens(cell) for cell in cells], space.num_inputs, space.num_ops)
 
 
 def _check_positive(**settings: int | None) -> None:

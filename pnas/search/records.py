@@ -42,7 +42,8 @@ class StepReport:
 
     ``spearman`` and ``kendall_tau`` compare the surrogate's predictions for this step's candidates, made before
     they were trained, with their measured accuracies: out-of-sample rank correlation. They are ``None`` when the
-    step had no predictions (step 1) or fewer than 3 finished candidates.
+    step had no predictions (step 1) or fewer than 3 finished candidates. ``excluded`` counts the cells the step
+    left out because a cost known before training (parameters, multiply-adds) was over a limit.
     """
 
     step: int
@@ -55,12 +56,15 @@ class StepReport:
     best_val_acc: float | None
     best_cell: str | None
     step_seconds: float
+    excluded: int = 0
 
     def describe(self, monitor: str = "val/acc") -> str:
         """One human-readable line; ``monitor`` names the metric of ``best_val_acc``."""
         parts = [f"step {self.step}: trained {self.candidates - self.failed}/{self.candidates}"]
         if self.children_scored:
             parts.append(f"scored {self.children_scored:,} children in {self.scoring_seconds:.2f} s")
+        if self.excluded:
+            parts.append(f"{self.excluded:,} over a limit left out")
         if self.spearman is not None:
             parts.append(f"surrogate spearman {self.spearman:.3f}, kendall tau {self.kendall_tau:.3f}")
         if self.best_val_acc is not None:
@@ -91,6 +95,8 @@ class SearchResult:
         pictures: Picture name -> file, as callbacks draw them (``search_progress``, ``best_cell``, ...).
         added: Candidates and steps this run added to the store; 0 when a finished search is run again (its
             files are then left as they are).
+        front: In Pareto mode, the front of the trained candidates (best metric first), as in ``pareto.json``;
+            ``None`` otherwise.
     """
 
     best_cell: Any | None
@@ -108,6 +114,7 @@ class SearchResult:
     added: int = 0
     best_overall_cell: Any | None = None
     best_overall_val_acc: float | None = None
+    front: list[dict[str, Any]] | None = None
 
     def summary(self) -> dict[str, Any]:
         """The JSON-ready outcome written to ``result.json``."""
@@ -122,6 +129,7 @@ class SearchResult:
             "candidates": len(self.candidates),
             "failed": sum(record.status != "ok" for record in self.candidates),
             "seconds": round(self.seconds, 1),
+            **({"front": self.front} if self.front is not None else {}),
         }
 
 

@@ -21,6 +21,7 @@ class Proposal:
         predicted: The predicted accuracy of each cell, or ``None`` where nothing was predicted.
         children_scored: How many candidates were scored to choose these cells.
         scoring_seconds: Seconds spent scoring them.
+        excluded: Cells left out because a cost known before training was over a limit.
     """
 
     step: int
@@ -28,6 +29,7 @@ class Proposal:
     predicted: list[float | None] = field(default_factory=list)
     children_scored: int = 0
     scoring_seconds: float = 0.0
+    excluded: int = 0
 
     def __post_init__(self) -> None:
         if not self.predicted:

@@ -12,8 +12,10 @@ from pnas.errors import ConfigError
 from pnas.search.callbacks import SearchCallback
 from pnas.search.candidates import warn_left_out
 from pnas.search.lightning_evaluator import LightningEvaluator
+from pnas.search.limits import LIMITS, CostLimits, network_costs
 from pnas.search.lock import check_run_dir
 from pnas.search.loop import run_search
+from pnas.search.pareto_files import ParetoFiles
 from pnas.search.progressive import ProgressiveSearch
 from pnas.search.records import SearchResult
 
@@ -44,6 +46,9 @@ class SearchTrainer(pl.Trainer):
         beam_size: int = 8,
         surrogate: Literal["lstm", "mlp"] = "lstm",
         initial_cells: int | None = None,
+        max_params: int | None = None,
+        max_macs: int | None = None,
+        objectives: list[str] | None = None,
         monitor: str = "val/acc",
         mode: Literal["max", "min"] = "max",
         run_dir: str = "runs/search",
@@ -72,6 +77,12 @@ class SearchTrainer(pl.Trainer):
             beam_size: K, candidates trained at every step after the first, and kept in the beam.
             surrogate: Accuracy predictor that ranks the children of the beam: the LSTM ensemble or the MLP one.
             initial_cells: Train only this many of the 136 one-block cells at the first step (all when unset).
+            max_params: Never train (or propose) a cell whose network has more parameters than this; counted
+                exactly before training, for a ``PNASModule`` template (:mod:`pnas.nn.costs`).
+            max_macs: The same for the multiply-adds of one forward pass of one training image.
+            objectives: Pareto mode, ``[monitor, cost]`` with cost ``params`` or ``macs``: each step after the first
+                proposes the predicted front of accuracy against that cost (the best predicted child, then each next
+                child only if it is cheaper than the last kept), topped up to K by predicted accuracy.
             monitor: The metric the candidates log in validation that ranks them (``val/acc``, ``val/f1``, ...).
             mode: ``max`` if a higher ``monitor`` is better, ``min`` if a lower one is (a loss).
             run_dir: Directory for the records (search.sqlite, candidates.csv, best_genotype.json, ...). Running
@@ -105,7 +116,6 @@ class SearchTrainer(pl.Trainer):
         if max_consecutive_failures < 1:
             raise ConfigError(f"max_consecutive_failures must be >= 1, got {max_consecutive_failures}")
         check_run_dir(run_dir)
-        strategy = ProgressiveSearch(max_blocks, beam_size, surrogate, initial_cells, seed)
         best_path = Path(run_dir) / "best_candidate.pt"
         if not (Path(run_dir) / "search.sqlite").exists() and best_path.is_file():
             best_path.unlink()  # weights of an earlier, unrelated search
@@ -125,6 +135,17 @@ class SearchTrainer(pl.Trainer):
             num_gpus=num_gpus,
         )
         evaluator.check_data()
+        limits, pareto, costs = self._cost_settings(evaluator, max_blocks, max_params, max_macs, objectives, monitor)
+        if objectives is not None and mode != "max":
+            raise ConfigError(f"objectives maximise {monitor}: set mode: max (a metric such as val/acc)")
+        pareto_files = []
+        if objectives is not None:
+            upper = costs.upper_bound(max_blocks)[objectives[1]]
+            pareto_files.append(ParetoFiles(monitor, objectives[1], costs.of_cells, upper))
+        strategy = ProgressiveSearch(
+            max_blocks, beam_size, surrogate, initial_cells, seed, limits=limits, pareto_cost=pareto
+        )
+        strategy.check_limits()
         from pnas.tracking import WandbSearchLogger  # pnas.tracking imports wandb: import it on use
 
         tracker = WandbSearchLogger(wandb_project, mode=wandb, logger=self._search_logger())
@@ -132,6 +153,8 @@ class SearchTrainer(pl.Trainer):
         if config is None:  # called from Python: store the settings that define this search
             search_settings = {"max_blocks": max_blocks, "beam_size": beam_size, "surrogate": surrogate}
             search_settings.update(initial_cells=initial_cells, seed=seed, monitor=monitor, mode=mode)
+            search_settings.update({k: v for k, v in (("max_params", max_params), ("max_macs", max_macs)) if v})
+            search_settings.update({"objectives": objectives} if objectives else {})
             config = {**fingerprint, "search": search_settings}
         elif isinstance(config.get("model"), dict):  # the CLI's full model config, optimizer included
             init_args = config["model"].get("init_args", config["model"])
@@ -143,12 +166,39 @@ class SearchTrainer(pl.Trainer):
                 run_dir,
                 config=config,
                 progress=progress,
-                callbacks=[tracker, *(callbacks or [])],
+                callbacks=[tracker, *pareto_files, *(callbacks or [])],
                 fingerprint=fingerprint,
                 max_consecutive_failures=max_consecutive_failures,
             )
         finally:
             evaluator.close()
+
+    @staticmethod
+    def _cost_settings(
+        evaluator: LightningEvaluator,
+        max_blocks: int,
+        max_params: int | None,
+        max_macs: int | None,
+        objectives: list[str] | None,
+        monitor: str,
+    ) -> tuple[CostLimits | None, tuple[str, Any] | None, Any]:
+        """The limits, the Pareto cost and the ``CellCosts`` of a search's networks (``None`` where unset)."""
+        limits = {name: value for name, value in (("max_params", max_params), ("max_macs", max_macs)) if value}
+        cost_names = [cost for cost, _ in LIMITS.values()]
+        if objectives is not None and (
+            len(objectives) != 2 or objectives[0] != monitor or objectives[1] not in cost_names
+        ):
+            raise ConfigError(
+                f"objectives must be [{monitor}, cost] with cost one of {', '.join(cost_names)} (the monitored "
+                f"metric first), got {objectives}"
+            )
+        if not limits and objectives is None:
+            return None, None, None
+        needed_by = " and ".join([*limits, *(["objectives"] if objectives else [])])
+        arguments, input_size = evaluator.factory.arguments, evaluator.input_size
+        costs = network_costs(evaluator.factory.cls, arguments, input_size, max_blocks, needed_by)
+        pareto = (objectives[1], costs.of_tokens) if objectives else None
+        return (CostLimits(costs.of_tokens, **limits) if limits else None), pareto, costs
 
     def _search_logger(self) -> WandbLogger | None:
         """The ``WandbLogger`` given to this trainer, if any; warn that other given loggers are not used."""

@@ -1,0 +1,112 @@
+"""Hard limits on costs known before training (parameters, multiply-adds): cells over a limit are never proposed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from pnas.errors import ConfigError
+from surrogate import CellTokens
+
+__all__ = ["LIMITS", "CostLimits", "network_costs"]
+
+#: Each limit's name and the cost it bounds, with the unit its messages use.
+LIMITS: dict[str, tuple[str, str]] = {"max_params": ("params", "parameters"), "max_macs": ("macs", "multiply-adds")}
+
+CostFunction = Callable[[CellTokens], Mapping[str, np.ndarray]]
+
+
+class CostLimits:
+    """Which cells fit under the given limits, from a cost function over encoded cells.
+
+    Args:
+        costs: Encoded cells -> each cost (``"params"``, ``"macs"``) of each cell, e.g.
+            :meth:`pnas.nn.costs.CellCosts.of_tokens`.
+        **limits: ``max_params`` and/or ``max_macs``; ``None`` or absent: no limit.
+
+    Raises:
+        ConfigError: An unknown limit, or one below 1.
+    """
+
+    def __init__(self, costs: CostFunction, **limits: float | None) -> None:
+        unknown = sorted(set(limits) - set(LIMITS))
+        if unknown:
+            raise ConfigError(f"unknown limit {unknown[0]!r}; the limits are {', '.join(LIMITS)}")
+        self.costs = costs
+        self.limits = {name: value for name, value in limits.items() if value is not None}
+        for name, value in self.limits.items():
+            if not value >= 1:
+                raise ConfigError(f"{name} must be >= 1, got {value!r}")
+
+    def __bool__(self) -> bool:
+        return bool(self.limits)
+
+    def settings(self) -> dict[str, Any]:
+        """The limits, for a search's fingerprint."""
+        return dict(sorted(self.limits.items()))
+
+    def fits(self, tokens: CellTokens, step: int) -> np.ndarray:
+        """Whether each encoded cell is within every limit.
+
+        Raises:
+            ConfigError: No cell fits; the message names the limit and the smallest cost seen.
+        """
+        fits = np.ones(len(tokens), dtype=bool)
+        if not self.limits or not len(tokens):
+            return fits
+        costs = self.costs(tokens)
+        smallest: dict[str, int] = {}
+        for name, maximum in self.limits.items():
+            values = np.asarray(costs[LIMITS[name][0]])
+            fits &= values <= maximum
+            smallest[name] = int(values.min())
+        if not fits.any():
+            raise ConfigError(_nothing_fits(self.limits, smallest, step, len(tokens)))
+        return fits
+
+
+def _nothing_fits(limits: Mapping[str, float], smallest: Mapping[str, int], step: int, count: int) -> str:
+    over = [name for name, maximum in limits.items() if smallest[name] > maximum]
+    blamed = over or list(limits)
+    parts = [f"{name}={limits[name]:,.0f} (the smallest has {smallest[name]:,} {LIMITS[name][1]})" for name in blamed]
+    together = "" if over or len(limits) == 1 else " together"
+    return (
+        f"no cell of step {step} fits {' and '.join(parts)}{together}, among {count:,} considered; "
+        "raise the limit or make the network smaller (num_cells, filters)"
+    )
+
+
+def network_costs(
+    model_class: type, arguments: Mapping[str, Any], input_size: tuple[int, ...] | None, max_blocks: int, needed_by: str
+) -> Any:
+    """The :class:`~pnas.nn.costs.CellCosts` of the :class:`~pnas.PNASModule` networks a search trains.
+
+    Args:
+        model_class: The template's class.
+        arguments: The template's hyperparameters (its network settings).
+        input_size: ``(channels, height, width)`` of the training images.
+        max_blocks: Blocks of the search's last cells.
+        needed_by: The settings that need the costs, for the error message.
+
+    Raises:
+        ConfigError: The template is not a ``PNASModule`` (whose networks the costs describe), or the data's batches
+            are not ``(images, labels)``.
+    """
+    import inspect
+
+    from pnas.module import PNASModule
+    from pnas.nn.costs import CellCosts
+    from pnas.nn.network import CellNetwork
+
+    if not issubclass(model_class, PNASModule):
+        raise ConfigError(
+            f"{needed_by} need the network a PNASModule builds, to count it before training; the model is "
+            f"{model_class.__name__}: use pnas.PNASModule or leave {needed_by} unset"
+        )
+    if input_size is None or len(input_size) != 3:
+        raise ConfigError(f"{needed_by} need (images, labels) batches to size the network; the data gives others")
+    network_settings = set(inspect.signature(CellNetwork).parameters) - {"genotype", "num_classes", "in_channels"}
+    network = {name: value for name, value in arguments.items() if name in network_settings}
+    return CellCosts(arguments["num_classes"], input_size, max_blocks, **network)
