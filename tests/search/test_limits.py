@@ -55,7 +55,7 @@ def test_a_limit_nothing_fits_is_one_line_naming_it_and_the_smallest_cost():
 
 def test_a_digits_search_under_max_params_trains_only_cells_within_it(tmp_path):
     limit = 3_000  # about the median 1-block digits network (N=1, F=4): 774 to 10,742 parameters
-    result = tiny_search(tmp_path / "run", max_params=limit, initial_cells=None, beam_size=2)
+    result = tiny_search(tmp_path / "run", max_params=limit, initial_cells=8, beam_size=2)
     with open(tmp_path / "run" / "candidates.csv") as file:
         rows = list(csv.DictReader(file))
     assert len(rows) == len(result.candidates) > 0
