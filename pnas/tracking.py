@@ -117,7 +117,10 @@ class WandbSearchLogger(SearchCallback):
             "search/failed": sum(record.status != "ok" for record in records),
             "surrogate/spearman": report.spearman,
             "surrogate/kendall_tau": report.kendall_tau,
+            "pareto/hypervolume": search.hypervolume,
+            "pareto/front_size": len(search.front) if search.front is not None else None,
         }
+        pareto_points, cost = list(search.pareto_points), _pareto_cost(search)
         step_curves = [(cell, curve) for cell, curve in self._curves[-report.candidates :] if curve]
 
         def log() -> None:
@@ -138,6 +141,18 @@ class WandbSearchLogger(SearchCallback):
             self.logger.log_table(key="candidates", columns=CANDIDATE_COLUMNS, data=rows)
             for name, path in pictures.items():
                 self.logger.log_image(key=f"pictures/{name}", images=[str(path)])
+            if pareto_points:
+                columns = ["cell", search.monitor, cost, "on_front"]
+                table = wandb.Table(columns=columns, data=[list(point) for point in pareto_points])
+                front = wandb.Table(columns=columns, data=[list(point) for point in pareto_points if point[3]])
+                self.logger.experiment.log(
+                    {
+                        "pareto/candidates": wandb.plot.scatter(
+                            table, cost, search.monitor, title="trained candidates"
+                        ),
+                        "pareto/front": wandb.plot.scatter(front, cost, search.monitor, title="the Pareto front"),
+                    }
+                )
 
         self._guard(log)
 
@@ -181,3 +196,9 @@ class WandbSearchLogger(SearchCallback):
         """Close the W&B run as failed, so a later search in this process starts its own run."""
         if self.logger is not None:
             self._guard(lambda: self.logger.experiment.finish(exit_code=1))
+
+
+def _pareto_cost(search: SearchResult) -> str:
+    """The cost of a Pareto search's front (its members' second key), or ``cost``."""
+    members = search.front or [{}]
+    return next((key for key in members[0] if key not in ("step", "cell", search.monitor)), "cost")

@@ -62,3 +62,16 @@ def test_disabled_wandb_writes_nothing(tmp_path, offline):
     search_with_wandb(tmp_path / "run", wandb="disabled")
     assert not (tmp_path / "run/wandb").exists()
     assert (tmp_path / "run/candidates.csv").is_file()
+
+
+def test_a_pareto_search_logs_its_hypervolume_and_the_front_scatter(tmp_path, offline):
+    result = search_with_wandb(tmp_path / "run", objectives=["val/acc", "params"])
+    (wandb_dir,) = (tmp_path / "run/wandb").glob("offline-run-*")
+    history = summarize(wandb_dir)["history"]
+    assert {"pareto/hypervolume", "pareto/front_size"} <= history
+    assert {"pareto/candidates_table/_type", "pareto/front_table/_type"} <= history
+    tables = sorted(
+        (wandb_dir / "files/media/table/pareto").glob("front_table_*.table.json"),
+        key=lambda p: int(p.name.split("_")[2]),
+    )  # the last step's front last
+    assert tables and all(member["cell"] in tables[-1].read_text() for member in result.front)

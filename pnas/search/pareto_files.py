@@ -59,7 +59,11 @@ class ParetoFiles(SearchCallback):
             {"step": trained[i].step, "cell": trained[i].cell, self.monitor: points[i][0], self.cost: int(points[i][1])}
             for i in front
         ]
-        search.front = self.front
+        search.front, search.hypervolume = self.front, self.hypervolumes[report.step]
+        on_front = set(front)
+        search.pareto_points = [
+            (r.cell, m, c, i in on_front) for i, (r, (m, c)) in enumerate(zip(trained, points, strict=True))
+        ]
         try:
             self._write(search, cells, points, front)
         except Exception as error:  # noqa: BLE001 - the search goes on without its Pareto files

@@ -97,6 +97,8 @@ class SearchResult:
             files are then left as they are).
         front: In Pareto mode, the front of the trained candidates (best metric first), as in ``pareto.json``;
             ``None`` otherwise.
+        pareto_points: In Pareto mode, ``(cell, metric, cost, on the front)`` of every trained candidate.
+        hypervolume: In Pareto mode, the front's normalised hypervolume after the last step.
     """
 
     best_cell: Any | None
@@ -115,6 +117,8 @@ class SearchResult:
     best_overall_cell: Any | None = None
     best_overall_val_acc: float | None = None
     front: list[dict[str, Any]] | None = None
+    pareto_points: list[tuple[str, float, float, bool]] = field(default_factory=list)
+    hypervolume: float | None = None
 
     def summary(self) -> dict[str, Any]:
         """The JSON-ready outcome written to ``result.json``."""

@@ -166,7 +166,7 @@ class SearchTrainer(pl.Trainer):
                 run_dir,
                 config=config,
                 progress=progress,
-                callbacks=[tracker, *pareto_files, *(callbacks or [])],
+                callbacks=[*pareto_files, tracker, *(callbacks or [])],  # the front first: W&B logs it
                 fingerprint=fingerprint,
                 max_consecutive_failures=max_consecutive_failures,
             )
