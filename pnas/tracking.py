@@ -191,11 +191,24 @@ class WandbSearchLogger(SearchCallback):
             experiment.finish()
 
         self._guard(finish)
+        if self.failed:
+            self._close_quietly()
+
+    def _close_quietly(self, exit_code: int = 0) -> None:
+        """Finish a run that logging gave up on, so a later search in this process starts its own run."""
+        if self.logger is None or getattr(self.logger, "_experiment", None) is None:
+            return
+        try:
+            self.logger.experiment.finish(exit_code=exit_code)
+        except Exception:  # noqa: BLE001, S110 - already reported once; nothing more to tell
+            pass
 
     def on_search_error(self, search: SearchResult, error: BaseException) -> None:
         """Close the W&B run as failed, so a later search in this process starts its own run."""
         if self.logger is not None:
             self._guard(lambda: self.logger.experiment.finish(exit_code=1))
+            if self.failed:
+                self._close_quietly(exit_code=1)
 
 
 def _pareto_cost(search: SearchResult) -> str:

@@ -56,6 +56,9 @@ def test_wandb_failure_is_reported_once_and_the_search_goes_on(tmp_path, offline
     assert len(result.candidates) == 7 and result.test_acc is not None
     assert len((tmp_path / "run/candidates.csv").read_text().splitlines()) == 8
     assert (tmp_path / "run/best.ckpt").is_file() and (tmp_path / "run/search_progress.png").is_file()
+    import wandb
+
+    assert wandb.run is None  # the run was closed: a later search in this process starts its own
 
 
 def test_disabled_wandb_writes_nothing(tmp_path, offline):
