@@ -18,7 +18,7 @@ from typing import Any
 
 from pnas.errors import PNASError, brief
 
-__all__ = ["parse_user_json", "read_text_or_none", "read_user_text", "replace_atomically"]
+__all__ = ["parse_user_json", "read_text_or_none", "read_user_text", "replace_atomically", "write_text_atomically"]
 
 
 def read_user_text(
@@ -137,6 +137,11 @@ def replace_atomically(path: str | os.PathLike[str], write: Callable[[Path], obj
             partial.unlink()
     _flush_directory(path.parent)
     return path
+
+
+def write_text_atomically(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` with :func:`replace_atomically`."""
+    return replace_atomically(path, lambda partial: partial.write_text(text, encoding="utf-8"))
 
 
 def _flush_directory(directory: Path) -> None:

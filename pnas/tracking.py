@@ -120,7 +120,7 @@ class WandbSearchLogger(SearchCallback):
             "pareto/hypervolume": search.hypervolume,
             "pareto/front_size": len(search.front) if search.front is not None else None,
         }
-        pareto_points, cost = list(search.pareto_points), _pareto_cost(search)
+        pareto_points = list(search.pareto_points)
         step_curves = [(cell, curve) for cell, curve in self._curves[-report.candidates :] if curve]
 
         def log() -> None:
@@ -142,15 +142,15 @@ class WandbSearchLogger(SearchCallback):
             for name, path in pictures.items():
                 self.logger.log_image(key=f"pictures/{name}", images=[str(path)])
             if pareto_points:
-                columns = ["cell", search.monitor, cost, "on_front"]
-                table = wandb.Table(columns=columns, data=[list(point) for point in pareto_points])
-                front = wandb.Table(columns=columns, data=[list(point) for point in pareto_points if point[3]])
+                columns = list(pareto_points[0])  # cell, the metric, the cost, on_front
+                metric, cost = columns[1], columns[2]
+                table = wandb.Table(columns=columns, data=[list(point.values()) for point in pareto_points])
+                front_rows = [list(point.values()) for point in pareto_points if point["on_front"]]
+                front = wandb.Table(columns=columns, data=front_rows)
                 self.logger.experiment.log(
                     {
-                        "pareto/candidates": wandb.plot.scatter(
-                            table, cost, search.monitor, title="trained candidates"
-                        ),
-                        "pareto/front": wandb.plot.scatter(front, cost, search.monitor, title="the Pareto front"),
+                        "pareto/candidates": wandb.plot.scatter(table, cost, metric, title="trained candidates"),
+                        "pareto/front": wandb.plot.scatter(front, cost, metric, title="the Pareto front"),
                     }
                 )
 
@@ -209,9 +209,3 @@ class WandbSearchLogger(SearchCallback):
             self._guard(lambda: self.logger.experiment.finish(exit_code=1))
             if self.failed:
                 self._close_quietly(exit_code=1)
-
-
-def _pareto_cost(search: SearchResult) -> str:
-    """The cost of a Pareto search's front (its members' second key), or ``cost``."""
-    members = search.front or [{}]
-    return next((key for key in members[0] if key not in ("step", "cell", search.monitor)), "cost")

@@ -79,4 +79,6 @@ class CellModule(nn.Module):
 
     def _op_output(self, op_index: int, x: torch.Tensor) -> torch.Tensor:
         out = self.ops[op_index](x)
-        return self.drop_path(out) if self.dropped[op_index] else out
+        if self.dropped[op_index] and self.training and self.drop_path.keep_prob < 1:  # no module call otherwise
+            return self.drop_path(out)
+        return out

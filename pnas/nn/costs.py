@@ -44,7 +44,7 @@ class CellCosts:
         self.num_classes, self.input_size, self.network = num_classes, tuple(input_size), dict(network)
         self.network["in_channels"] = self.input_size[0]
         self.network.setdefault("image_size", self.input_size[-1])
-        probe = next(iter(one_block_cells()))
+        probe = one_block_cells()[0]
         self._per_op = self._op_table(probe)  # (cost, op, kind), summed over the cells
         base = []
         cell: Cell = probe

@@ -4,6 +4,11 @@ The settings follow ``research/slim/nets/nasnet`` in the tensorflow/models repos
 ImageNet models (``mobile_imagenet_config``, ``large_imagenet_config``) and ``nasnet.py`` for the CIFAR stem and
 configuration conventions (``cifar_config``, ``_cifar_stem``). The reference's ``num_cells`` counts all cells after
 the stem, reduction cells included; it is ``3 * N`` for this package's ``num_cells`` N.
+
+Every factory passes further keyword arguments (``**training_aids``) to :class:`~pnas.nn.CellNetwork`:
+``drop_path_keep_prob`` and ``aux_head`` (inactive in evaluation mode; neither changes the parameter count nor the
+multiply-adds), ``image_size`` (for the auxiliary head; the factory's image size by default),
+``batch_norm_momentum`` and ``batch_norm_eps``.
 """
 
 from __future__ import annotations
@@ -31,10 +36,7 @@ def pnasnet5_cifar(
         num_classes: Number of output logits.
         genotype: The cell: a :class:`~pnas.space.Cell`, a registered name, a cell string or a genotype JSON path.
         dropout: Dropout probability before the linear head.
-        **training_aids: Further :class:`~pnas.nn.CellNetwork` arguments: ``drop_path_keep_prob`` and
-            ``aux_head`` (inactive in evaluation mode; neither changes the parameter count nor the multiply-adds),
-            ``image_size`` (for the auxiliary head; the factory's image size by default), ``batch_norm_momentum``
-            and ``batch_norm_eps``.
+        **training_aids: Further :class:`~pnas.nn.CellNetwork` arguments (see the module's docstring).
     """
     return build_network(
         genotype, num_classes, num_cells=3, filters=48, stem_multiplier=3, dropout=dropout, **training_aids
@@ -55,21 +57,9 @@ def pnasnet5_mobile(
         num_classes: Number of output logits.
         genotype: The cell: a :class:`~pnas.space.Cell`, a registered name, a cell string or a genotype JSON path.
         dropout: Dropout probability before the linear head.
-        **training_aids: Further :class:`~pnas.nn.CellNetwork` arguments: ``drop_path_keep_prob`` and
-            ``aux_head`` (inactive in evaluation mode; neither changes the parameter count nor the multiply-adds),
-            ``image_size`` (for the auxiliary head; the factory's image size by default), ``batch_norm_momentum``
-            and ``batch_norm_eps``.
+        **training_aids: Further :class:`~pnas.nn.CellNetwork` arguments (see the module's docstring).
     """
-    return build_network(
-        genotype,
-        num_classes,
-        num_cells=3,
-        filters=54,
-        stem_multiplier=1,
-        dropout=dropout,
-        stem="imagenet",
-        **{"image_size": 224, **training_aids},
-    )
+    return _imagenet_network(genotype, num_classes, dropout, training_aids, 3, 54, 1, 224)
 
 
 def pnasnet5_large(
@@ -86,18 +76,23 @@ def pnasnet5_large(
         num_classes: Number of output logits.
         genotype: The cell: a :class:`~pnas.space.Cell`, a registered name, a cell string or a genotype JSON path.
         dropout: Dropout probability before the linear head.
-        **training_aids: Further :class:`~pnas.nn.CellNetwork` arguments: ``drop_path_keep_prob`` and
-            ``aux_head`` (inactive in evaluation mode; neither changes the parameter count nor the multiply-adds),
-            ``image_size`` (for the auxiliary head; the factory's image size by default), ``batch_norm_momentum``
-            and ``batch_norm_eps``.
+        **training_aids: Further :class:`~pnas.nn.CellNetwork` arguments (see the module's docstring).
     """
+    return _imagenet_network(genotype, num_classes, dropout, training_aids, 4, 216, 3, 331)
+
+
+def _imagenet_network(
+    genotype: str | Path | Cell,
+    num_classes: int,
+    dropout: float,
+    training_aids: dict[str, Any],
+    num_cells: int,
+    filters: int,
+    stem_multiplier: int,
+    image_size: int,
+) -> CellNetwork:
+    """A network with the ImageNet stem at one of the reference's ImageNet settings."""
+    settings = {"num_cells": num_cells, "filters": filters, "stem_multiplier": stem_multiplier, "stem": "imagenet"}
     return build_network(
-        genotype,
-        num_classes,
-        num_cells=4,
-        filters=216,
-        stem_multiplier=3,
-        dropout=dropout,
-        stem="imagenet",
-        **{"image_size": 331, **training_aids},
+        genotype, num_classes, dropout=dropout, **settings, **{"image_size": image_size, **training_aids}
     )

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from pnas.errors import ConfigError
 from surrogate import CellTokens
+
+if TYPE_CHECKING:
+    from pnas.nn.costs import CellCosts
 
 __all__ = ["LIMITS", "CostLimits", "network_costs"]
 
@@ -80,7 +83,7 @@ def _nothing_fits(limits: Mapping[str, float], smallest: Mapping[str, int], step
 
 def network_costs(
     model_class: type, arguments: Mapping[str, Any], input_size: tuple[int, ...] | None, max_blocks: int, needed_by: str
-) -> Any:
+) -> CellCosts:
     """The :class:`~pnas.nn.costs.CellCosts` of the :class:`~pnas.PNASModule` networks a search trains.
 
     Args:

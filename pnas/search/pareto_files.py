@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -10,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from pnas.files import replace_atomically
+from pnas.files import read_text_or_none, write_text_atomically
 from pnas.search.callbacks import SearchCallback
 from pnas.search.pareto import normalized_hypervolume, pareto_front
 from pnas.search.records import SearchResult, StepReport
@@ -62,7 +64,8 @@ class ParetoFiles(SearchCallback):
         search.front, search.hypervolume = self.front, self.hypervolumes[report.step]
         on_front = set(front)
         search.pareto_points = [
-            (r.cell, m, c, i in on_front) for i, (r, (m, c)) in enumerate(zip(trained, points, strict=True))
+            {"cell": r.cell, self.monitor: m, self.cost: c, "on_front": i in on_front}
+            for i, (r, (m, c)) in enumerate(zip(trained, points, strict=True))
         ]
         try:
             self._write(search, cells, points, front)
@@ -75,12 +78,13 @@ class ParetoFiles(SearchCallback):
         from pnas.plots import plot_pareto_front
 
         run_dir = search.run_dir
-        header = f"rank,step,cell,{self.monitor},{self.cost}\n"
-        rows = [
-            f'{rank},{m["step"]},"{m["cell"]}",{m[self.monitor]},{m[self.cost]}\n'
-            for rank, m in enumerate(self.front, 1)
-        ]
-        _write_text(run_dir / "pareto.csv", header + "".join(rows))
+        table = io.StringIO()
+        writer = csv.writer(table, lineterminator="\n")
+        writer.writerow(["rank", "step", "cell", self.monitor, self.cost])
+        writer.writerows(
+            [rank, m["step"], m["cell"], m[self.monitor], m[self.cost]] for rank, m in enumerate(self.front, 1)
+        )
+        _write_if_changed(run_dir / "pareto.csv", table.getvalue())
         summary = {
             "objectives": {self.monitor: "max", self.cost: "min"},
             "reference": {self.monitor: self.reference[0], self.cost: self.reference[1]},
@@ -88,15 +92,18 @@ class ParetoFiles(SearchCallback):
             "hypervolume": {str(step): value for step, value in sorted(self.hypervolumes.items())},
             "front": self.front,
         }
-        _write_text(run_dir / "pareto.json", json.dumps(summary, indent=2) + "\n")
+        _write_if_changed(run_dir / "pareto.json", json.dumps(summary, indent=2) + "\n")
         folder = run_dir / "pareto"
         folder.mkdir(exist_ok=True)
+        members = {f"{rank:02d}.json": cells[index].to_json() + "\n" for rank, index in enumerate(front, 1)}
+        for name, text in members.items():  # the new front first: a crash never leaves the folder empty
+            _write_if_changed(folder / name, text)
         for stale in folder.glob("*.json"):
-            stale.unlink()
-        for rank, index in enumerate(front, 1):
-            _write_text(folder / f"{rank:02d}.json", cells[index].to_json() + "\n")
+            if stale.name not in members:
+                stale.unlink()
         plot_pareto_front(points, front, run_dir / "pareto.png", self.monitor, self.cost)
 
 
-def _write_text(path: Path, text: str) -> None:
-    replace_atomically(path, lambda partial: partial.write_text(text))
+def _write_if_changed(path: Path, text: str) -> None:
+    if read_text_or_none(path) != text:
+        write_text_atomically(path, text)

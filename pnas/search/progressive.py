@@ -15,7 +15,7 @@ from pnas.errors import ConfigError
 from pnas.search.limits import CostFunction, CostLimits
 from pnas.search.spaces import CellSpace, SearchSpace
 from pnas.search.strategy import Proposal, SearchStrategy
-from surrogate import CellTokens, EnsembleSurrogate
+from surrogate import CellTokens, EnsembleSurrogate, encode_cells
 
 __all__ = ["ProgressiveSearch"]
 
@@ -166,9 +166,7 @@ class ProgressiveSearch(SearchStrategy):
             )
         for row in order:
             if score[row] == -np.inf:
-                if self.pareto_cost is None:
-                    break  # the rest are over a limit
-                continue
+                break  # the rest are over a limit (the front, moved ahead, holds none of them)
             child = child_at(int(row))
             if child in self.history or child in chosen:
                 continue
@@ -275,8 +273,6 @@ def _front_first(order: np.ndarray, cost: np.ndarray, score: np.ndarray, seen: C
 
 def _encode(space: SearchSpace, cells: Sequence[Any]) -> CellTokens:
     """``cells`` encoded as the surrogate reads them."""
-    from surrogate import encode_cells
-
     return encode_cells([space.tokens(cell) for cell in cells], space.num_inputs, space.num_ops)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pnas.errors import ConfigError
-from pnas.files import read_text_or_none, replace_atomically
+from pnas.files import read_text_or_none, write_text_atomically
 
 __all__ = ["CandidateRecord", "RunDirectory", "SearchResult", "StepReport"]
 
@@ -97,7 +97,7 @@ class SearchResult:
             files are then left as they are).
         front: In Pareto mode, the front of the trained candidates (best metric first), as in ``pareto.json``;
             ``None`` otherwise.
-        pareto_points: In Pareto mode, ``(cell, metric, cost, on the front)`` of every trained candidate.
+        pareto_points: In Pareto mode, every trained candidate as ``{"cell", <monitor>, <cost>, "on_front"}``.
         hypervolume: In Pareto mode, the front's normalised hypervolume after the last step.
     """
 
@@ -117,7 +117,7 @@ class SearchResult:
     best_overall_cell: Any | None = None
     best_overall_val_acc: float | None = None
     front: list[dict[str, Any]] | None = None
-    pareto_points: list[tuple[str, float, float, bool]] = field(default_factory=list)
+    pareto_points: list[dict[str, Any]] = field(default_factory=list)
     hypervolume: float | None = None
 
     def summary(self) -> dict[str, Any]:
@@ -240,7 +240,7 @@ class RunDirectory:
             ConfigError: The file cannot be written (the old one, if any, is left as it was).
         """
         target = self.path / name
-        self._guarded(lambda: replace_atomically(target, lambda partial: partial.write_text(text, encoding="utf-8")))
+        self._guarded(lambda: write_text_atomically(target, text))
         return target
 
     def write_json(self, name: str, data: Any) -> Path:

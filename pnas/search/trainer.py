@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pytorch_lightning as pl
 from pytorch_lightning.loggers import Logger, WandbLogger
@@ -18,6 +18,9 @@ from pnas.search.loop import run_search
 from pnas.search.pareto_files import ParetoFiles
 from pnas.search.progressive import ProgressiveSearch
 from pnas.search.records import SearchResult
+
+if TYPE_CHECKING:
+    from pnas.nn.costs import CellCosts
 
 __all__ = ["SearchTrainer"]
 
@@ -181,7 +184,7 @@ class SearchTrainer(pl.Trainer):
         max_macs: int | None,
         objectives: list[str] | None,
         monitor: str,
-    ) -> tuple[CostLimits | None, tuple[str, Any] | None, Any]:
+    ) -> tuple[CostLimits | None, tuple[str, Any] | None, CellCosts | None]:
         """The limits, the Pareto cost and the ``CellCosts`` of a search's networks (``None`` where unset)."""
         limits = {name: value for name, value in (("max_params", max_params), ("max_macs", max_macs)) if value}
         cost_names = [cost for cost, _ in LIMITS.values()]
