@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install test lint fit search bench nasbench201 clean
+.PHONY: install test lint fit search bench nasbench201 nasbench201-pareto clean
 
 install: $(INSTALLED)
 
@@ -34,6 +34,7 @@ search: $(INSTALLED)
 bench: $(INSTALLED)
 	$(PYTHON) benchmarks/expand_beam.py
 	$(PYTHON) benchmarks/progressive_step.py
+	$(PYTHON) benchmarks/cell_costs.py
 	$(PYTHON) benchmarks/memory.py
 	$(PYTHON) benchmarks/surrogate_fit.py
 	$(PYTHON) benchmarks/surrogate_quality.py --json benchmarks/results/surrogate_quality.json
@@ -48,6 +49,14 @@ nasbench201: $(INSTALLED)
 		--budgets 25,50,100,150 --runs 30 --tune-runs 10 --strategies progressive,random,rea,local --workers 2 \
 		--json benchmarks/results/nasbench201.json --report benchmarks/results/nasbench201.md \
 		--plot benchmarks/figures/nasbench201.png
+
+# The same protocol, multi-objective: fronts of val_acc_12 against params_m, measured by their hypervolume in
+# (test_acc_200, params_m); progressive search in Pareto mode, random search and NSGA-II.
+nasbench201-pareto: $(INSTALLED)
+	$(VENV)/bin/pnas benchmark --table $(NB201_TABLE) --signal val_acc_12 --report-column test_acc_200 \
+		--cost params_m --budgets 25,50,100,150 --runs 30 --tune-runs 10 --workers 2 \
+		--json benchmarks/results/nasbench201_pareto.json --report benchmarks/results/nasbench201_pareto.md \
+		--plot benchmarks/figures/nasbench201_pareto.png
 
 clean:
 	rm -rf runs .pytest_cache .ruff_cache

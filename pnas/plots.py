@@ -266,7 +266,7 @@ def plot_benchmark(
         curves: Strategy -> ``(runs, queries)`` array of the reported accuracy (in percent) after each query.
         budgets: Budgets to mark on the curves.
         path: Where to write the picture.
-        ylabel: What the accuracy is (the report column).
+        ylabel: What each run is measured by (e.g. the report column of the best-by-signal architecture).
         optimum: The best value in the table, drawn as a dashed line.
         seconds: Strategy -> ``(runs, queries)`` array of each run's cumulative seconds after each query; given, a
             second panel draws the curves against the runs' mean seconds (log scale).
@@ -279,7 +279,7 @@ def plot_benchmark(
     queries = {name: np.arange(1, np.shape(values)[1] + 1) for name, values in curves.items()}
     _benchmark_panel(axes_list[0][0], curves, queries, budgets, optimum)
     axes_list[0][0].set_xlabel("queries (architectures evaluated)")
-    axes_list[0][0].set_ylabel(f"{ylabel} of best-by-signal architecture")
+    axes_list[0][0].set_ylabel(ylabel)
     axes_list[0][0].set_title("Performance over queries (mean ± standard error)")
     if seconds is not None:
         times = {name: np.maximum(np.mean(np.asarray(seconds[name], dtype=float), axis=0), 1e-6) for name in curves}
@@ -287,6 +287,6 @@ def plot_benchmark(
         _benchmark_panel(axes, curves, times, budgets, optimum)
         axes.set_xscale("log")
         axes.set_xlabel("wall-clock seconds of a run (mean over runs, log scale)")
-        axes.set_ylabel(f"{ylabel} of best-by-signal architecture")
+        axes.set_ylabel(ylabel)
         axes.set_title("Performance over time (budgets marked)")
     return _save(figure, path)

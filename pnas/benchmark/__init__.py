@@ -15,9 +15,10 @@ from pnas.benchmark.runner import (
     run_strategy,
     worker_pool,
 )
-from pnas.benchmark.tuning import TUNING_GRIDS, TuningResult, tune
+from pnas.benchmark.tuning import PARETO_TUNING_GRIDS, TUNING_GRIDS, TuningResult, tune
 
 __all__ = [
+    "PARETO_TUNING_GRIDS",
     "PREDICTORS",
     "STRATEGIES",
     "TUNING_GRIDS",

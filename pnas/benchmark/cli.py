@@ -1,4 +1,7 @@
-"""``pnas benchmark``: tune, then run strategies x seeds x budgets on a NAS-Bench-201 table; print, save, report."""
+"""``pnas benchmark``: tune, then run strategies x seeds x budgets on a NAS-Bench-201 table; print, save, report.
+
+With ``--cost COLUMN`` the benchmark is multi-objective: it measures fronts of the signal against that column.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +12,21 @@ import time
 from pathlib import Path
 
 from pnas.benchmark.environment import environment
+from pnas.benchmark.fronts import ParetoBox
 from pnas.benchmark.markdown import markdown_report
 from pnas.benchmark.report import format_differences, format_table, summarize, write_json
-from pnas.benchmark.runner import STRATEGIES, run_benchmark, worker_pool
-from pnas.benchmark.tuning import TUNING_GRIDS, format_tuning, tune, tuning_seeds
+from pnas.benchmark.runner import (
+    MULTI_OBJECTIVE,
+    SINGLE_OBJECTIVE,
+    STRATEGIES,
+    check_strategy,
+    run_benchmark,
+    worker_pool,
+)
+from pnas.benchmark.tuning import PARETO_TUNING_GRIDS, TUNING_GRIDS, format_tuning, tune, tuning_seeds
 from pnas.errors import ConfigError
 from pnas.search.baselines import LocalSearch
-from pnas.search.nasbench201 import nasbench201_space
+from pnas.search.nasbench201 import NB201TableCost, nasbench201_space
 from pnas.search.table import BenchmarkTable, TableEvaluator
 from surrogate import SURROGATES
 
@@ -48,7 +59,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--runs", type=int, default=30, help="reported seeds 0..runs-1 per strategy (default: 30)")
     parser.add_argument(
-        "--strategies", default=",".join(STRATEGIES), help=f"comma-separated, of {', '.join(STRATEGIES)} (default: all)"
+        "--strategies",
+        help=f"comma-separated, of {', '.join(SINGLE_OBJECTIVE)} (default: all), or with --cost of "
+        f"{', '.join(MULTI_OBJECTIVE)} (default: all)",
+    )
+    parser.add_argument(
+        "--cost",
+        help="a column to minimise (e.g. params_m): every strategy searches for the front of --signal against it "
+        "(progressive search in Pareto mode, NSGA-II joins), and each run is measured by its front's normalised "
+        "hypervolume in (--report-column, --cost) space",
     )
     parser.add_argument("--json", type=Path, help="write the results here (format pnas.benchmark/v2)")
     parser.add_argument("--report", type=Path, help="write the Markdown report here, with the NAS checklist")
@@ -79,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
         default=0,
         help="neighbours of this many best last-level cells join (default: 0)",
     )
-    evolution = parser.add_argument_group("regularized evolution")
+    evolution = parser.add_argument_group("regularized evolution and NSGA-II")
     evolution.add_argument("--population-size", type=int, default=10, help="(default: %(default)s)")
     evolution.add_argument("--sample-size", type=int, default=10, help="tournament size (default: %(default)s)")
     local = parser.add_argument_group("local search")
@@ -118,8 +137,9 @@ def _check_writable(path: Path | None, flag: str) -> None:
 def _grid_overrides(options: argparse.Namespace, strategies: list[str]) -> list[str]:
     """Notes on settings given on the command line that the tuning grid replaces."""
     parser, notes = _parser(), []
+    grids = TUNING_GRIDS if options.cost is None else PARETO_TUNING_GRIDS
     for name in strategies:
-        grid = TUNING_GRIDS.get(name, ())
+        grid = grids.get(name, ())
         for key in sorted({key for config in grid for key in config}):
             dest = "local_variant" if key == "variant" else key
             value = getattr(options, dest, None)
@@ -128,6 +148,19 @@ def _grid_overrides(options: argparse.Namespace, strategies: list[str]) -> list[
                 where = "with --no-tune only" if all(key in config for config in grid) else "where the grid leaves it"
                 notes.append(f"note: {name}'s tuning grid sets {key}, so {flag} applies {where}")
     return notes
+
+
+def _measure(report: str, signal: str, cost: str | None) -> str:
+    """What each run is measured by, in words."""
+    if cost is None:
+        return f"{report} of the best-by-{signal} cell"
+    return f"normalised hypervolume in ({report}, {cost}) of the ({signal}, {cost}) front"
+
+
+def _box(box: ParetoBox, evaluator: TableEvaluator) -> dict[str, list[float]]:
+    """The hypervolume's corners for the JSON, in the table's units."""
+    scale = evaluator.report_scale
+    return {"reference": [box.reference[0] * scale, box.reference[1]], "ideal": [box.ideal[0] * scale, box.ideal[1]]}
 
 
 def benchmark_command(args: list[str]) -> dict:
@@ -139,12 +172,14 @@ def benchmark_command(args: list[str]) -> dict:
     """
     start = time.perf_counter()
     options = _parser().parse_args(args)
-    strategies = [name.strip() for name in options.strategies.split(",") if name.strip()]
+    allowed = SINGLE_OBJECTIVE if options.cost is None else MULTI_OBJECTIVE
+    given = options.strategies if options.strategies is not None else ",".join(allowed)
+    strategies = [name.strip() for name in given.split(",") if name.strip()]
     unknown = [name for name in strategies if name not in STRATEGIES]
     if unknown or not strategies:
-        raise ConfigError(
-            f"unknown strategy {unknown[0] if unknown else '(none)'}; choose from {', '.join(STRATEGIES)}"
-        )
+        raise ConfigError(f"unknown strategy {unknown[0] if unknown else '(none)'}; choose from {', '.join(allowed)}")
+    for name in strategies:
+        check_strategy(name, multi_objective=options.cost is not None)
     if not options.budgets or min(options.budgets) < 1 or options.runs < 1:
         raise ConfigError(f"budgets and runs must be >= 1, got budgets={options.budgets} and runs={options.runs}")
     plot_path = options.plot or next(
@@ -160,6 +195,9 @@ def benchmark_command(args: list[str]) -> dict:
         )
     evaluator = TableEvaluator(table, options.signal, options.report_column)
     space = nasbench201_space(table)
+    cost = None if options.cost is None else NB201TableCost(table, options.cost)
+    if cost is not None:
+        ParetoBox.of_table(evaluator, cost)  # refuse a column without spread before any run
     settings = {
         "beam_size": options.beam_size,
         "surrogate": options.surrogate,
@@ -177,38 +215,41 @@ def benchmark_command(args: list[str]) -> dict:
         if not options.no_tune:
             tune_table = table if options.tune_table is None else BenchmarkTable(options.tune_table)
             tune_space = space if options.tune_table is None else nasbench201_space(tune_table)
+            tune_cost = cost if options.tune_table is None or cost is None else NB201TableCost(tune_table, cost.name)
             seeds = tuning_seeds(options.tune_runs, options.runs)
             for note in _grid_overrides(options, strategies):
                 print(note)
             tuning = tune(
                 tune_table, options.signal, tune_space, strategies, options.budgets, seeds, settings,
-                progress=not options.no_progress, pool=pool,
+                progress=not options.no_progress, pool=pool, cost=tune_cost,
             )  # fmt: skip
             print(format_tuning(tuning))
         overrides = {name: tuning.chosen_settings(name) for name in strategies} if tuning is not None else None
         result = run_benchmark(
             evaluator, space, strategies, options.budgets, options.runs, settings, not options.no_progress, overrides,
-            pool,
+            pool, cost,
         )  # fmt: skip
+    optimum = 100 * (evaluator.best_report if result.box is None else result.box.table_optimum(evaluator, cost))
+    measure = _measure(options.report_column, options.signal, options.cost)
     result.settings = {
         "command": shlex.join(["pnas", "benchmark", *args]),
         "table": str(options.table),
         "space": f"NASBench201Space({', '.join(space.ops)})",
         "signal": options.signal,
         "report_column": options.report_column,
+        "cost": options.cost,
+        "measure": measure,
+        **({} if result.box is None else {"box": _box(result.box, evaluator)}),
         "runs": options.runs,
         "workers": options.workers,
         "tune": tuning is not None,
         "tune_runs": options.tune_runs if tuning is not None else 0,
         "tune_table": str(options.tune_table or options.table) if tuning is not None else None,
-        "optimum": 100 * evaluator.best_report,
+        "optimum": optimum,
         "given": settings,
     }
     summary = summarize(result, tuning=tuning, environment=environment(), total_seconds=time.perf_counter() - start)
-    print(
-        f"{options.report_column} (%) of the best-by-{options.signal} cell, "
-        f"mean ± standard error of {options.runs} runs (seeds 0..{options.runs - 1})"
-    )
+    print(f"{measure} (%), mean ± standard error of {options.runs} runs (seeds 0..{options.runs - 1})")
     print(format_table(summary))
     if differences := format_differences(summary):
         print(differences)
@@ -216,8 +257,10 @@ def benchmark_command(args: list[str]) -> dict:
     from pnas.plots import plot_benchmark
 
     curves = {name: curve * 100 for name, curve in result.curves.items()}
-    optimum = 100 * evaluator.best_report
-    print(f"plot: {plot_benchmark(curves, result.budgets, plot_path, options.report_column, optimum, result.times)}")
+    label = f"{options.report_column} of best-by-signal (%)"
+    if options.cost is not None:
+        label = f"hypervolume in ({options.report_column}, {options.cost}) (%)"
+    print(f"plot: {plot_benchmark(curves, result.budgets, plot_path, label, optimum, result.times)}")
     if options.json is not None:
         print(f"results: {write_json(summary, options.json)}")
     if options.report is not None:

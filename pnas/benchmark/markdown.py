@@ -40,6 +40,28 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return [_row(header), _row(["---"] * len(header)), *(_row(row) for row in rows), ""]
 
 
+def _objective(summary: dict[str, Any]) -> dict[str, str]:
+    """How runs are measured and tuned, and how the answer is chosen, in words (single- or multi-objective)."""
+    settings = summary["settings"]
+    signal, report, cost = settings.get("signal"), settings.get("report_column"), settings.get("cost")
+    if cost is None:
+        return {
+            "measure": f"`{report}` of each run's best-by-signal architecture",
+            "optimum": f"Table optimum of `{report}`",
+            "tuning score": f"the mean best-so-far `{signal}`",
+            "protocol": f"each run's best-by-{signal} architecture, its {report} reported",
+            "choice": f"each run's best architecture by {signal} (the first of equal ones); its {report} is reported",
+        }
+    return {
+        "measure": f"the normalised hypervolume in (`{report}`, `{cost}`) of each run's (`{signal}`, `{cost}`) front",
+        "optimum": f"Hypervolume of the table's own front in (`{report}`, `{cost}`)",
+        "tuning score": f"the mean hypervolume of the (`{signal}`, `{cost}`) fronts",
+        "protocol": f"each run's front of {signal} against {cost}, measured by its hypervolume in ({report}, {cost})",
+        "choice": f"each run's front: the architectures no other of the run beats on both {signal} and {cost} "
+        f"(smaller is better); their {report} and {cost} are measured",
+    }
+
+
 def _tuning_budget(summary: dict[str, Any]) -> tuple[bool, str]:
     """Whether every tunable strategy got the same tuning budget, and what each got (no verdict in the text)."""
     tuning = summary["tuning"]
@@ -67,7 +89,7 @@ def checklist(summary: dict[str, Any]) -> list[tuple[str, str]]:
     settings, env, time = summary["settings"], summary["environment"], summary["time"]
     versions, hardware = env.get("versions", {}), env.get("hardware", {})
     names = list(summary["strategies"])
-    signal, report, table = settings.get("signal"), settings.get("report_column"), settings.get("table")
+    report, table = settings.get("report_column"), settings.get("table")
     seeds, tuning, command = summary["seeds"], summary["tuning"], settings.get("command", "pnas benchmark")
     runs = len(seeds["reported"])
     seconds = ", ".join(f"{name} {summary['strategies'][name]['seconds']:.1f} s" for name in names)
@@ -75,6 +97,7 @@ def checklist(summary: dict[str, Any]) -> list[tuple[str, str]]:
     machine = f"{hardware.get('cpu', 'unknown CPU')}, {hardware.get('cores_usable', '?')} usable cores"
     library = ", ".join(f"{key} {value}" for key, value in versions.items())
     equal, budget = _tuning_budget(summary)
+    objective = _objective(summary)
     if tuning is None:
         tuned = "no tuning in this run: the settings given on the command line were used as is (--no-tune)"
         ablation = "no: not part of this run"
@@ -83,7 +106,7 @@ def checklist(summary: dict[str, Any]) -> list[tuple[str, str]]:
         tuned = (
             f"yes: {budget}, seeds {_seeds(tuning['seeds'])} (disjoint from the reported ones), scored on "
             f"{tuning['signal']} of {tuning['table']} only (the report column is never read), by the mean over budgets "
-            f"of the mean best-so-far {tuning['signal']}; {tuning['seconds']:.1f} s on this machine"
+            f"of {objective['tuning score']}; {tuning['seconds']:.1f} s on this machine"
         )
         ablation = (
             f"partly: the tuning table scores every configuration of {', '.join(grids) or 'no strategy'} on the tuning "
@@ -122,8 +145,8 @@ def checklist(summary: dict[str, Any]) -> list[tuple[str, str]]:
         ("Ran ablation studies?", ablation),
         (
             "Same evaluation protocol for all methods?",
-            f"yes: at {', '.join(map(str, summary['budgets']))} evaluations (distinct architectures), each run's "
-            f"best-by-{signal} architecture, its {report} reported",
+            f"yes: at {', '.join(map(str, summary['budgets']))} evaluations (distinct architectures), "
+            f"{objective['protocol']}",
         ),
         ("Compared performance over time?", "yes: over evaluations and over wall-clock seconds (figure, JSON curves)"),
         ("Compared to random search?", "yes" if "random" in names else "no: random search was not in --strategies"),
@@ -145,24 +168,23 @@ def checklist(summary: dict[str, Any]) -> list[tuple[str, str]]:
         ),
         (
             "How is the final architecture chosen?",
-            f"each run's best architecture by {signal} (the first of equal ones); its {report} is reported; "
-            f"{report} is never an input of a search or of tuning",
+            f"{objective['choice']}; {report} is never an input of a search or of tuning",
         ),
     ]
 
 
 def _settings_section(summary: dict[str, Any]) -> list[str]:
     settings, seeds = summary["settings"], summary["seeds"]["reported"]
-    report = settings.get("report_column")
+    objective = _objective(summary)
     return [
         "## Settings",
         "",
         f"- Command: `{settings.get('command', 'pnas benchmark')}`",
         f"- Table: {settings.get('table')}; space: {settings.get('space', 'n/a')}",
-        f"- Search signal: `{settings.get('signal')}`; reported: `{report}` of each run's best-by-signal architecture",
+        f"- Search signal: `{settings.get('signal')}`; reported: {objective['measure']}",
         f"- Budgets (distinct architectures evaluated): {', '.join(map(str, summary['budgets']))}",
         f"- Runs: {len(seeds)} per strategy, seeds {_seeds(seeds)}",
-        f"- Table optimum of `{report}`: {_number(settings.get('optimum'))}",
+        f"- {objective['optimum']}: {_number(settings.get('optimum'))}",
         *(f"- {name}: {_settings(entry['settings'])}" for name, entry in summary["strategies"].items()),
         "",
     ]
@@ -183,7 +205,7 @@ def _tuning_section(summary: dict[str, Any]) -> list[str]:
         "## Tuning",
         "",
         f"Each configuration ran on seeds {_seeds(tuning['seeds'])} of {tuning['table']}, searching and scored on "
-        f"`{signal}` alone (score: mean over budgets {budgets} of the mean best-so-far `{signal}`, %); "
+        f"`{signal}` alone (score: mean over budgets {budgets} of {_objective(summary)['tuning score']}, %); "
         f"{_tuning_budget(summary)[1]}; {tuning['seconds']:.1f} s.",
         "",
         *_table(["strategy", "configuration", "score", ""], rows),
@@ -197,11 +219,11 @@ def _results_section(summary: dict[str, Any]) -> list[str]:
         cells = [summary["strategies"][name]["budgets"][str(budget)] for name in names]
         rows.append([str(budget), *(f"{_number(c['mean'])} ± {_number(c['stderr'])}" for c in cells)])
     rows.append(["seconds (all runs)", *(f"{summary['strategies'][name]['seconds']:.1f}" for name in names)])
-    report = summary["settings"].get("report_column")
+    measure = _objective(summary)["measure"]
     return [
         "## Results",
         "",
-        f"`{report}` (%), mean ± standard error of {runs} runs.",
+        f"{measure[0].upper()}{measure[1:]} (%), mean ± standard error of {runs} runs.",
         "",
         *_table(["evaluations", *names], rows),
     ]

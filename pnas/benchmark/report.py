@@ -115,6 +115,8 @@ def summarize(
         {"settings", "seconds", "budgets": {"25": {"mean", "stderr", "runs", "seconds"}}, "curve": {"mean",
         "stderr", "seconds"}}}, "differences", "time": {"total_seconds", "tuning_seconds", "reported_seconds"},
         "environment"}``; a curve has one entry per evaluation, ``seconds`` are the runs' mean cumulative seconds.
+        In a multi-objective benchmark (``settings["cost"]`` set) the values, curves and ``settings["optimum"]``
+        are normalised hypervolumes (:mod:`pnas.benchmark.fronts`), as ``settings["measure"]`` says.
     """
     strategies: dict[str, Any] = {}
     for name, curves in result.curves.items():

@@ -2,6 +2,9 @@
 
 Every strategy is anytime (it proposes the same cells whatever budget it is given, only stopping sooner), so one
 run per strategy and seed at the largest budget yields the result at each smaller budget as a prefix.
+
+With a cost column the benchmark is multi-objective: progressive search runs in Pareto mode, NSGA-II joins, and
+each run is measured by the hypervolume of its front (:mod:`pnas.benchmark.fronts`) instead of its best cell.
 """
 
 from __future__ import annotations
@@ -19,20 +22,26 @@ from typing import Any, NamedTuple
 import numpy as np
 from tqdm.auto import tqdm
 
+from pnas.benchmark.fronts import ParetoBox, front_hypervolume_so_far
 from pnas.errors import ConfigError
 from pnas.search.anytime import AnytimeProgressiveSearch
 from pnas.search.baselines import LocalSearch, RandomSearch, RegularizedEvolution
+from pnas.search.nasbench201 import NB201TableCost
+from pnas.search.nsga2 import NSGA2
 from pnas.search.spaces import SearchSpace
 from pnas.search.steps import search_steps
 from pnas.search.strategy import Proposal, SearchStrategy
 from pnas.search.table import TableEvaluator
 
 __all__ = [
+    "MULTI_OBJECTIVE",
+    "SINGLE_OBJECTIVE",
     "STRATEGIES",
     "STRATEGY_SETTINGS",
     "BenchmarkResult",
     "Evaluated",
     "best_so_far",
+    "check_strategy",
     "run_seed",
     "worker_pool",
     "elapsed",
@@ -49,6 +58,7 @@ STRATEGY_SETTINGS: dict[str, tuple[str, ...]] = {
     "random": (),
     "rea": ("population_size", "sample_size"),
     "local": ("variant", "initial_samples"),
+    "nsga2": ("population_size",),
 }
 
 
@@ -57,57 +67,97 @@ def strategy_settings(name: str, settings: dict[str, Any]) -> dict[str, Any]:
     return {key: settings[key] for key in STRATEGY_SETTINGS.get(name, ()) if settings.get(key) is not None}
 
 
-def _progressive(space: SearchSpace, budget: int, seed: int, **settings: Any) -> SearchStrategy:
+Cost = NB201TableCost | None
+
+
+def _progressive(space: SearchSpace, budget: int, seed: int, cost: Cost, **settings: Any) -> SearchStrategy:
     settings = strategy_settings("progressive", settings)
-    return AnytimeProgressiveSearch(budget, space=space, seed=seed, **settings)
+    pareto_cost = None if cost is None else (cost.name, cost)
+    return AnytimeProgressiveSearch(budget, space=space, seed=seed, pareto_cost=pareto_cost, **settings)
 
 
-def _random(space: SearchSpace, budget: int, seed: int, **_: Any) -> SearchStrategy:
+def _random(space: SearchSpace, budget: int, seed: int, cost: Cost, **_: Any) -> SearchStrategy:
     return RandomSearch(space, budget, seed)
 
 
-def _evolution(space: SearchSpace, budget: int, seed: int, **settings: Any) -> SearchStrategy:
+def _evolution(space: SearchSpace, budget: int, seed: int, cost: Cost, **settings: Any) -> SearchStrategy:
     return RegularizedEvolution(space, budget, seed=seed, **strategy_settings("rea", settings))
 
 
-def _local(space: SearchSpace, budget: int, seed: int, **settings: Any) -> SearchStrategy:
+def _local(space: SearchSpace, budget: int, seed: int, cost: Cost, **settings: Any) -> SearchStrategy:
     return LocalSearch(space, budget, seed, **strategy_settings("local", settings))
 
 
-#: Strategy name -> factory ``(space, budget, seed, **settings)``; each takes the settings it knows, ignores others.
+def _nsga2(space: SearchSpace, budget: int, seed: int, cost: Cost, **settings: Any) -> SearchStrategy:
+    return NSGA2(space, budget, cost.of_cell, seed=seed, **strategy_settings("nsga2", settings))
+
+
+#: Strategy name -> factory ``(space, budget, seed, cost, **settings)``; each takes the settings it knows, ignores
+#: others. ``cost`` is the table's cost column, or ``None`` for a single-objective benchmark.
 STRATEGIES: dict[str, Callable[..., SearchStrategy]] = {
     "progressive": _progressive,
     "random": _random,
     "rea": _evolution,
     "local": _local,
+    "nsga2": _nsga2,
 }
 
+#: The strategies of a single-objective benchmark (the best cell by the signal), and their default.
+SINGLE_OBJECTIVE = ("progressive", "random", "rea", "local")
 
-def make_strategy(name: str, space: SearchSpace, budget: int, seed: int, **settings: Any) -> SearchStrategy:
-    """Build the strategy ``name`` (a key of :data:`STRATEGIES`) for one run.
+#: The strategies of a multi-objective benchmark (the front of signal against a cost), and their default.
+MULTI_OBJECTIVE = ("progressive", "random", "nsga2")
+
+
+def make_strategy(
+    name: str, space: SearchSpace, budget: int, seed: int, cost: Cost = None, **settings: Any
+) -> SearchStrategy:
+    """Build the strategy ``name`` (a key of :data:`STRATEGIES`) for one run; with a ``cost``, multi-objective.
 
     Raises:
-        ConfigError: The name is unknown.
+        ConfigError: The name is unknown, or it does not fit the benchmark (single- or multi-objective).
+    """
+    check_strategy(name, multi_objective=cost is not None)
+    return STRATEGIES[name](space, budget, seed, cost, **settings)
+
+
+def check_strategy(name: str, multi_objective: bool) -> None:
+    """Refuse a strategy that is unknown, or that does not fit a single- or a multi-objective benchmark.
+
+    Raises:
+        ConfigError: It is unknown or does not fit; the message says which strategies do.
     """
     if name not in STRATEGIES:
         raise ConfigError(f"unknown strategy {name!r}; choose from {', '.join(STRATEGIES)}")
-    return STRATEGIES[name](space, budget, seed, **settings)
+    if not multi_objective and name not in SINGLE_OBJECTIVE:
+        raise ConfigError(f"{name} is multi-objective: give it a cost column (pnas benchmark --cost params_m)")
+    if multi_objective and name not in MULTI_OBJECTIVE:
+        raise ConfigError(
+            f"{name} optimises the signal alone; with a cost column choose from {', '.join(MULTI_OBJECTIVE)}"
+        )
 
 
 class Evaluated(NamedTuple):
-    """One evaluation of a run: the signal and report entries (NaN: failed) and the run's seconds so far."""
+    """One evaluation of a run: the signal and report entries (NaN: failed), the run's seconds so far, the cost.
+
+    ``cost`` is the cell's entry in the cost column of a multi-objective benchmark (NaN: none).
+    """
 
     signal: float
     report: float
     seconds: float
+    cost: float = math.nan
 
 
-def run_strategy(strategy: SearchStrategy, evaluator: TableEvaluator, budget: int) -> list[Evaluated]:
+def run_strategy(
+    strategy: SearchStrategy, evaluator: TableEvaluator, budget: int, cost: Cost = None
+) -> list[Evaluated]:
     """Let ``strategy`` spend up to ``budget`` evaluations; return each one's :class:`Evaluated`, in order.
 
     ``seconds`` counts from the call to the evaluation's lookup: the strategy's own work (proposing, fitting a
     surrogate on what it observed) falls on the evaluations that follow it. A failed lookup (no entry, or NaN)
-    costs an evaluation and is recorded with NaN signal and report.
+    costs an evaluation and is recorded with NaN signal and report. With a ``cost`` column, each cell's entry is
+    recorded too.
     """
     start = time.perf_counter()
     trajectory: list[Evaluated] = []
@@ -124,16 +174,27 @@ def run_strategy(strategy: SearchStrategy, evaluator: TableEvaluator, budget: in
         for cell, accuracy, seconds in zip(proposal.cells, accuracies, stamps, strict=True):
             report = evaluator.test(cell) if accuracy is not None else None
             trajectory.append(
-                Evaluated(math.nan if accuracy is None else accuracy, math.nan if report is None else report, seconds)
+                Evaluated(
+                    math.nan if accuracy is None else accuracy,
+                    math.nan if report is None else report,
+                    seconds,
+                    math.nan if cost is None else cost.of_cell(cell),
+                )
             )
     return trajectory
 
 
 def run_seed(
-    name: str, space: SearchSpace, evaluator: TableEvaluator, settings: Mapping[str, Any], seed: int, budget: int
+    name: str,
+    space: SearchSpace,
+    evaluator: TableEvaluator,
+    settings: Mapping[str, Any],
+    seed: int,
+    budget: int,
+    cost: Cost = None,
 ) -> list[Evaluated]:
     """Build strategy ``name`` for ``seed`` and let it spend ``budget`` evaluations (a picklable unit of work)."""
-    return run_strategy(make_strategy(name, space, budget, seed, **settings), evaluator, budget)
+    return run_strategy(make_strategy(name, space, budget, seed, cost, **settings), evaluator, budget, cost)
 
 
 def _one_torch_thread() -> None:
@@ -188,18 +249,20 @@ def elapsed(trajectory: Sequence[Evaluated], length: int) -> np.ndarray:
 
 @dataclass
 class BenchmarkResult:
-    """Best-so-far reported accuracy of every run, per strategy, with the time it took.
+    """Every run's measure after each evaluation, per strategy, with the time it took.
 
     Attributes:
         budgets: The budgets reported on (numbers of evaluations).
         seeds: The seeds of the runs, the same for every strategy.
         curves: Strategy -> ``(runs, max budget)`` array: after each evaluation, the report column's value of the
-            best-by-signal cell so far (a fraction).
+            best-by-signal cell so far (a fraction); with a cost column, the normalised hypervolume of the front
+            so far instead (:func:`~pnas.benchmark.fronts.front_hypervolume_so_far`).
         times: Strategy -> ``(runs, max budget)`` array: each run's cumulative wall-clock seconds after each
             evaluation.
         seconds: Strategy -> wall-clock seconds of all its runs.
         strategy_settings: Strategy -> the settings it ran with (those it reads).
         settings: What was run (table, columns, runs, strategy settings).
+        box: The corners the hypervolumes are normalised by (``None``: a single-objective benchmark).
     """
 
     budgets: list[int]
@@ -209,9 +272,10 @@ class BenchmarkResult:
     seconds: dict[str, float] = field(default_factory=dict)
     strategy_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    box: ParetoBox | None = None
 
     def at(self, strategy: str, budget: int) -> np.ndarray:
-        """The reported accuracy of each run at ``budget`` evaluations."""
+        """Each run's measure (reported accuracy, or hypervolume) at ``budget`` evaluations."""
         return self.curves[strategy][:, budget - 1]
 
 
@@ -225,6 +289,7 @@ def run_benchmark(
     progress: bool = True,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
     pool: Executor | None = None,
+    cost: Cost = None,
 ) -> BenchmarkResult:
     """Run each strategy once per seed at the largest budget on ``evaluator``'s table.
 
@@ -238,9 +303,12 @@ def run_benchmark(
         progress: Show a progress bar.
         overrides: Strategy -> settings that replace the shared ones for that strategy (e.g. its tuned ones).
         pool: Run the seeds in these worker processes (see :func:`worker_pool`); ``None``: in this process.
+        cost: The table's cost column: each strategy searches for the front of signal against it, and each run is
+            measured by its front's hypervolume in (report, cost) space; ``None``: by its best cell's report.
 
     Raises:
-        ConfigError: A strategy or setting is unknown or out of range, or a budget or the number of runs is below 1.
+        ConfigError: A strategy or setting is unknown or out of range, or does not fit the benchmark (single- or
+            multi-objective), or a budget or the number of runs is below 1.
     """
     seeds = list(range(runs)) if isinstance(runs, int) else [int(seed) for seed in runs]
     if not budgets or min(budgets) < 1 or not seeds:
@@ -249,20 +317,24 @@ def run_benchmark(
     for name in strategies:
         if not isinstance(merged[name].get("surrogate", ""), str):
             raise ConfigError("a benchmark builds one surrogate per run: give the surrogate by name (lstm, mlp)")
-        make_strategy(name, space, 1, 0, **merged[name])  # fail on an unknown name or setting before any run
+        make_strategy(name, space, 1, 0, cost, **merged[name])  # fail on an unknown name or setting before any run
     largest = max(budgets)
-    result = BenchmarkResult(sorted(set(budgets)), seeds)
+    box = None if cost is None else ParetoBox.of_table(evaluator, cost)
+    result = BenchmarkResult(sorted(set(budgets)), seeds, box=box)
     with tqdm(total=len(strategies) * len(seeds), desc="benchmark", unit="run", disable=not progress) as bar:
         for name in strategies:
             start, curves, times = time.perf_counter(), [], []
             bar.set_postfix_str(name)
             jobs = (name, space, evaluator, merged[name])
             if pool is None:
-                trajectories: Iterator[list[Evaluated]] = (run_seed(*jobs, seed, largest) for seed in seeds)
+                trajectories: Iterator[list[Evaluated]] = (run_seed(*jobs, seed, largest, cost) for seed in seeds)
             else:
-                trajectories = pool.map(run_seed, *(repeat(job) for job in jobs), seeds, repeat(largest))
+                trajectories = pool.map(run_seed, *(repeat(job) for job in jobs), seeds, repeat(largest), repeat(cost))
             for trajectory in trajectories:
-                curves.append(best_so_far(trajectory, largest))
+                if box is None:
+                    curves.append(best_so_far(trajectory, largest))
+                else:
+                    curves.append(front_hypervolume_so_far(trajectory, largest, box))
                 times.append(elapsed(trajectory, largest))
                 bar.update()
             result.curves[name], result.times[name] = np.stack(curves), np.stack(times)

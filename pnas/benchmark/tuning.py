@@ -3,7 +3,8 @@
 Every tunable strategy gets the same budget: the same number of candidate configurations (its grid in
 :data:`TUNING_GRIDS`), each run on the same tuning seeds, which never overlap the reported seeds. The tuning runs
 look the table up through an evaluator whose report column *is* the signal column, so nothing a tuning run does can
-depend on the column the benchmark reports.
+depend on the column the benchmark reports. A multi-objective benchmark scores a configuration by the hypervolume
+of its fronts in (signal, cost) space, likewise.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from pnas.benchmark.runner import make_strategy, run_benchmark
+from pnas.benchmark.runner import Cost, make_strategy, run_benchmark
 from pnas.errors import ConfigError
 from pnas.search.spaces import SearchSpace
 from pnas.search.table import BenchmarkTable, TableEvaluator
 
 __all__ = [
+    "PARETO_TUNING_GRIDS",
     "TUNING_GRIDS",
     "TUNING_SEED_OFFSET",
     "TuningResult",
@@ -56,6 +58,23 @@ TUNING_GRIDS: dict[str, tuple[dict[str, Any], ...]] = {
     ),
 }
 
+#: The same for a multi-objective benchmark (``--cost``): progressive search in Pareto mode, with and without the
+#: neighbours of its front among the candidates, and NSGA-II; again the same count for each.
+PARETO_TUNING_GRIDS: dict[str, tuple[dict[str, Any], ...]] = {
+    "progressive": (
+        {"beam_size": 10, "batch_size": 10, "exploration": 0.0, "mutation_parents": 0},
+        {"beam_size": 10, "batch_size": 10, "exploration": 1.0, "mutation_parents": 0},
+        {"beam_size": 10, "batch_size": 10, "exploration": 0.0, "mutation_parents": 20},
+        {"beam_size": 10, "batch_size": 10, "exploration": 1.0, "mutation_parents": 20},
+    ),
+    "nsga2": (
+        {"population_size": 5},
+        {"population_size": 10},
+        {"population_size": 20},
+        {"population_size": 40},
+    ),
+}
+
 #: Tuning seeds are ``TUNING_SEED_OFFSET + i``; reported runs use seeds ``0..runs-1``, below it.
 TUNING_SEED_OFFSET = 10_000
 
@@ -84,9 +103,10 @@ class TuningResult:
         budgets: The budgets whose mean the score is.
         grids: Strategy -> its configurations (empty: nothing to tune).
         scores: Strategy -> each configuration's score: the mean over budgets of the runs' mean best-so-far signal
-            (in percent).
+            (in percent), or with a cost column their mean hypervolume in (signal, cost) space (in percent).
         chosen: Strategy -> index of its best configuration (the first of equal scores); absent: nothing to tune.
         seconds: Strategy -> wall-clock seconds of its tuning runs.
+        cost: The cost column of a multi-objective benchmark (``None``: single-objective).
     """
 
     signal: str
@@ -97,6 +117,7 @@ class TuningResult:
     scores: dict[str, list[float]] = field(default_factory=dict)
     chosen: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    cost: str | None = None
 
     def chosen_settings(self, name: str) -> dict[str, Any]:
         """The configuration chosen for strategy ``name`` (empty when it has none)."""
@@ -106,6 +127,7 @@ class TuningResult:
         """The JSON-ready record: signal, table, seeds, budgets, seconds and per strategy grid, scores and choice."""
         return {
             "signal": self.signal,
+            "cost": self.cost,
             "table": self.table,
             "seeds": self.seeds,
             "budgets": self.budgets,
@@ -131,13 +153,15 @@ def score_configuration(
     budgets: Sequence[int],
     seeds: Sequence[int],
     pool: Executor | None = None,
+    cost: Cost = None,
 ) -> float:
-    """Run strategy ``name`` with ``settings`` on each seed; return the mean over ``budgets`` of the mean best-so-far.
+    """Run strategy ``name`` with ``settings`` on each seed; return the mean over ``budgets`` of the runs' mean measure.
 
-    What is averaged is the evaluator's report entry of each run's best-by-signal cell, in percent; tuning passes an
-    evaluator that reports the signal.
+    What is averaged is the evaluator's report entry of each run's best-by-signal cell, in percent, or with a
+    ``cost`` the hypervolume of each run's front in (report, cost) space; tuning passes an evaluator that reports
+    the signal.
     """
-    result = run_benchmark(evaluator, space, [name], budgets, seeds, settings, progress=False, pool=pool)
+    result = run_benchmark(evaluator, space, [name], budgets, seeds, settings, progress=False, pool=pool, cost=cost)
     per_budget = [float(np.nanmean(result.at(name, budget))) for budget in result.budgets]
     return 100 * float(np.mean(per_budget))
 
@@ -153,6 +177,7 @@ def tune(
     grids: Mapping[str, Sequence[dict[str, Any]]] | None = None,
     progress: bool = True,
     pool: Executor | None = None,
+    cost: Cost = None,
 ) -> TuningResult:
     """Score every configuration of every strategy on ``signal`` alone; choose each strategy's best.
 
@@ -164,20 +189,24 @@ def tune(
         budgets: The budgets whose mean is the score.
         seeds: The tuning seeds (see :func:`tuning_seeds`).
         settings: Settings shared by all configurations; a configuration replaces the ones it names.
-        grids: Strategy -> configurations (default :data:`TUNING_GRIDS`); a strategy without one is not tuned.
+        grids: Strategy -> configurations (default :data:`TUNING_GRIDS`, with a ``cost``
+            :data:`PARETO_TUNING_GRIDS`); a strategy without one is not tuned.
         progress: Show a progress bar.
         pool: Worker processes for the runs (:func:`~pnas.benchmark.runner.worker_pool`); ``None``: this process.
+        cost: The tuning table's cost column, for a multi-objective benchmark (``None``: single-objective).
 
     Raises:
         ConfigError: A configuration's setting is out of range.
     """
-    grids = TUNING_GRIDS if grids is None else grids
+    if grids is None:
+        grids = TUNING_GRIDS if cost is None else PARETO_TUNING_GRIDS
     evaluator = TableEvaluator(table, signal, signal)  # the report IS the signal: tuning cannot see the report column
-    record = TuningResult(signal, str(table.path), list(seeds), sorted(set(budgets)))
+    cost_name = None if cost is None else cost.name
+    record = TuningResult(signal, str(table.path), list(seeds), sorted(set(budgets)), cost=cost_name)
     for name in strategies:
         record.grids[name] = [dict(config) for config in grids.get(name, ())]
         for config in record.grids[name]:
-            make_strategy(name, space, 1, 0, **{**(settings or {}), **config})  # fail before any run
+            make_strategy(name, space, 1, 0, cost, **{**(settings or {}), **config})  # fail before any run
     total = sum(len(grid) for grid in record.grids.values())
     with tqdm(total=total, desc="tuning", unit="config", disable=not progress) as bar:
         for name, grid in record.grids.items():
@@ -185,7 +214,8 @@ def tune(
             for config in grid:
                 bar.set_postfix_str(f"{name} {config}")
                 merged = {**(settings or {}), **config}
-                record.scores[name].append(score_configuration(evaluator, space, name, merged, budgets, seeds, pool))
+                score = score_configuration(evaluator, space, name, merged, budgets, seeds, pool, cost)
+                record.scores[name].append(score)
                 bar.update()
             record.seconds[name] = time.perf_counter() - start
             if grid:
@@ -197,7 +227,10 @@ def tune(
 def format_tuning(record: TuningResult) -> str:
     """Text lines: per strategy, every configuration's score with the chosen one marked, and the tuning cost."""
     seeds = f"seeds {record.seeds[0]}..{record.seeds[-1]}" if len(record.seeds) > 1 else f"seed {record.seeds[0]}"
-    lines = [f"tuning on {record.signal} of {record.table}, {seeds}: mean over budgets of the best-so-far (%)"]
+    measure = "the best-so-far"
+    if record.cost is not None:
+        measure = f"the front's hypervolume in ({record.signal}, {record.cost})"
+    lines = [f"tuning on {record.signal} of {record.table}, {seeds}: mean over budgets of {measure} (%)"]
     for name, grid in record.grids.items():
         if not grid:
             lines.append(f"  {name}: nothing to tune")

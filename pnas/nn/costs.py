@@ -55,16 +55,17 @@ class CellCosts:
             base.append(whole - self._op_sum(np.array([cell.to_tokens()]), np.array([num_blocks]))[0])
         self._base = np.stack(base)  # (B, cost): everything but the operations
 
-    def _build(self, cell: Cell) -> CellNetwork:
+    def network_of(self, cell: Cell) -> CellNetwork:
+        """The network these costs describe, built with ``cell``."""
         return CellNetwork(cell, self.num_classes, **self.network)
 
     def _measure(self, cell: Cell) -> np.ndarray:
-        network = self._build(cell)
+        network = self.network_of(cell)
         return np.array([network.num_parameters, count_macs(network, self.input_size)], dtype=np.int64)
 
     def _op_table(self, probe: Cell) -> np.ndarray:
         """Each operation's parameters and multiply-adds for each input kind, summed over the network's cells."""
-        network = self._build(probe)
+        network = self.network_of(probe)
         heights: list[int] = []
         hooks = [
             cell.register_forward_hook(lambda module, inputs, output: heights.append(inputs[1].shape[-1]))

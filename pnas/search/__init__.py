@@ -4,7 +4,8 @@ One job per module:
 
 - ``strategy``: the :class:`SearchStrategy` interface (propose cells, observe results) and :class:`Proposal`;
 - ``progressive``: :class:`ProgressiveSearch`, the paper's algorithm; ``anytime``: its budgeted variant;
-- ``baselines``: random search, regularized evolution, local search;
+- ``baselines``: random search, regularized evolution, local search; ``nsga2``: multi-objective evolution;
+- ``limits`` and ``pareto``: hard limits on costs known before training; Pareto fronts and hypervolumes;
 - ``spaces``: the :class:`SearchSpace` interface and the PNAS :class:`CellSpace`; ``nasbench201``: NAS-Bench-201;
 - ``evaluation``: the :class:`Evaluator` interface and :class:`Evaluation`; ``lightning_evaluator`` and ``table``:
   training with Lightning and looking up a benchmark table; ``candidates``: how a candidate module is built;
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from pnas.search.lightning_evaluator import LightningEvaluator
     from pnas.search.loop import run_search
     from pnas.search.nasbench201 import NASBench201Space
+    from pnas.search.nsga2 import NSGA2
     from pnas.search.progressive import ProgressiveSearch
     from pnas.search.records import CandidateRecord, SearchResult, StepReport
     from pnas.search.spaces import CellSpace, SearchSpace
@@ -48,6 +50,7 @@ _LAZY = {
     "LightningEvaluator": "pnas.search.lightning_evaluator",
     "LocalSearch": "pnas.search.baselines",
     "NASBench201Space": "pnas.search.nasbench201",
+    "NSGA2": "pnas.search.nsga2",
     "ProgressiveSearch": "pnas.search.progressive",
     "Proposal": "pnas.search.strategy",
     "RandomSearch": "pnas.search.baselines",
@@ -72,6 +75,7 @@ __all__ = [
     "LightningEvaluator",
     "LocalSearch",
     "NASBench201Space",
+    "NSGA2",
     "ProgressiveSearch",
     "Proposal",
     "RandomSearch",

@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from pnas.search.progressive import ProgressiveSearch, _check_positive
+from pnas.search.pareto import pareto_front
+from pnas.search.progressive import ProgressiveSearch, _check_positive, _encode
 from pnas.search.strategy import Proposal
 
 __all__ = ["AnytimeProgressiveSearch"]
@@ -84,11 +85,19 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
         return [child_at(int(row)) for row in np.argsort(-mean, kind="stable")[: self.final_beam_size]]
 
     def _neighbours_of_best(self) -> list[Any]:
-        """Unseen neighbours of the ``mutation_parents`` best last-level cells evaluated so far."""
+        """Unseen neighbours of the ``mutation_parents`` best last-level cells evaluated so far.
+
+        In Pareto mode the best are the front of accuracy against cost, most accurate first.
+        """
         if not self.mutation_parents:
             return []
         finished = [(acc, cell) for cell, acc in self.history.items() if acc is not None and cell in self._last_level]
         finished.sort(key=lambda pair: -pair[0])
+        if self.pareto_cost is not None and finished:
+            name, costs = self.pareto_cost
+            cost = np.asarray(costs(_encode(self.space, [cell for _, cell in finished]))[name], dtype=float)
+            points = np.stack([[acc for acc, _ in finished], np.where(np.isnan(cost), np.inf, cost)], axis=1)
+            finished = [finished[int(i)] for i in pareto_front(points, (True, False))]
         found: dict[Any, None] = {}
         for _, cell in finished[: self.mutation_parents]:
             found.update((n, None) for n in self.space.neighbours(cell) if n not in self.history)

@@ -13,7 +13,7 @@ from surrogate import CellTokens
 if TYPE_CHECKING:
     from pnas.nn.costs import CellCosts
 
-__all__ = ["LIMITS", "CostLimits", "network_costs"]
+__all__ = ["LIMITS", "CostLimits", "LatencyLimit", "network_costs"]
 
 #: Each limit's name and the cost it bounds, with the unit its messages use.
 LIMITS: dict[str, tuple[str, str]] = {"max_params": ("params", "parameters"), "max_macs": ("macs", "multiply-adds")}
@@ -67,6 +67,48 @@ class CostLimits:
             smallest[name] = int(values.min())
         if not fits.any():
             raise ConfigError(_nothing_fits(self.limits, smallest, step, len(tokens)))
+        return fits
+
+
+class LatencyLimit:
+    """A limit on a cost measured cell by cell (latency): checked on each cell about to be proposed, not on all.
+
+    Args:
+        latency: Cell -> its latency in milliseconds (e.g. :meth:`pnas.nn.latency.CellLatency.of_cell`).
+        max_latency_ms: The limit.
+        device: Where the latency is measured (recorded in the settings).
+
+    Raises:
+        ConfigError: The limit is not above 0.
+    """
+
+    def __init__(self, latency: Callable[[Any], float], max_latency_ms: float, device: str = "cpu") -> None:
+        if not max_latency_ms > 0:
+            raise ConfigError(f"max_latency_ms must be > 0, got {max_latency_ms!r}")
+        self.latency, self.max_latency_ms, self.device = latency, float(max_latency_ms), device
+
+    def settings(self) -> dict[str, Any]:
+        """The limit and the device, for a search's fingerprint."""
+        return {"max_latency_ms": self.max_latency_ms, "latency_device": self.device}
+
+    def admits(self, cell: Any) -> bool:
+        """Whether the cell's latency is within the limit."""
+        return self.latency(cell) <= self.max_latency_ms
+
+    def check(self, cells: list[Any], step: int) -> list[bool]:
+        """Whether each cell is within the limit.
+
+        Raises:
+            ConfigError: None is; the message names the limit and the fastest latency measured.
+        """
+        fits = [self.admits(cell) for cell in cells]
+        if cells and not any(fits):
+            fastest = min(self.latency(cell) for cell in cells)
+            raise ConfigError(
+                f"no cell of step {step} fits max_latency_ms={self.max_latency_ms:g} (the fastest takes "
+                f"{fastest:.3g} ms on {self.device}), among {len(cells):,} measured; raise the limit or make the "
+                "network smaller (num_cells, filters)"
+            )
         return fits
 
 

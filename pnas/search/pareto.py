@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["hypervolume", "normalized_hypervolume", "pareto_front"]
+__all__ = ["crowding_distance", "hypervolume", "non_dominated_ranks", "normalized_hypervolume", "pareto_front"]
 
 
 def _as_minimized(points: np.ndarray | Sequence[Sequence[float]], maximize: Sequence[bool]) -> np.ndarray:
@@ -31,10 +31,64 @@ def pareto_front(points: np.ndarray | Sequence[Sequence[float]], maximize: Seque
     values = _as_minimized(points, maximize)
     if not len(values):
         return np.zeros(0, dtype=np.int64)
+    if values.shape[1] == 2:
+        unordered = np.isnan(values).any(axis=1)  # NaN compares false: such a point neither dominates nor is dominated
+        rows = np.flatnonzero(~unordered)
+        return np.sort(np.concatenate([rows[_front_of_two(values[rows])], np.flatnonzero(unordered)]))
     no_worse = (values[:, None, :] <= values[None, :, :]).all(axis=2)  # [i, j]: i is no worse than j everywhere
     better = (values[:, None, :] < values[None, :, :]).any(axis=2)
     dominated = (no_worse & better).any(axis=0)
     return np.flatnonzero(~dominated)
+
+
+def _front_of_two(values: np.ndarray) -> np.ndarray:
+    """:func:`pareto_front` of minimised 2-objective ``values`` without NaN, by one sort (a whole table's front)."""
+    first, second = values[:, 0], values[:, 1]
+    order = np.lexsort((second, first))  # by the first objective, ties by the second
+    first, second = first[order], second[order]
+    group_start = np.searchsorted(first, first, side="left")  # where each row's run of equal first values begins
+    best_second_before = np.minimum.accumulate(second)[np.maximum(group_start - 1, 0)]
+    dominated = ((group_start > 0) & (best_second_before <= second)) | (second[group_start] < second)
+    return np.sort(order[~dominated])
+
+
+def non_dominated_ranks(points: np.ndarray | Sequence[Sequence[float]], maximize: Sequence[bool]) -> np.ndarray:
+    """The non-dominated sorting of NSGA-II: 0 for the front, 1 for the front of the rest, and so on.
+
+    Raises:
+        ValueError: ``points`` is not ``(n, len(maximize))``.
+    """
+    values = np.asarray(points, dtype=float)
+    ranks = np.full(len(values), -1, dtype=np.int64)
+    left = np.arange(len(values))
+    rank = 0
+    while len(left):
+        front = left[pareto_front(values[left], maximize)]
+        if not len(front):  # cannot happen for a set of points; a guard against looping forever
+            front = left
+        ranks[front] = rank
+        left = np.setdiff1d(left, front, assume_unique=True)
+        rank += 1
+    return ranks
+
+
+def crowding_distance(points: np.ndarray | Sequence[Sequence[float]]) -> np.ndarray:
+    """NSGA-II's crowding distance of each point among ``points`` (one front): larger means lonelier.
+
+    Per objective, the points at either end get infinity and the others the gap between their neighbours, as a
+    share of the objective's range; the distance is the sum over objectives.
+    """
+    values = np.asarray(points, dtype=float)
+    distance = np.zeros(len(values))
+    if len(values) <= 2:
+        return np.full(len(values), np.inf)
+    for column in values.T:
+        order = np.argsort(column, kind="stable")
+        span = column[order[-1]] - column[order[0]]
+        distance[order[[0, -1]]] = np.inf
+        if np.isfinite(span) and span > 0:
+            distance[order[1:-1]] += (column[order[2:]] - column[order[:-2]]) / span
+    return distance
 
 
 def hypervolume(

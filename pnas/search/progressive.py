@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from pnas.errors import ConfigError
-from pnas.search.limits import CostFunction, CostLimits
+from pnas.search.limits import CostFunction, CostLimits, LatencyLimit
 from pnas.search.spaces import CellSpace, SearchSpace
 from pnas.search.strategy import Proposal, SearchStrategy
 from surrogate import CellTokens, EnsembleSurrogate, encode_cells
@@ -45,6 +45,8 @@ class ProgressiveSearch(SearchStrategy):
         pareto_cost: ``(name, costs)`` for Pareto mode, as POPNAS builds its beam: each later step first takes
             the children in order of acquisition score, keeping one only if ``costs(tokens)[name]`` is lower than
             the last kept one's (the predicted front of score against cost), then tops the step up to K by score.
+        latency_limit: A limit on a cost measured cell by cell (:class:`~pnas.search.limits.LatencyLimit`): each
+            cell is checked as it is about to be proposed, and skipped (and counted in ``excluded``) when over it.
 
     Raises:
         ConfigError: A setting is out of range, the surrogate name is unknown or ``max_blocks`` disagrees with
@@ -62,6 +64,7 @@ class ProgressiveSearch(SearchStrategy):
         exploration: float = 0.0,
         limits: CostLimits | None = None,
         pareto_cost: tuple[str, CostFunction] | None = None,
+        latency_limit: LatencyLimit | None = None,
     ) -> None:
         from surrogate import SURROGATES
 
@@ -88,7 +91,7 @@ class ProgressiveSearch(SearchStrategy):
         self._previous_level: tuple[CellTokens, Callable[[int], Any]] | None = None
         self.history: dict[Any, float | None] = {}
         self._scale = _UnitScale()
-        self.limits, self.pareto_cost = limits, pareto_cost
+        self.limits, self.pareto_cost, self.latency_limit = limits, pareto_cost, latency_limit
         self._excluded = 0
 
     def propose(self) -> Proposal | None:
@@ -102,19 +105,43 @@ class ProgressiveSearch(SearchStrategy):
 
     def check_limits(self) -> None:
         """Raise the limits' ``ConfigError`` now if no level-1 cell fits them, before a search writes anything."""
-        if self.limits:
-            self.limits.fits(_encode(self.space, self.space.initial_cells()), step=1)
+        self._fitting_initial_cells()
 
-    def _first_step(self, limit: int | None = None) -> Proposal:
-        """Every level-1 cell, or ``initial_cells`` of them drawn by seed; at most ``limit``."""
-        cells = self.space.initial_cells()
-        excluded = 0
+    def _fitting_initial_cells(self) -> tuple[list[Any], int]:
+        """Step 1's cells: the level-1 cells within every limit, or ``initial_cells`` of them; how many were left out.
+
+        A latency limit times only the cells about to be proposed: in the order of the seeded draw until
+        ``initial_cells`` fit.
+
+        Raises:
+            ConfigError: None fits.
+        """
+        cells, excluded = self.space.initial_cells(), 0
         if self.limits:
             fits = self.limits.fits(_encode(self.space, cells), step=1)
             cells, excluded = [cell for cell, ok in zip(cells, fits, strict=True) if ok], int((~fits).sum())
-        if self.initial_cells is not None and self.initial_cells < len(cells):
-            rng = np.random.default_rng(self.seed)
-            cells = [cells[i] for i in sorted(rng.choice(len(cells), self.initial_cells, replace=False))]
+        wanted = len(cells) if self.initial_cells is None else min(self.initial_cells, len(cells))
+        rng = np.random.default_rng(self.seed)
+        if self.latency_limit is None:
+            if wanted < len(cells):
+                cells = [cells[i] for i in sorted(rng.choice(len(cells), wanted, replace=False))]
+            return cells, excluded
+        kept: list[int] = []
+        too_slow: list[Any] = []
+        for index in rng.permutation(len(cells)) if wanted < len(cells) else range(len(cells)):
+            if self.latency_limit.admits(cells[index]):
+                kept.append(int(index))
+                if len(kept) == wanted:
+                    break
+            else:
+                too_slow.append(cells[index])
+        if not kept:
+            self.latency_limit.check(too_slow, step=1)  # raises: none of them fits
+        return [cells[i] for i in sorted(kept)], excluded + len(too_slow)
+
+    def _first_step(self, limit: int | None = None) -> Proposal:
+        """Every level-1 cell, or ``initial_cells`` of them drawn by seed; at most ``limit``."""
+        cells, excluded = self._fitting_initial_cells()
         self.level = self.step = 1
         return Proposal(step=1, cells=cells[:limit], excluded=excluded)
 
@@ -158,6 +185,7 @@ class ProgressiveSearch(SearchStrategy):
             self._excluded = int((~fits).sum())
         chosen: dict[Any, None] = {}  # insertion-ordered, constant-time membership
         predicted: list[float] = []
+        too_slow: list[Any] = []
         order = np.argsort(-score, kind="stable")
         if self.pareto_cost is not None:
             name, costs = self.pareto_cost
@@ -170,10 +198,16 @@ class ProgressiveSearch(SearchStrategy):
             child = child_at(int(row))
             if child in self.history or child in chosen:
                 continue
+            if self.latency_limit is not None and not self.latency_limit.admits(child):
+                self._excluded += 1
+                too_slow.append(child)
+                continue
             chosen[child] = None
             predicted.append(float(mean[row]))
             if len(chosen) == count:
                 break
+        if too_slow and not chosen:
+            self.latency_limit.check(too_slow, step=self.step + 1)  # raises: none of them fits
         return list(chosen), np.array(predicted), len(tokens)
 
     def observe(self, cells: Sequence[Any], accuracies: Sequence[float | None]) -> None:
@@ -218,6 +252,7 @@ class ProgressiveSearch(SearchStrategy):
             "seed": self.seed,
             "exploration": self.exploration,
             **({"limits": self.limits.settings()} if self.limits else {}),
+            **({"latency_limit": self.latency_limit.settings()} if self.latency_limit else {}),
             **({"pareto_cost": self.pareto_cost[0]} if self.pareto_cost else {}),
         }
 
@@ -256,9 +291,11 @@ class _UnitScale:
 def _front_first(order: np.ndarray, cost: np.ndarray, score: np.ndarray, seen: Callable[[int], bool]) -> np.ndarray:
     """``order`` (rows best first) with the predicted front moved ahead: each row cheaper than the last kept one.
 
-    Rows scored ``-inf`` (over a limit) and rows of cells already evaluated never join the front.
+    Rows scored ``-inf`` (over a limit), rows of unknown cost (NaN) and rows of cells already evaluated never join
+    the front.
     """
-    ranked_cost = np.where(score[order] == -np.inf, np.inf, cost[order]).astype(float)
+    ranked_cost = np.asarray(cost[order], dtype=float)
+    ranked_cost = np.where((score[order] == -np.inf) | np.isnan(ranked_cost), np.inf, ranked_cost)
     while True:
         cheapest_before = np.minimum.accumulate(np.concatenate([[np.inf], ranked_cost[:-1]]))
         positions = np.flatnonzero(ranked_cost < cheapest_before)

@@ -190,7 +190,18 @@ class TableEvaluator(Evaluator):
     @property
     def best_report(self) -> float:
         """The best ``report`` entry of the whole table, as a fraction: what an oracle would report."""
-        return float(np.nanmax(self.table.column(self.report))) / self._scale[self.report]
+        return self.report_range[1]
+
+    @property
+    def report_scale(self) -> float:
+        """What the ``report`` column's entries are divided by to give fractions (100 for percentages, else 1)."""
+        return self._scale[self.report]
+
+    @property
+    def report_range(self) -> tuple[float, float]:
+        """The worst and the best ``report`` entry of the whole table, as fractions."""
+        values = self.table.column(self.report) / self.report_scale
+        return float(np.nanmin(values)), float(np.nanmax(values))
 
     def test(self, cell: Any, checkpoint: Path | None = None) -> float | None:
         """The cell's ``report`` entry, as a fraction (no checkpoint: nothing was trained)."""

@@ -12,7 +12,7 @@ from pnas.errors import ConfigError
 from pnas.search.callbacks import SearchCallback
 from pnas.search.candidates import warn_left_out
 from pnas.search.lightning_evaluator import LightningEvaluator
-from pnas.search.limits import LIMITS, CostLimits, network_costs
+from pnas.search.limits import LIMITS, CostLimits, LatencyLimit, network_costs
 from pnas.search.lock import check_run_dir
 from pnas.search.loop import run_search
 from pnas.search.pareto_files import ParetoFiles
@@ -21,8 +21,13 @@ from pnas.search.records import SearchResult
 
 if TYPE_CHECKING:
     from pnas.nn.costs import CellCosts
+    from pnas.nn.latency import CellLatency
 
 __all__ = ["SearchTrainer"]
+
+
+#: The run directory's file of measured latencies (cell -> milliseconds), with a latency limit.
+LATENCY_FILE = "latency.json"
 
 
 class SearchTrainer(pl.Trainer):
@@ -51,6 +56,8 @@ class SearchTrainer(pl.Trainer):
         initial_cells: int | None = None,
         max_params: int | None = None,
         max_macs: int | None = None,
+        max_latency_ms: float | None = None,
+        latency_device: str = "cpu",
         objectives: list[str] | None = None,
         monitor: str = "val/acc",
         mode: Literal["max", "min"] = "max",
@@ -83,6 +90,10 @@ class SearchTrainer(pl.Trainer):
             max_params: Never train (or propose) a cell whose network has more parameters than this; counted
                 exactly before training, for a ``PNASModule`` template (:mod:`pnas.nn.costs`).
             max_macs: The same for the multiply-adds of one forward pass of one training image.
+            max_latency_ms: Never train (or propose) a cell whose network takes longer than this for one image on
+                ``latency_device``: the median of 20 timed forward passes after 5 warm-up ones, measured once per
+                cell as it is about to be proposed and kept in ``run_dir/latency.json`` (a resumed search reads it).
+            latency_device: Where latency is measured (``cpu``, ``cuda``, ...): the device the network is for.
             objectives: Pareto mode, ``[monitor, cost]`` with cost ``params`` or ``macs``: each step after the first
                 proposes the predicted front of accuracy against that cost (the best predicted child, then each next
                 child only if it is cheaper than the last kept), topped up to K by predicted accuracy.
@@ -119,9 +130,11 @@ class SearchTrainer(pl.Trainer):
         if max_consecutive_failures < 1:
             raise ConfigError(f"max_consecutive_failures must be >= 1, got {max_consecutive_failures}")
         check_run_dir(run_dir)
-        best_path = Path(run_dir) / "best_candidate.pt"
-        if not (Path(run_dir) / "search.sqlite").exists() and best_path.is_file():
-            best_path.unlink()  # weights of an earlier, unrelated search
+        best_path, latency_path = Path(run_dir) / "best_candidate.pt", Path(run_dir) / LATENCY_FILE
+        if not (Path(run_dir) / "search.sqlite").exists():
+            for stale in (best_path, latency_path):  # of an earlier, unrelated search
+                if stale.is_file():
+                    stale.unlink()
         evaluator = LightningEvaluator(
             model,
             datamodule,
@@ -138,7 +151,17 @@ class SearchTrainer(pl.Trainer):
             num_gpus=num_gpus,
         )
         evaluator.check_data()
-        limits, pareto, costs = self._cost_settings(evaluator, max_blocks, max_params, max_macs, objectives, monitor)
+        limits, pareto, costs = self._cost_settings(
+            evaluator, max_blocks, max_params, max_macs, objectives, monitor, max_latency_ms
+        )
+        latency_limit, hooks = None, []
+        if max_latency_ms is not None:
+            from pnas.nn.latency import CellLatency, check_latency_device
+
+            check_latency_device(latency_device)
+            latency = CellLatency(costs.network_of, evaluator.input_size, latency_device, path=latency_path)
+            latency_limit = LatencyLimit(latency.of_cell, max_latency_ms, latency_device)
+            hooks.append(_SaveLatencies(latency))
         if objectives is not None and mode != "max":
             raise ConfigError(f"objectives maximise {monitor}: set mode: max (a metric such as val/acc)")
         pareto_files = []
@@ -146,7 +169,14 @@ class SearchTrainer(pl.Trainer):
             upper = costs.upper_bound(max_blocks)[objectives[1]]
             pareto_files.append(ParetoFiles(monitor, objectives[1], costs.of_cells, upper))
         strategy = ProgressiveSearch(
-            max_blocks, beam_size, surrogate, initial_cells, seed, limits=limits, pareto_cost=pareto
+            max_blocks,
+            beam_size,
+            surrogate,
+            initial_cells,
+            seed,
+            limits=limits,
+            pareto_cost=pareto,
+            latency_limit=latency_limit,
         )
         strategy.check_limits()
         from pnas.tracking import WandbSearchLogger  # pnas.tracking imports wandb: import it on use
@@ -156,7 +186,10 @@ class SearchTrainer(pl.Trainer):
         if config is None:  # called from Python: store the settings that define this search
             search_settings = {"max_blocks": max_blocks, "beam_size": beam_size, "surrogate": surrogate}
             search_settings.update(initial_cells=initial_cells, seed=seed, monitor=monitor, mode=mode)
-            search_settings.update({k: v for k, v in (("max_params", max_params), ("max_macs", max_macs)) if v})
+            limit_settings = (("max_params", max_params), ("max_macs", max_macs), ("max_latency_ms", max_latency_ms))
+            search_settings.update({k: v for k, v in limit_settings if v})
+            if max_latency_ms:
+                search_settings["latency_device"] = latency_device
             search_settings.update({"objectives": objectives} if objectives else {})
             config = {**fingerprint, "search": search_settings}
         elif isinstance(config.get("model"), dict):  # the CLI's full model config, optimizer included
@@ -169,7 +202,7 @@ class SearchTrainer(pl.Trainer):
                 run_dir,
                 config=config,
                 progress=progress,
-                callbacks=[*pareto_files, tracker, *(callbacks or [])],  # the front first: W&B logs it
+                callbacks=[*hooks, *pareto_files, tracker, *(callbacks or [])],  # the front before W&B logs it
                 fingerprint=fingerprint,
                 max_consecutive_failures=max_consecutive_failures,
             )
@@ -184,8 +217,12 @@ class SearchTrainer(pl.Trainer):
         max_macs: int | None,
         objectives: list[str] | None,
         monitor: str,
+        max_latency_ms: float | None = None,
     ) -> tuple[CostLimits | None, tuple[str, Any] | None, CellCosts | None]:
-        """The limits, the Pareto cost and the ``CellCosts`` of a search's networks (``None`` where unset)."""
+        """The limits, the Pareto cost and the ``CellCosts`` of a search's networks (``None`` where unset).
+
+        A latency limit needs the networks too, so it makes the ``CellCosts``.
+        """
         limits = {name: value for name, value in (("max_params", max_params), ("max_macs", max_macs)) if value}
         cost_names = [cost for cost, _ in LIMITS.values()]
         if objectives is not None and (
@@ -195,9 +232,10 @@ class SearchTrainer(pl.Trainer):
                 f"objectives must be [{monitor}, cost] with cost one of {', '.join(cost_names)} (the monitored "
                 f"metric first), got {objectives}"
             )
-        if not limits and objectives is None:
+        if not limits and objectives is None and max_latency_ms is None:
             return None, None, None
-        needed_by = " and ".join([*limits, *(["objectives"] if objectives else [])])
+        latency = ["max_latency_ms"] if max_latency_ms is not None else []
+        needed_by = " and ".join([*limits, *latency, *(["objectives"] if objectives else [])])
         arguments, input_size = evaluator.factory.arguments, evaluator.input_size
         costs = network_costs(evaluator.factory.cls, arguments, input_size, max_blocks, needed_by)
         pareto = (objectives[1], costs.of_tokens) if objectives else None
@@ -244,3 +282,17 @@ def _describe(factory: Any) -> str | None:
 def _plain(values: Any) -> dict[str, Any]:
     """The JSON-ready scalar entries of a mapping (hyperparameters of a data module)."""
     return {k: v for k, v in dict(values).items() if isinstance(v, (int, float, str, bool)) or v is None}
+
+
+class _SaveLatencies(SearchCallback):
+    """Write the measured latencies into the run directory before each step's cells train.
+
+    So a search stopped at any point resumes from the same numbers, and proposes the same cells.
+    """
+
+    def __init__(self, latency: CellLatency) -> None:
+        self.latency = latency
+
+    def on_step_start(self, search: SearchResult, proposal: Any) -> None:
+        """Save what proposing the step measured."""
+        self.latency.save()

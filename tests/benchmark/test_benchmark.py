@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from pnas.benchmark import TUNING_GRIDS, checklist, markdown_report
+from pnas.benchmark import PARETO_TUNING_GRIDS, TUNING_GRIDS, checklist, markdown_report
 from pnas.benchmark.runner import best_so_far
 from pnas.cli import main
 from pnas.search.nasbench201 import NB201Cell, nasbench201_space
@@ -65,7 +65,7 @@ def tuned_run(table_path, tmp_path_factory):
 
 def test_benchmark_command_prints_a_table_and_writes_json_and_plot(tuned_run, table_path):
     out, printed, document, _ = tuned_run
-    assert "test (%) of the best-by-val cell" in printed and "± " in printed and "<- chosen" in printed
+    assert "test of the best-by-val cell (%)" in printed and "± " in printed and "<- chosen" in printed
     assert "progressive minus each baseline, 95% CI" in printed
     assert document["format"] == "pnas.benchmark/v2"
     assert document["budgets"] == [5, 10]
@@ -209,6 +209,9 @@ def test_no_tune_runs_the_given_settings_as_is(table_path, tmp_path, capsys):
         (["--report", "{file}/report.md"], "is not a folder"),
         (["--json", "{file}/deeper/bench.json"], "is not a folder"),
         (["--report", "{folder}"], "is a folder"),
+        (["--cost", "latency"], "no column 'latency'"),
+        (["--cost", "params_m", "--strategies", "rea"], "rea optimises the signal alone; with a cost column choose"),
+        (["--strategies", "nsga2"], "nsga2 is multi-objective: give it a cost column"),
     ],
 )
 def test_benchmark_mistakes_are_one_line_errors(table_path, tmp_path, capsys, args, message):
@@ -263,3 +266,60 @@ def test_workers_below_one_are_refused():
 
     with pytest.raises(ConfigError, match="workers must be >= 1"), worker_pool(0):
         pass
+
+
+@pytest.fixture(scope="module")
+def pareto_run(table_path, tmp_path_factory):
+    """One tuned multi-objective benchmark through the CLI (--cost), 2 configurations per tunable strategy."""
+    out = tmp_path_factory.mktemp("pareto")
+    grids = {"progressive": ({"exploration": 0.0}, {"exploration": 1.0}), "nsga2": ({"population_size": 3},
+             {"population_size": 6})}  # fmt: skip
+    printed = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed), one_torch_thread():
+        for name, grid in grids.items():
+            patch.setitem(PARETO_TUNING_GRIDS, name, grid)
+        main(
+            ["benchmark", "--table", str(table_path), "--signal", "val", "--report-column", "test", "--cost",
+             "params_m", "--budgets", "5,12", "--runs", "2", "--tune-runs", "1", "--surrogate", "mlp", "--beam-size",
+             "3", "--batch-size", "3", "--json", str(out / "pareto.json"), "--report", str(out / "pareto.md"),
+             "--no-progress"]
+        )  # fmt: skip
+    return out, printed.getvalue(), json.loads((out / "pareto.json").read_text())
+
+
+def test_the_multi_objective_benchmark_reports_each_runs_front_hypervolume(pareto_run, table_path):
+    from pnas.benchmark.fronts import ParetoBox, front_hypervolume_so_far
+    from pnas.benchmark.runner import run_seed
+    from pnas.search.nasbench201 import NB201TableCost
+    from pnas.search.table import TableEvaluator
+
+    out, printed, document = pareto_run
+    assert "normalised hypervolume in (test, params_m) of the (val, params_m) front (%)" in printed
+    assert "progressive minus each baseline" in printed and "<- chosen" in printed
+    settings = document["settings"]
+    assert settings["cost"] == "params_m" and list(document["strategies"]) == ["progressive", "random", "nsga2"]
+    table = BenchmarkTable(table_path)
+    evaluator, cost = TableEvaluator(table, "val", "test"), NB201TableCost(table, "params_m")
+    box = ParetoBox.of_table(evaluator, cost)
+    assert settings["box"] == {"reference": [pytest.approx(table.column("test").min()), 0.6],
+                               "ideal": [pytest.approx(table.column("test").max()), 0.0]}  # fmt: skip
+    assert settings["optimum"] == pytest.approx(100 * box.table_optimum(evaluator, cost))
+    for name, entry in document["strategies"].items():
+        assert len(entry["curve"]["mean"]) == 12
+        for budget in ("5", "12"):
+            runs = entry["budgets"][budget]["runs"]
+            assert len(runs) == 2 and all(0 < value <= settings["optimum"] + 1e-9 for value in runs)
+            assert entry["budgets"][budget]["mean"] == pytest.approx(np.mean(runs))
+        trajectory = run_seed(name, nasbench201_space(table), evaluator, entry["settings"], 1, 12, cost)
+        assert 100 * front_hypervolume_so_far(trajectory, 12, box)[11] == pytest.approx(
+            entry["budgets"]["12"]["runs"][1]
+        )
+    assert set(document["differences"]["baselines"]) == {"random", "nsga2"}
+    tuning = document["tuning"]
+    assert tuning["cost"] == "params_m"
+    assert tuning["strategies"]["nsga2"]["grid"] == [{"population_size": 3}, {"population_size": 6}]
+    assert all(0 < score <= 100 for score in tuning["strategies"]["nsga2"]["scores"])
+    text = (out / "pareto.md").read_text()
+    assert "Hypervolume of the table's own front in (`test`, `params_m`)" in text
+    assert "normalised hypervolume in (`test`, `params_m`) of each run's (`val`, `params_m`) front" in text
+    assert (out / "pareto.png").stat().st_size > 10_000

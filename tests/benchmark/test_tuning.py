@@ -47,15 +47,22 @@ class ReportlessTable(BenchmarkTable):
         return super().column(name)
 
 
-def test_every_tunable_strategy_gets_the_same_number_of_configurations_and_each_builds():
-    counts = {name: len(grid) for name, grid in TUNING_GRIDS.items()}
-    assert set(counts) == {"progressive", "rea", "local"} and len(set(counts.values())) == 1, counts
+@pytest.mark.parametrize("multi_objective", [False, True])
+def test_every_tunable_strategy_gets_the_same_number_of_configurations_and_each_builds(multi_objective, tmp_path):
+    from pnas.benchmark.tuning import PARETO_TUNING_GRIDS
+    from pnas.search.nasbench201 import NB201TableCost
+
+    grids = PARETO_TUNING_GRIDS if multi_objective else TUNING_GRIDS
+    cost = NB201TableCost(BenchmarkTable(write_table(tmp_path / "t.csv")), "params_m") if multi_objective else None
+    counts = {name: len(grid) for name, grid in grids.items()}
+    strategies = {"progressive", "nsga2"} if multi_objective else {"progressive", "rea", "local"}
+    assert set(counts) == strategies and len(set(counts.values())) == 1, counts
     space = NASBench201Space()
-    for name, grid in TUNING_GRIDS.items():
+    for name, grid in grids.items():
         assert len({tuple(sorted(config.items())) for config in grid}) == len(grid)  # no duplicates
         for config in grid:
             assert set(config) <= set(STRATEGY_SETTINGS[name])
-            make_strategy(name, space, 10, 0, **config)
+            make_strategy(name, space, 10, 0, cost, **config)
 
 
 def test_tuning_seeds_are_disjoint_from_the_reported_ones():

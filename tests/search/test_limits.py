@@ -143,3 +143,62 @@ def test_a_pareto_search_on_digits_writes_the_front_after_every_step(tmp_path):
 def test_objectives_must_be_the_monitor_and_a_known_cost(tmp_path):
     with pytest.raises(ConfigError, match="objectives must be \\[val/acc, cost\\]"):
         tiny_search(tmp_path / "run", objectives=["val/acc", "latency"])
+
+
+def test_a_latency_limit_skips_slow_cells_as_they_come_and_counts_them():
+    from pnas.search.limits import LatencyLimit
+
+    measured = []
+
+    def latency(cell):  # a stand-in: 1 ms per sep_conv_3x3
+        measured.append(cell)
+        return float(str(cell).count("sep_conv_3x3"))
+
+    strategy = ProgressiveSearch(max_blocks=2, beam_size=5, surrogate="mlp", latency_limit=LatencyLimit(latency, 0.5))
+    first = strategy.propose()
+    with_sep = [c for c in one_block_cells() if "sep_conv_3x3" in str(c)]
+    assert first.excluded == len(with_sep) and all("sep_conv_3x3" not in str(c) for c in first.cells)
+    strategy.observe(first.cells, [float(i % 7) for i in range(len(first.cells))])
+    measured.clear()
+    second = strategy.propose()
+    assert len(second.cells) == 5 and all("sep_conv_3x3" not in str(c) for c in second.cells)
+    assert second.excluded == len(measured) - 5 < second.children_scored  # only the cells about to be proposed
+    assert strategy.settings()["latency_limit"] == {"max_latency_ms": 0.5, "latency_device": "cpu"}
+
+
+def test_a_latency_limit_nothing_fits_is_one_line_naming_it_and_the_fastest():
+    from pnas.search.limits import LatencyLimit
+
+    limit = LatencyLimit(lambda cell: 3.0 + str(cell).count("sep_conv_3x3"), 2)
+    with pytest.raises(ConfigError) as error:
+        ProgressiveSearch(max_blocks=2, latency_limit=limit).check_limits()
+    message = str(error.value)
+    assert "\n" not in message and message.startswith("no cell of step 1 fits max_latency_ms=2 (the fastest takes 3 ms")
+    with pytest.raises(ConfigError, match="max_latency_ms must be > 0"):
+        LatencyLimit(lambda cell: 1.0, 0)
+    later = ProgressiveSearch(max_blocks=2, surrogate="mlp", latency_limit=LatencyLimit(lambda c: len(c.blocks), 1.5))
+    first = later.propose()
+    later.observe(first.cells, [float(i % 5) for i in range(len(first.cells))])
+    with pytest.raises(ConfigError, match=r"^no cell of step 2 fits max_latency_ms=1.5 \(the fastest takes 2 ms"):
+        later.propose()  # every 2-block child is too slow: one line, not a silent end
+
+
+def test_a_digits_search_under_max_latency_ms_trains_only_cells_measured_within_it(tmp_path):
+    import json
+
+    from pnas.nn.costs import CellCosts
+    from pnas.nn.latency import CellLatency
+
+    costs = CellCosts(10, (1, 8, 8), 1, num_cells=1, filters=4)
+    probe = CellLatency(costs.network_of, (1, 8, 8), repeats=3, warmup=1)  # a rough median is enough here
+    times = sorted(probe.of_cell(cell) for cell in one_block_cells())
+    limit = times[len(times) // 2]  # about half the 1-block networks are slower
+    result = tiny_search(tmp_path / "run", max_latency_ms=limit, initial_cells=8, beam_size=2)
+    measured = json.loads((tmp_path / "run" / "latency.json").read_text())
+    assert len(result.candidates) == 8 + 2
+    assert all(measured[str(candidate.cell)] <= limit for candidate in result.candidates)
+    with open(tmp_path / "run" / "steps.csv") as file:
+        excluded = sum(int(step["excluded"]) for step in csv.DictReader(file))
+    # only the cells about to be proposed were timed: each was trained, or counted as over the limit
+    assert len(measured) == len(result.candidates) + excluded < 136
+    assert sum(ms > limit for ms in measured.values()) == excluded

@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from pnas.errors import GenotypeError
@@ -76,3 +77,24 @@ def test_every_cell_of_every_level_is_in_the_real_table():
     for level in (1, 2, 3):
         assert {cell.to_arch() for cell in nb201_level_cells(level)} <= archs
     assert set(NB201_OPS) == {op for arch in archs for op in NB201Cell.from_arch(arch).edges}
+
+
+def test_a_table_cost_prices_cells_and_encoded_children_as_the_table_does(tmp_path):
+    from pnas.errors import ConfigError
+    from pnas.search.nasbench201 import NASBench201Space, NB201TableCost
+    from pnas.search.table import BenchmarkTable
+    from tests.benchmark.tables import write_table
+
+    ops = ("none", "skip_connect", "nor_conv_3x3")
+    table = BenchmarkTable(write_table(tmp_path / "table.csv", ops))
+    cost = NB201TableCost(table, "params_m")
+    space = NASBench201Space(ops)
+    tokens, child_at = space.encode_children(nb201_level_cells(2, ops)[:4])
+    priced = cost(tokens)["params_m"]
+    assert len(priced) == len(tokens) == 4 * 27
+    assert priced.tolist() == [table.value(child_at(row), "params_m") for row in range(len(tokens))]
+    assert cost.of_cell(child_at(5)) == table.value(child_at(5), "params_m")
+    assert (cost.minimum, cost.maximum) == (0.0, 0.6)
+    assert np.isnan(cost.of_cell(NB201Cell(("nor_conv_1x1",) * 6)))  # not in the table: unknown
+    with pytest.raises(ConfigError, match="no column 'latency'"):
+        NB201TableCost(table, "latency")

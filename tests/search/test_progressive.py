@@ -154,3 +154,24 @@ def test_the_budgeted_search_also_expands_every_evaluated_level_1_cell(tmp_path)
     strategy.observe(first.cells, [evaluator.evaluate(cell).accuracy for cell in first.cells])
     assert len(first.cells) == 4 and len(strategy.beam) == 4  # every level-1 cell, not the K=2 best
     assert strategy.propose().children_scored == 4 * 4**2  # each has 16 level-2 children
+
+
+def test_in_pareto_mode_the_neighbours_joining_each_round_are_those_of_the_front(tmp_path):
+    from pnas.search import AnytimeProgressiveSearch, NASBench201Space
+    from pnas.search.nasbench201 import NB201TableCost
+    from pnas.search.pareto import pareto_front
+    from pnas.search.table import BenchmarkTable
+    from tests.benchmark.tables import write_table
+
+    ops = ("none", "skip_connect", "nor_conv_3x3")
+    table = BenchmarkTable(write_table(tmp_path / "table.csv", ops))
+    cost = NB201TableCost(table, "params_m")
+    space = NASBench201Space(ops)
+    strategy = AnytimeProgressiveSearch(40, batch_size=4, mutation_parents=3, space=space, beam_size=3,
+                                        surrogate="mlp", pareto_cost=("params_m", cost), seed=0)  # fmt: skip
+    drive(strategy, lambda cell: table.value(cell, "val") / 100)
+    last = [cell for cell in strategy.history if cell.level == 3]
+    points = [(strategy.history[cell], cost.of_cell(cell)) for cell in last]
+    front = sorted((last[i] for i in pareto_front(points, (True, False))), key=lambda cell: -strategy.history[cell])
+    expected = {n for cell in front[:3] for n in space.neighbours(cell) if n not in strategy.history}
+    assert len(front) >= 2 and set(strategy._neighbours_of_best()) == expected
