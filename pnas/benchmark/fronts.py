@@ -15,13 +15,10 @@ import numpy as np
 
 from pnas.errors import ConfigError
 from pnas.search.nasbench201 import NB201TableCost
-from pnas.search.pareto import normalized_hypervolume, pareto_front
+from pnas.search.pareto import METRIC_AGAINST_COST, normalized_hypervolume, pareto_front
 from pnas.search.table import TableEvaluator
 
 __all__ = ["ParetoBox", "front_hypervolume_so_far"]
-
-#: Report maximised, cost minimised.
-OBJECTIVES = (True, False)
 
 
 @dataclass(frozen=True)
@@ -54,14 +51,14 @@ class ParetoBox:
 
     def hypervolume(self, points: np.ndarray) -> float:
         """The normalised hypervolume of ``(report, cost)`` points: 0 to 1."""
-        return normalized_hypervolume(points, self.reference, self.ideal, OBJECTIVES)
+        return normalized_hypervolume(points, self.reference, self.ideal, METRIC_AGAINST_COST)
 
     def table_optimum(self, evaluator: TableEvaluator, cost: NB201TableCost) -> float:
         """The hypervolume of the table's own front in (report, cost) space: what an oracle would reach."""
         scale = evaluator.report_scale
         points = np.stack([evaluator.table.column(evaluator.report) / scale, evaluator.table.column(cost.name)], 1)
         points = points[~np.isnan(points).any(axis=1)]
-        return self.hypervolume(points[pareto_front(points, OBJECTIVES)])
+        return self.hypervolume(points[pareto_front(points, METRIC_AGAINST_COST)])
 
 
 def front_hypervolume_so_far(trajectory: Sequence[tuple[float, ...]], length: int, box: ParetoBox) -> np.ndarray:
@@ -81,7 +78,7 @@ def front_hypervolume_so_far(trajectory: Sequence[tuple[float, ...]], length: in
             if not np.isnan([signal, report, cost]).any():
                 signal_cost.append((signal, cost))
                 report_cost.append((report, cost))
-                front = pareto_front(signal_cost, OBJECTIVES)
+                front = pareto_front(signal_cost, METRIC_AGAINST_COST)
                 if front[-1] == len(signal_cost) - 1:  # the new cell is on the front: it changed
                     current = box.hypervolume(np.asarray(report_cost)[front])
         values[i] = current

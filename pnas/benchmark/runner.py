@@ -128,7 +128,8 @@ def check_strategy(name: str, multi_objective: bool) -> None:
         ConfigError: It is unknown or does not fit; the message says which strategies do.
     """
     if name not in STRATEGIES:
-        raise ConfigError(f"unknown strategy {name!r}; choose from {', '.join(STRATEGIES)}")
+        allowed = MULTI_OBJECTIVE if multi_objective else SINGLE_OBJECTIVE
+        raise ConfigError(f"unknown strategy {name}; choose from {', '.join(allowed)}")
     if not multi_objective and name not in SINGLE_OBJECTIVE:
         raise ConfigError(f"{name} is multi-objective: give it a cost column (pnas benchmark --cost params_m)")
     if multi_objective and name not in MULTI_OBJECTIVE:

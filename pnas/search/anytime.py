@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from pnas.search.pareto import pareto_front
+from pnas.search.pareto import METRIC_AGAINST_COST, pareto_front
 from pnas.search.progressive import ProgressiveSearch, _check_positive, _encode
 from pnas.search.strategy import Proposal
 
@@ -97,7 +97,7 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
             name, costs = self.pareto_cost
             cost = np.asarray(costs(_encode(self.space, [cell for _, cell in finished]))[name], dtype=float)
             points = np.stack([[acc for acc, _ in finished], np.where(np.isnan(cost), np.inf, cost)], axis=1)
-            finished = [finished[int(i)] for i in pareto_front(points, (True, False))]
+            finished = [finished[int(i)] for i in pareto_front(points, METRIC_AGAINST_COST)]
         found: dict[Any, None] = {}
         for _, cell in finished[: self.mutation_parents]:
             found.update((n, None) for n in self.space.neighbours(cell) if n not in self.history)

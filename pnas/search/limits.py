@@ -95,21 +95,14 @@ class LatencyLimit:
         """Whether the cell's latency is within the limit."""
         return self.latency(cell) <= self.max_latency_ms
 
-    def check(self, cells: list[Any], step: int) -> list[bool]:
-        """Whether each cell is within the limit.
-
-        Raises:
-            ConfigError: None is; the message names the limit and the fastest latency measured.
-        """
-        fits = [self.admits(cell) for cell in cells]
-        if cells and not any(fits):
-            fastest = min(self.latency(cell) for cell in cells)
-            raise ConfigError(
-                f"no cell of step {step} fits max_latency_ms={self.max_latency_ms:g} (the fastest takes "
-                f"{fastest:.3g} ms on {self.device}), among {len(cells):,} measured; raise the limit or make the "
-                "network smaller (num_cells, filters)"
-            )
-        return fits
+    def nothing_fits(self, too_slow: list[Any], step: int) -> ConfigError:
+        """The one-line error for a step none of whose timed cells (``too_slow``) fits, naming the fastest."""
+        fastest = min(self.latency(cell) for cell in too_slow)
+        return ConfigError(
+            f"no cell of step {step} fits max_latency_ms={self.max_latency_ms:g} (the fastest takes "
+            f"{fastest:.3g} ms on {self.device}), among {len(too_slow):,} measured; raise the limit or make the "
+            "network smaller (num_cells, filters)"
+        )
 
 
 def _nothing_fits(limits: Mapping[str, float], smallest: Mapping[str, int], step: int, count: int) -> str:

@@ -10,14 +10,11 @@ import numpy as np
 
 from pnas.errors import ConfigError
 from pnas.search.baselines import _BudgetedStrategy
-from pnas.search.pareto import crowding_distance, non_dominated_ranks
+from pnas.search.pareto import METRIC_AGAINST_COST, crowding_distance, non_dominated_ranks
 from pnas.search.spaces import SearchSpace
 from pnas.search.strategy import Proposal
 
 __all__ = ["NSGA2"]
-
-#: Accuracy maximised, cost minimised.
-_OBJECTIVES = (True, False)
 
 #: Draws per cell of a generation before it is cut short (the unseen neighbourhood of the population ran out).
 _DRAWS_PER_CELL = 10
@@ -90,7 +87,7 @@ class NSGA2(_BudgetedStrategy):
     def _order(self) -> tuple[np.ndarray, np.ndarray]:
         """Each member's non-dominated rank and its crowding distance within its front."""
         points = self._points()
-        ranks = non_dominated_ranks(points, _OBJECTIVES)
+        ranks = non_dominated_ranks(points, METRIC_AGAINST_COST)
         crowding = np.zeros(len(points))
         for rank in np.unique(ranks):
             members = np.flatnonzero(ranks == rank)

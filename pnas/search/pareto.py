@@ -12,7 +12,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["crowding_distance", "hypervolume", "non_dominated_ranks", "normalized_hypervolume", "pareto_front"]
+__all__ = [
+    "METRIC_AGAINST_COST",
+    "crowding_distance",
+    "hypervolume",
+    "non_dominated_ranks",
+    "normalized_hypervolume",
+    "pareto_front",
+]
+
+#: ``maximize`` of two objectives, a metric (maximised) against a cost (minimised): accuracy against parameters.
+METRIC_AGAINST_COST = (True, False)
 
 
 def _as_minimized(points: np.ndarray | Sequence[Sequence[float]], maximize: Sequence[bool]) -> np.ndarray:

@@ -14,7 +14,7 @@ import numpy as np
 
 from pnas.files import read_text_or_none, write_text_atomically
 from pnas.search.callbacks import SearchCallback
-from pnas.search.pareto import normalized_hypervolume, pareto_front
+from pnas.search.pareto import METRIC_AGAINST_COST, normalized_hypervolume, pareto_front
 from pnas.search.records import SearchResult, StepReport
 from pnas.space import Cell
 
@@ -53,9 +53,9 @@ class ParetoFiles(SearchCallback):
         cells = [Cell.from_string(record.cell) for record in trained]
         cost_values = self.costs(cells)[self.cost]
         points = [(float(r.val_acc), float(c)) for r, c in zip(trained, cost_values, strict=True)]
-        front = sorted(pareto_front(points, (True, False)).tolist(), key=lambda i: (-points[i][0], points[i][1]))
+        front = sorted(pareto_front(points, METRIC_AGAINST_COST).tolist(), key=lambda i: (-points[i][0], points[i][1]))
         self.hypervolumes[report.step] = normalized_hypervolume(
-            [points[i] for i in front], self.reference, (1.0, 0.0), (True, False)
+            [points[i] for i in front], self.reference, (1.0, 0.0), METRIC_AGAINST_COST
         )
         self.front = [
             {"step": trained[i].step, "cell": trained[i].cell, self.monitor: points[i][0], self.cost: int(points[i][1])}

@@ -135,8 +135,8 @@ class ProgressiveSearch(SearchStrategy):
                     break
             else:
                 too_slow.append(cells[index])
-        if not kept:
-            self.latency_limit.check(too_slow, step=1)  # raises: none of them fits
+        if not kept and too_slow:
+            raise self.latency_limit.nothing_fits(too_slow, step=1)
         return [cells[i] for i in sorted(kept)], excluded + len(too_slow)
 
     def _first_step(self, limit: int | None = None) -> Proposal:
@@ -207,7 +207,7 @@ class ProgressiveSearch(SearchStrategy):
             if len(chosen) == count:
                 break
         if too_slow and not chosen:
-            self.latency_limit.check(too_slow, step=self.step + 1)  # raises: none of them fits
+            raise self.latency_limit.nothing_fits(too_slow, step=self.step + 1)
         return list(chosen), np.array(predicted), len(tokens)
 
     def observe(self, cells: Sequence[Any], accuracies: Sequence[float | None]) -> None:
