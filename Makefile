@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install test lint fit search bench nasbench201 nasbench201-pareto clean
+.PHONY: install test lint fit search bench gpu-check nasbench201 nasbench201-pareto clean
 
 install: $(INSTALLED)
 
@@ -40,6 +40,11 @@ bench: $(INSTALLED)
 	$(PYTHON) benchmarks/surrogate_quality.py --json benchmarks/results/surrogate_quality.json
 	$(PYTHON) benchmarks/candidate_throughput.py --json benchmarks/results/candidate_throughput.json
 	$(PYTHON) benchmarks/final_recipe.py --steps 7 --json benchmarks/results/final_recipe.json
+
+# On a GPU machine: the CUDA tests, candidate throughput and a short search with 4 workers on the GPU, in at most 8
+# minutes; results in benchmarks/results/gpu_check.{json,md}. Without a GPU the GPU parts are skipped, saying why.
+gpu-check: $(INSTALLED)
+	$(PYTHON) benchmarks/gpu_check.py
 
 # Tune each strategy on val_acc_12 (seeds 10000..10009), then strategies x 30 seeds x budgets on the NAS-Bench-201
 # CIFAR-10 table (read from ../shared/data, never copied); JSON, Markdown report with the NAS checklist, figure.

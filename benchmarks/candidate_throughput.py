@@ -1,7 +1,8 @@
 """Where a candidate's time goes: data path, worker processes, Lightning's fixed cost, and the paper's search.
 
-Four sections, each measured side by side in one run: after one untimed warm-up of each thing compared, their
-timed repeats are interleaved (A, B, A, B, ...), and the tables show medians over ``--repeats``.
+Five sections (``compile`` only when asked for), each measured side by side in one run: after one untimed
+warm-up of each thing compared, their timed repeats are interleaved (A, B, A, B, ...), and the tables show
+medians over ``--repeats``.
 
 - ``data``: CIFAR-shaped random images (written to a temporary folder in CIFAR-10's on-disk format, no download)
   through ``CIFAR10DataModule``'s ``DataLoader`` path (torchvision transforms in ``--loader-workers`` persistent
@@ -22,9 +23,11 @@ timed repeats are interleaved (A, B, A, B, ...), and the tables show medians ove
 - ``paper``: training and validation images/s of one paper-setting candidate (N=2, F=24, the 5-block PNASNet-5
   cell, gradient clipping 5, as configs/search/cifar10_paper.yaml) over ``--paper-batches`` batches of 128 through
   the Lightning candidate path, extrapolated with nothing subtracted: 20 epochs x (45,000 / train img/s + 5,000 /
-  val img/s) per candidate, 1,160 candidates one at a time for the search. With ``--paper-workers K`` > 1 (for a
-  GPU) also K candidates at once: the effective seconds per measured candidate (wall / K), the speed-up over one
-  at a time, and the extrapolation divided by it.
+  val img/s) per candidate, 1,160 candidates one at a time for the search. With ``--paper-workers 1,2,4`` (for a
+  GPU) also K candidates at once for each K > 1: the effective seconds per measured candidate (wall / K), the
+  speed-up over one at a time, and the extrapolation divided by it.
+- ``compile``: the paper-setting network's training step in a plain loop, eager vs ``torch.compile``: step time
+  after a warm-up, the compilation's cost per candidate, and whether it pays over a paper candidate's 20 epochs.
 
 Targets. CPU, 2 cores: a Lightning candidate <= 1.15x the plain loop and <= 0.5 s fixed cost per candidate;
 workers=2 >= 1.6x the candidates/hour of workers=1 on tiny candidates. GPU, H100: a paper-setting candidate in
@@ -33,7 +36,7 @@ workers=2 >= 1.6x the candidates/hour of workers=1 on tiny candidates. GPU, H100
     python benchmarks/candidate_throughput.py [--repeats 3] [--workers 2] [--sections data,workers,lightning,paper]
         [--accelerator auto|cpu|cuda] [--precision 32-true|bf16-mixed] [--channels-last | --no-channels-last]
         [--images 4096] [--lightning-images 2048] [--filters 8] [--epochs 1] [--paper-batches 20]
-        [--paper-workers 4] [--quick] [--json results.json]      (--help lists every flag)
+        [--paper-workers 1,2,4] [--compile-steps 30] [--quick] [--json results.json]      (--help lists every flag)
 """
 
 from __future__ import annotations
@@ -57,34 +60,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _report import machine, median, table  # noqa: E402
 
-from pnas.data import CIFAR10DataModule, DigitsDataModule  # noqa: E402
-from pnas.data.synthetic import accept_files, write_cifar10_like  # noqa: E402
+from pnas.data import DigitsDataModule  # noqa: E402
+from pnas.data.synthetic import SyntheticCIFAR10DataModule, write_cifar10_like  # noqa: E402
 from pnas.module import PNASModule  # noqa: E402
 from pnas.resources import usable_cores  # noqa: E402
 from pnas.search import LightningEvaluator  # noqa: E402
 from pnas.search.candidates import quiet_lightning  # noqa: E402
 from pnas.space import GENOTYPES, Cell, one_block_cells  # noqa: E402
 
-SECTIONS = ("data", "workers", "lightning", "paper")
+SECTIONS = ("data", "workers", "lightning", "paper", "compile")
 BATCH = 128
 PAPER_CANDIDATES, PAPER_EPOCHS, PAPER_TRAIN, PAPER_VAL = 1160, 20, 45_000, 5_000
 TINY_FILTERS = 4
-
-
-class SyntheticCIFAR10(CIFAR10DataModule):
-    """``CIFAR10DataModule`` over :func:`write_cifar10_like` files, accepted in every process that loads them.
-
-    ``accept_files`` patches torchvision in one process only; a worker process loads the data itself, so the
-    patch has to travel with the data module.
-    """
-
-    def prepare_data(self) -> None:
-        with accept_files(self.data_dir):
-            super().prepare_data()
-
-    def setup(self, stage: str | None = None) -> None:
-        with accept_files(self.data_dir):
-            super().setup(stage)
 
 
 class PhaseClock(pl.Callback):
@@ -137,8 +124,10 @@ class Settings:
         self.lightning_images: int = args.lightning_images or (256 if quick else 2048)
         self.paper_batches: int = args.paper_batches or (2 if quick else 100 if cuda else 20)
         self.paper_val_batches: int = args.paper_val_batches or max(1, self.paper_batches // 4)
+        self.compile_steps: int = args.compile_steps or (4 if quick else 30)
         paper = "paper" in args.sections
-        self.train_files = max(self.images, self.lightning_images, self.paper_batches * BATCH if paper else 0)
+        compiled = self.compile_steps * BATCH if "compile" in args.sections else 0
+        self.train_files = max(self.images, self.lightning_images, self.paper_batches * BATCH if paper else 0, compiled)
         self.val_files = max(self.val_images, self.paper_val_batches * BATCH if paper else 0)
 
 
@@ -186,15 +175,16 @@ def fmt(value: float, digits: int = 2) -> str:
     return f"{value:,.{digits}f}"
 
 
-def cifar(root: Path, train_size: int, val_size: int, on_device: bool, loader_workers: int = 0) -> SyntheticCIFAR10:
+def cifar(
+    root: Path, train_size: int, val_size: int, on_device: bool, loader_workers: int = 0
+) -> SyntheticCIFAR10DataModule:
     """A set-up CIFAR-like data module on the files in ``root``."""
-    datamodule = SyntheticCIFAR10(
+    datamodule = SyntheticCIFAR10DataModule(
         data_dir=str(root),
         batch_size=BATCH,
         train_size=train_size,
         val_size=val_size,
         num_workers=loader_workers,
-        download=False,
         on_device=on_device,
     )
     datamodule.setup("fit")
@@ -349,7 +339,7 @@ def workers_section(args: argparse.Namespace, settings: Settings, device: torch.
 def plain_loop(
     args: argparse.Namespace,
     settings: Settings,
-    datamodule: SyntheticCIFAR10,
+    datamodule: SyntheticCIFAR10DataModule,
     device: torch.device,
     batches: int | None = None,
 ) -> float:
@@ -476,17 +466,16 @@ def paper_section(args: argparse.Namespace, settings: Settings, root: Path, devi
         "search_device_hours": search_h,
     }
     rows = [["1 at a time", fmt(train_ips, 0), fmt(val_ips, 0), fmt(wall), fmt(candidate_s, 1), fmt(search_h, 1)]]
-    count = args.paper_workers
-    if count > 1:
+    for count in (k for k in args.paper_workers if k > 1):
         pool = LightningEvaluator(template, datamodule, kwargs, workers=count)
-        evaluate_all(pool, [cell] * count)  # warm-up: the workers start and load the data
-        concurrent = median(
-            interleaved({"pool": lambda: evaluate_all(pool, [cell] * count)}, settings.repeats, device)["pool"]
-        )
+        cells = [cell] * count
+        evaluate_all(pool, cells)  # warm-up: the workers start and load the data
+        timed = interleaved({"pool": lambda p=pool, c=cells: evaluate_all(p, c)}, settings.repeats, device)
+        concurrent = median(timed["pool"])
         pool.close()
         effective = concurrent / count
         speedup = wall / effective
-        figures["concurrent"] = {
+        figures[f"concurrent_{count}"] = {
             "workers": count,
             "wall_seconds": concurrent,
             "effective_seconds": effective,
@@ -504,6 +493,13 @@ def paper_section(args: argparse.Namespace, settings: Settings, root: Path, devi
                 fmt(search_h / speedup, 1),
             ]
         )
+        print(f"{count} at once: {speedup:.2f}x one at a time", flush=True)
+    best = min(
+        (value for key, value in figures.items() if key.startswith("concurrent_")),
+        key=lambda value: value["search_device_hours"],
+        default=None,
+    )
+    figures["best_search_device_hours"] = search_h if best is None else min(search_h, best["search_device_hours"])
     print(
         f"\n## paper: PNASNet-5 cell, N=2, F=24, batch {BATCH}, {settings.paper_batches} train + "
         f"{settings.paper_val_batches} val batches measured (Lightning candidate path), extrapolated to "
@@ -518,9 +514,74 @@ def paper_section(args: argparse.Namespace, settings: Settings, root: Path, devi
         "search h",
     ]
     print(table(headers, rows))
-    if count > 1:
-        print(f"{count} at once: {speedup:.2f}x one at a time (their img/s are the single candidate's times that)")
+    print("K at once: the img/s are one candidate's times the speed-up over one at a time")
+    print(f"the paper's search at the best of these: {figures['best_search_device_hours']:.1f} device-hours")
     print("targets (H100): <= 30 s per paper candidate with concurrent candidates; the search <= 10 device-hours")
+    return figures
+
+
+def compile_section(args: argparse.Namespace, settings: Settings, root: Path, device: torch.device) -> dict[str, Any]:
+    """The paper-setting network's training step eager and under ``torch.compile``: does compiling pay?
+
+    A plain PyTorch loop (as :func:`plain_loop`) on the same fixed batches for both. The first compiled steps hold
+    the compilation; it pays when what it saves per step, over a paper candidate's 20 epochs of 45,000 images,
+    exceeds that cost (each candidate is a new network, so each compiles anew).
+    """
+    cell, steps = GENOTYPES["pnasnet5"], settings.compile_steps
+    datamodule = cifar(root, max(steps, 2) * BATCH, BATCH, on_device=True)
+    batches = list(itertools.islice(datamodule.train_dataloader().to(device), steps))
+    warm = min(3, len(batches) - 1)
+    bf16 = args.precision == "bf16-mixed"
+    figures: dict[str, Any] = {"steps": len(batches), "warm_up_steps": warm}
+    for mode in ("eager", "compiled"):
+        torch.manual_seed(0)
+        model = network(args, cell, 2, 24).to(device)
+        run = torch.compile(model) if mode == "compiled" else model
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True, weight_decay=3e-4)
+
+        def step(images: torch.Tensor, labels: torch.Tensor, run: Any = run, model: Any = model, opt: Any = optimizer):
+            with torch.autocast(device.type, dtype=torch.bfloat16) if bf16 else nullcontext():
+                loss = model.loss(run(images), labels)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+
+        try:
+            first = clock(lambda step=step: [step(*batch) for batch in batches[:warm]], device)
+            timed = clock(lambda step=step: [step(*batch) for batch in batches[warm:]], device)
+        except Exception as error:  # a compiler that fails here is a finding, not a crash of the benchmark
+            figures[mode] = {"error": f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"}
+            continue
+        step_s = timed / (len(batches) - warm)
+        figures[mode] = {"warm_up_seconds": first, "step_seconds": step_s, "train_images_per_s": BATCH / step_s}
+    rows = [
+        [mode, fmt(value["warm_up_seconds"]), fmt(value["step_seconds"] * 1000), fmt(value["train_images_per_s"], 0)]
+        for mode, value in figures.items()
+        if isinstance(value, dict) and "step_seconds" in value
+    ]
+    print(
+        f"\n## compile: paper-setting network (N=2, F=24, PNASNet-5 cell), plain training loop, {len(batches)} "
+        f"batches of {BATCH}, the first {warm} timed apart (compilation, cuDNN choices)"
+    )
+    print(table(["mode", f"first {warm} steps s", "step ms after", "train img/s"], rows))
+    eager, compiled = figures["eager"], figures["compiled"]
+    if "error" in compiled or "error" in eager:
+        print(f"torch.compile did not run: {compiled.get('error') or eager.get('error')}")
+        figures["pays"] = False
+        return figures
+    steps_per_candidate = PAPER_EPOCHS * PAPER_TRAIN / BATCH
+    saved = (eager["step_seconds"] - compiled["step_seconds"]) * steps_per_candidate
+    cost = compiled["warm_up_seconds"] - eager["warm_up_seconds"]
+    figures.update(
+        speedup=eager["step_seconds"] / compiled["step_seconds"],
+        compile_seconds=cost,
+        saved_seconds_per_candidate=saved,
+        pays=saved > cost,
+    )
+    print(
+        f"compiled steps {figures['speedup']:.2f}x eager; compiling costs {cost:.1f} s per candidate and saves "
+        f"{saved:.1f} s of a paper candidate's training: it {'pays' if saved > cost else 'does not pay'}"
+    )
     return figures
 
 
@@ -536,7 +597,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     add("--accelerator", default="auto", choices=["auto", "cpu", "cuda"], help="auto: cuda if available, else cpu")
     add("--precision", choices=["32-true", "bf16-mixed"], help="bf16-mixed on CUDA, 32-true on the CPU")
     add("--channels-last", action=argparse.BooleanOptionalAction, help="PNASModule channels_last (on for CUDA)")
-    add("--sections", default=",".join(SECTIONS), help=f"comma list of {', '.join(SECTIONS)} (all)")
+    add("--sections", default=",".join(SECTIONS[:4]), help=f"comma list of {', '.join(SECTIONS)} (all but compile)")
     add("--quick", action="store_true", help="tiny everything: a smoke run")
     add("--json", type=Path, help="write every figure, the settings and the machine to this file")
     data = parser.add_argument_group("data and lightning sections")
@@ -553,9 +614,16 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     more.add_argument("--worker-batches", type=int, help="training batches of each tiny candidate (4)")
     more.add_argument("--paper-batches", type=int, help="train batches measured (20 on the CPU, 100 on CUDA)")
     more.add_argument("--paper-val-batches", type=int, help="validation batches measured (paper batches / 4)")
-    more.add_argument("--paper-workers", type=int, default=1, help="also K paper candidates at once if K > 1 (1)")
+    more.add_argument(
+        "--paper-workers", default="1", help="comma list of K: also K paper candidates at once for each K > 1 (1)"
+    )
+    more.add_argument("--compile-steps", type=int, help="training steps of the compile section (30; --quick 4)")
     args = parser.parse_args(argv)
     args.sections = [name.strip() for name in args.sections.split(",") if name.strip()]
+    try:
+        args.paper_workers = sorted({int(k) for k in str(args.paper_workers).split(",") if k.strip()})
+    except ValueError:
+        parser.error(f"--paper-workers must be a comma list of integers, got {args.paper_workers!r}")
     unknown = sorted(set(args.sections) - set(SECTIONS))
     if unknown:
         parser.error(f"unknown sections: {', '.join(unknown)} (choose from {', '.join(SECTIONS)})")
@@ -594,21 +662,23 @@ def main(argv: list[str] | None = None) -> None:
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="pnas-throughput-") as folder, quiet_lightning():
         root = Path(folder)
-        if {"data", "lightning", "paper"} & set(args.sections):
+        if {"data", "lightning", "paper", "compile"} & set(args.sections):
             write_cifar10_like(root, settings.train_files + settings.val_files, BATCH, seed=0)
         sections = {
             "data": lambda: data_section(args, settings, root, device),
             "workers": lambda: workers_section(args, settings, device),
             "lightning": lambda: lightning_section(args, settings, root, device),
             "paper": lambda: paper_section(args, settings, root, device),
+            "compile": lambda: compile_section(args, settings, root, device),
         }
         for name in args.sections:
             results[name] = sections[name]()
             gc.collect()  # the section's data modules and loader processes go before the next one
-    results["total_seconds"] = time.perf_counter() - start
+            results["total_seconds"] = time.perf_counter() - start
+            if args.json is not None:  # after every section: a run stopped later keeps what it measured
+                args.json.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\ntotal {results['total_seconds']:.0f} s")
     if args.json is not None:
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
         print(f"wrote {args.json}")
 
 

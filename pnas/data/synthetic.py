@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
+import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["accept_files", "write_cifar10_like"]
+from pnas.data.cifar10 import CIFAR10DataModule
+
+__all__ = ["SyntheticCIFAR10DataModule", "accept_files", "write_cifar10_like"]
 
 _TRAIN_FILES = [f"data_batch_{i}" for i in range(1, 6)]
 
@@ -78,3 +82,56 @@ def accept_files(root: str | Path) -> Iterator[Path]:
         yield root
     finally:
         CIFAR10.train_list, CIFAR10.test_list, CIFAR10.meta = saved
+
+
+class SyntheticCIFAR10DataModule(CIFAR10DataModule):
+    """:class:`~pnas.data.CIFAR10DataModule` on random CIFAR-shaped images: a smoke test of the real data path.
+
+    ``prepare_data`` writes ``train_size + val_size`` training and ``test_size`` test images with
+    :func:`write_cifar10_like` into ``data_dir`` unless a ``cifar-10-batches-py`` folder is there already, and every
+    process that loads them (worker processes included) accepts the files with :func:`accept_files`. Nothing is
+    downloaded. Labels are random, so accuracies stay near chance: it measures speed and checks plumbing.
+
+    Args:
+        data_dir: Where the ``cifar-10-batches-py`` folder is written.
+        batch_size: Samples per batch.
+        train_size: Training images.
+        val_size: Validation images.
+        test_size: Test images.
+        num_workers: DataLoader worker processes.
+        seed: Seed of the pixels and labels, and of the split.
+        on_device: Keep the images on the training device (see :class:`~pnas.data.CIFAR10DataModule`).
+        cutout: Side of the cutout square; 0: none.
+    """
+
+    def __init__(
+        self,
+        data_dir: str = "data/synthetic-cifar10",
+        batch_size: int = 128,
+        train_size: int = 4_500,
+        val_size: int = 500,
+        test_size: int = 1_000,
+        num_workers: int = 0,
+        seed: int = 0,
+        on_device: bool = False,
+        cutout: int = 0,
+    ) -> None:
+        super().__init__(data_dir, batch_size, train_size, val_size, num_workers, False, seed, on_device, cutout)
+        self.test_size = test_size
+
+    def prepare_data(self) -> None:
+        """Write the random images if they are not there yet, then check that they load."""
+        folder = self.data_dir / "cifar-10-batches-py"
+        if not folder.is_dir():  # written beside it, then renamed: processes that race leave one whole folder
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(dir=self.data_dir, prefix=".writing-") as scratch:
+                write_cifar10_like(scratch, self.train_size + self.val_size, self.test_size, seed=self.seed)
+                with suppress(OSError):  # another process renamed its folder first
+                    os.rename(Path(scratch) / folder.name, folder)
+        with accept_files(self.data_dir):
+            super().prepare_data()
+
+    def setup(self, stage: str | None = None) -> None:
+        """Load the splits as :class:`~pnas.data.CIFAR10DataModule` does, the random files accepted."""
+        with accept_files(self.data_dir):
+            super().setup(stage)
