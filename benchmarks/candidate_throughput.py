@@ -298,7 +298,7 @@ def workers_section(args: argparse.Namespace, settings: Settings, device: torch.
     threads = {1: cores, count: max(1, cores // count)}
     torch.set_num_threads(cores)  # one process using the whole machine vs N processes with a share each
     evaluators = {
-        1: LightningEvaluator(template, DigitsDataModule(batch_size=64), kwargs, workers=1),
+        1: LightningEvaluator(template, DigitsDataModule(batch_size=64), kwargs, workers=1, num_cpus=threads[1]),
         count: LightningEvaluator(
             template, DigitsDataModule(batch_size=64), kwargs, workers=count, num_cpus=threads[count]
         ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import inspect
 import logging
+import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -92,6 +93,31 @@ def quiet_lightning(enabled: bool = True) -> Iterator[None]:
     finally:
         for logger, level in zip(loggers, levels, strict=True):
             logger.setLevel(level)
+
+
+class StopWhenSet(pl.Callback):
+    """Abandon a candidate at its next batch once ``event`` is set: the search no longer wants its result.
+
+    Args:
+        event: Set by whoever abandons the candidate (e.g. a search stopped by a signal).
+    """
+
+    def __init__(self, event: threading.Event) -> None:
+        self.event = event
+
+    def _check(self) -> None:
+        if self.event.is_set():
+            raise InterruptedError("the search abandoned this candidate")
+
+    def on_train_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any, index: int) -> None:
+        """Stop before a training batch once abandoned."""
+        self._check()
+
+    def on_validation_batch_start(
+        self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any, index: int, dataloader_idx: int = 0
+    ) -> None:
+        """Stop before a validation batch once abandoned."""
+        self._check()
 
 
 class FiniteLoss(pl.Callback):

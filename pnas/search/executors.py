@@ -38,6 +38,9 @@ class CandidateExecutor:
         """
         raise NotImplementedError
 
+    def start(self) -> None:
+        """Start the slots now, so they get ready while the search sets up; by default they start on first use."""
+
     def close(self) -> None:
         """Stop whatever this executor started (worker processes, actors)."""
 
@@ -139,11 +142,6 @@ def check_executor_settings(
         raise ConfigError(f"num_cpus (CPU cores per candidate) must be > 0, got {num_cpus!r}")
     if num_gpus is not None and not num_gpus >= 0:
         raise ConfigError(f"num_gpus (GPUs per candidate, fractions allowed) must be >= 0, got {num_gpus!r}")
-    if num_cpus is not None and workers == 1 and executor == "local":
-        raise ConfigError(
-            "num_cpus applies to worker processes (workers >= 2) and Ray actors; with workers: 1 candidates train "
-            "in this process, with its threads (set OMP_NUM_THREADS)"
-        )
     if num_gpus and executor != "ray":
         raise ConfigError(
             "num_gpus applies to executor: ray; local workers share the visible GPUs (one each when there are "
@@ -178,8 +176,8 @@ def create_executor(
         workers: Candidates trained at once.
         executor: ``local`` (this machine) or ``ray`` (a Ray cluster).
         ray_address: Address of an existing Ray cluster; unset starts a local one.
-        num_cpus: CPU cores per candidate (threads of a local worker; a Ray actor's ``num_cpus``). Unset: the
-            usable cores divided among the local workers, 1 on Ray.
+        num_cpus: CPU cores per candidate (its torch threads, wherever it trains; a Ray actor's ``num_cpus``).
+            Unset: ``OMP_NUM_THREADS`` when set, else 1 (:func:`~pnas.resources.candidate_threads`).
         num_gpus: GPUs per candidate on Ray, fractions allowed (0.25: four candidates share a GPU).
 
     Raises:

@@ -50,12 +50,14 @@ class StopOnSignals:
         self.run_dir = run_dir
         self._depth = 0
         self._pending: int | None = None
+        self._stopping = False
         self._previous: dict[int, Any] = {}
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
-        if self._depth:
-            self._pending = signum
+        if self._depth or self._stopping:  # a second signal (e.g. to the whole process group) while cleaning up
+            self._pending = self._pending if self._stopping else signum
             return
+        self._stopping = True
         raise SearchInterrupted(signum, self.run_dir)
 
     def __enter__(self) -> StopOnSignals:
@@ -77,5 +79,5 @@ class StopOnSignals:
         finally:
             self._depth -= 1
             if not self._depth and self._pending is not None:
-                signum, self._pending = self._pending, None
+                signum, self._pending, self._stopping = self._pending, None, True
                 raise SearchInterrupted(signum, self.run_dir)

@@ -16,6 +16,7 @@ from pytorch_lightning.loggers.logger import DummyLogger
 
 from pnas.errors import ConfigError
 from pnas.files import replace_atomically
+from pnas.resources import candidate_threads
 from pnas.search.candidates import CandidateFactory, quiet_lightning, warn_left_out
 from pnas.search.evaluation import Evaluation, Evaluator, cell_level
 from pnas.search.executors import CandidateExecutor, check_executor_settings, create_executor
@@ -67,7 +68,8 @@ class LightningEvaluator(Evaluator):
         workers: Candidates trained at once.
         executor: ``local`` (this machine) or ``ray``.
         ray_address: An existing Ray cluster; unset starts a local Ray instance.
-        num_cpus: CPU cores per candidate (torch threads of a worker; a Ray actor's ``num_cpus``).
+        num_cpus: CPU cores per candidate: its torch threads wherever it trains, and a Ray actor's ``num_cpus``.
+            Unset: ``OMP_NUM_THREADS`` when set, else 1, whatever ``workers`` is, so results do not depend on it.
         num_gpus: GPUs per candidate on Ray (fractions share a GPU).
 
     Raises:
@@ -108,7 +110,8 @@ class LightningEvaluator(Evaluator):
         }
         check_executor_settings(workers, executor, ray_address, num_cpus, num_gpus, self.trainer_kwargs)
         lean = {**_LEAN_TRAINER_DEFAULTS, **self.trainer_kwargs}
-        self.training = CandidateTraining(self.factory, datamodule, lean, callbacks, monitor, seed, verbose)
+        threads = candidate_threads(num_cpus)
+        self.training = CandidateTraining(self.factory, datamodule, lean, callbacks, monitor, seed, verbose, threads)
         self.executor_settings = dict(
             workers=workers, executor=executor, ray_address=ray_address, num_cpus=num_cpus, num_gpus=num_gpus
         )
@@ -175,6 +178,16 @@ class LightningEvaluator(Evaluator):
             self._executor = create_executor(self.training, **self.executor_settings)
         for index, trained in self._executor.run(cells) if cells else ():
             yield index, self._take(cells[index], trained)
+
+    def start(self) -> None:
+        """Start the executor's workers now, so they load while the search sets up (else on the first cells).
+
+        Raises:
+            ConfigError: The executor cannot start (e.g. the job cannot be sent to worker processes).
+        """
+        if self._executor is None:
+            self._executor = create_executor(self.training, **self.executor_settings)
+        self._executor.start()
 
     def _take(self, cell: Any, trained: TrainedCandidate) -> Evaluation:
         """Keep ``trained``'s weights when it is (one of) the best so far, on disk too; its evaluation.

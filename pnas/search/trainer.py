@@ -11,6 +11,7 @@ from pytorch_lightning.loggers import Logger, WandbLogger
 from pnas.errors import ConfigError
 from pnas.search.callbacks import SearchCallback
 from pnas.search.candidates import warn_left_out
+from pnas.search.interrupts import StopOnSignals
 from pnas.search.lightning_evaluator import LightningEvaluator
 from pnas.search.limits import LIMITS, CostLimits, LatencyLimit, network_costs
 from pnas.search.lock import check_run_dir
@@ -117,8 +118,9 @@ class SearchTrainer(pl.Trainer):
                 (``pip install 'pnas[ray]'``).
             ray_address: The Ray cluster to use (``host:port``, ``ray://host:port`` or ``auto``); unset starts a
                 local Ray instance. Only with ``executor: ray``.
-            num_cpus: CPU cores per candidate: a local worker's threads (default: the cores divided among the
-                workers), a Ray actor's ``num_cpus`` (default 1).
+            num_cpus: CPU cores per candidate: its torch threads wherever it trains (this process, a worker, a Ray
+                actor) and a Ray actor's ``num_cpus``. Default: ``OMP_NUM_THREADS`` when set, else 1, whatever
+                ``workers`` is, so the results do not depend on it; on a CPU, use the cores with ``workers``.
             num_gpus: GPUs per candidate on Ray, fractions allowed (0.25: four candidates share one GPU).
             config: Settings to store as config.yaml (the ``pnas search`` command stores its full config).
             callbacks: Further :class:`~pnas.search.SearchCallback` hooks.
@@ -196,6 +198,8 @@ class SearchTrainer(pl.Trainer):
             init_args = config["model"].get("init_args", config["model"])
             fingerprint["model"]["config"] = {k: v for k, v in init_args.items() if k != "genotype"}
         try:
+            with StopOnSignals(Path(run_dir)):  # a signal while workers start stops the search as any other
+                evaluator.start()  # the workers load while the run directory is opened and step 1 is proposed
             return run_search(
                 strategy,
                 evaluator,

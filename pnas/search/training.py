@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import math
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,7 @@ import pytorch_lightning as pl
 import torch
 
 from pnas.errors import ConfigError
-from pnas.search.candidates import CandidateFactory, EpochHistory, FiniteLoss, quiet_lightning
+from pnas.search.candidates import CandidateFactory, EpochHistory, FiniteLoss, StopWhenSet, quiet_lightning
 from pnas.search.evaluation import Evaluation, failed_evaluation
 
 __all__ = ["CandidateTraining", "TrainedCandidate"]
@@ -52,6 +53,8 @@ class CandidateTraining:
         monitor: The logged metric that is the candidate's result.
         seed: Seed set before each candidate is built, so a candidate's result does not depend on its turn.
         verbose: Show Lightning's own output.
+        threads: Torch CPU threads of each candidate, wherever it trains (:func:`~pnas.resources.candidate_threads`),
+            so that the results do not depend on where or beside what it trained.
     """
 
     def __init__(
@@ -63,10 +66,11 @@ class CandidateTraining:
         monitor: str,
         seed: int,
         verbose: bool,
+        threads: int = 1,
     ) -> None:
         self.factory, self.datamodule = factory, datamodule
         self.trainer_kwargs, self.callbacks = trainer_kwargs, callbacks
-        self.monitor, self.seed, self.verbose = monitor, seed, verbose
+        self.monitor, self.seed, self.verbose, self.threads = monitor, seed, verbose, threads
 
     def __getstate__(self) -> dict[str, Any]:
         """The job as it is sent to a worker: the data module without a ``Trainer`` that an earlier fit attached."""
@@ -80,28 +84,35 @@ class CandidateTraining:
         """A fresh ``Trainer`` with the candidate settings, ``callbacks`` and a copy of the user's callbacks."""
         return pl.Trainer(**self.trainer_kwargs, callbacks=[*callbacks, *copy.deepcopy(self.callbacks)])
 
-    def train(self, cell: Any) -> TrainedCandidate:
+    def train(self, cell: Any, stop: threading.Event | None = None) -> TrainedCandidate:
         """Train ``cell``; a failure (an exception, a non-finite metric) is a ``failed`` evaluation with its error.
+
+        Args:
+            cell: The candidate's cell.
+            stop: When given and set, the candidate is abandoned at its next batch (a ``failed`` evaluation).
 
         Raises:
             ConfigError: A setting no candidate can succeed with, e.g. the candidate logged no ``monitor``.
         """
-        start = time.perf_counter()
+        start, threads = time.perf_counter(), torch.get_num_threads()
+        torch.set_num_threads(self.threads)
         try:
-            return self._train(cell, start)
+            return self._train(cell, start, stop)
         except ConfigError:
             raise
         except Exception as error:  # a failed candidate is recorded; the search goes on
             if isinstance(error, torch.cuda.OutOfMemoryError):
                 torch.cuda.empty_cache()  # give back what the failed candidate held
             return TrainedCandidate(failed_evaluation(error, time.perf_counter() - start))
+        finally:
+            torch.set_num_threads(threads)
 
-    def _train(self, cell: Any, start: float) -> TrainedCandidate:
+    def _train(self, cell: Any, start: float, stop: threading.Event | None) -> TrainedCandidate:
         pl.seed_everything(self.seed, verbose=False)
         history = EpochHistory()
         with quiet_lightning(not self.verbose):
             model = self.factory.build(cell)
-            trainer = self.trainer([history, FiniteLoss()])
+            trainer = self.trainer([history, FiniteLoss(), *([StopWhenSet(stop)] if stop is not None else [])])
             trainer.fit(model, datamodule=self.datamodule)
         if self.monitor not in trainer.callback_metrics:
             logged = ", ".join(sorted(trainer.callback_metrics)) or "nothing"

@@ -1,11 +1,20 @@
-"""Worker processes on this machine, started once and reused, each training one candidate at a time.
+"""Candidates side by side on this machine: this process trains one, worker processes the others.
+
+Slot 0 is this process itself: it trains its candidate in a thread, at once, with the job and data it already holds,
+while the worker processes start (each imports torch and Lightning first, seconds on a small machine). The other
+slots are worker processes, started once and reused, each training one candidate at a time.
 
 The job (:class:`~pnas.search.training.CandidateTraining`: the template, the data, the trainer settings) is pickled
-once and sent to every worker when it starts; after that only cells go out and results come back. Workers are
-spawned (never forked, so a GPU is safe to use in them) with their share of the machine in their environment from
-the start (``OMP_NUM_THREADS``; one of the visible GPUs each when there are several, else all share the one), may
-start processes of their own (``DataLoader`` workers), and die with the search: ``kill -9`` of the search kills
-them too, so they never train on for nobody.
+once into a file that every worker reads when it starts; after that only cells go out and results come back.
+Workers are spawned (never forked, so a GPU is safe to use in them) all at once, with their share of the machine in
+their environment from the start (``OMP_NUM_THREADS``; one of the visible GPUs each when there are several, else
+all share the one). They may start processes of their own (``DataLoader`` workers), ignore SIGINT and SIGTERM from
+their first instruction (the search stops them), and die with the search: ``kill -9`` of the search kills them too,
+so they never train on for nobody.
+
+A worker that cannot start fails the search at once, in one line: one that dies before it has loaded the job, or
+whose job names classes it cannot import. A job that names classes of a ``__main__`` that has no file (``python -``,
+``python -c``, a notebook) is refused before any worker starts: the workers could never import them.
 """
 
 from __future__ import annotations
@@ -14,32 +23,31 @@ import multiprocessing
 import multiprocessing.util
 import os
 import pickle
+import pickletools
 import signal
 import sys
+import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from typing import Any
 
 from pnas.errors import ConfigError
-from pnas.resources import usable_cores
+from pnas.resources import candidate_threads
 from pnas.search.executors import SlotExecutor
 
-__all__ = ["WorkerPool", "default_threads"]
+__all__ = ["WorkerPool", "main_names"]
 
 #: How long a closing worker may take to finish on its own before it is killed (seconds).
 _CLOSE_TIMEOUT = 10.0
 
+#: The signals a terminal or a batch system sends to every process of a job; the search alone handles them.
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
-def default_threads(workers: int) -> int:
-    """Torch threads of each of ``workers`` worker processes.
-
-    The usable cores divided among them (at least 1), and no more than ``OMP_NUM_THREADS`` when it is set, so a
-    pinned thread count holds for every worker.
-    """
-    threads = max(1, usable_cores() // workers)
-    pinned = os.environ.get("OMP_NUM_THREADS", "")
-    return min(threads, int(pinned)) if pinned.isdigit() and int(pinned) > 0 else threads
+#: What a worker says once it has loaded the job, before any cell.
+_READY = "ready"
 
 
 @contextmanager
@@ -57,22 +65,158 @@ def _environment(**values: str | None) -> Iterator[None]:
                 os.environ[name] = value
 
 
+@contextmanager
+def _stop_signals_blocked() -> Iterator[None]:
+    """SIGINT and SIGTERM held back in this thread for the block, then delivered.
+
+    A process started inside starts with them blocked, so it never dies of one half-way through its imports.
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+@contextmanager
+def _main_file_hidden() -> Iterator[None]:
+    """``__main__.__file__`` hidden for the block when it names no file (``python -`` sets ``<stdin>``).
+
+    A spawned process runs the main module's file again before anything else; with no file to run it would die.
+    Whatever the job needs from ``__main__`` has been refused before (:func:`main_names`).
+    """
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if path is None or getattr(main, "__spec__", None) is not None or Path(path).is_file():
+        yield
+        return
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = path
+
+
+def main_names(payload: bytes) -> list[str]:
+    """The classes and functions of ``__main__`` that the pickled ``payload`` names (the first of each kind)."""
+    names, strings = set(), []
+    for opcode, argument, _ in pickletools.genops(payload):
+        if isinstance(argument, str) and "UNICODE" in opcode.name:
+            strings.append(argument)
+        elif opcode.name == "STACK_GLOBAL" and len(strings) >= 2 and strings[-2] == "__main__":
+            names.add(strings[-1])
+        elif opcode.name == "GLOBAL" and str(argument).startswith("__main__ "):
+            names.add(str(argument).split(" ", 1)[1])
+    return sorted(names)
+
+
+def _main_importable() -> bool:
+    """Whether spawned processes can import ``__main__`` again: it is a module (``python -m``) or a file."""
+    main = sys.modules.get("__main__")
+    if getattr(main, "__spec__", None) is not None:
+        return True
+    path = getattr(main, "__file__", None)
+    return path is not None and Path(path).is_file()
+
+
+class _ThreadSlot:
+    """The slot this process trains itself: one candidate at a time, in a thread, reporting through a pipe.
+
+    It needs no start-up: the job and its data are here already. The search's own thread only waits meanwhile.
+
+    Args:
+        training: The job.
+    """
+
+    ready = True
+
+    def __init__(self, training: Any) -> None:
+        self.training = training
+        self.connection, self._wake = multiprocessing.Pipe(duplex=False)
+        self._abandon = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._outcome: tuple[str, Any] | None = None
+
+    def handles(self) -> list[Any]:
+        """What :func:`multiprocessing.connection.wait` watches: the pipe the thread reports on."""
+        return [self.connection]
+
+    def alive(self) -> bool:
+        """Always: a thread slot cannot die while idle."""
+        return True
+
+    def send(self, cell: Any) -> None:
+        """Start training ``cell`` in a new thread."""
+        self._abandon.clear()
+        self._thread = threading.Thread(target=self._run, args=(cell,), name="pnas-candidate", daemon=True)
+        self._thread.start()
+
+    def _run(self, cell: Any) -> None:
+        try:
+            outcome: tuple[str, Any] = ("ok", self.training.train(cell, stop=self._abandon))
+        except ConfigError as error:
+            outcome = ("config_error", str(error))
+        except BaseException as error:  # reported to the search as a dead slot
+            outcome = ("died", f"the candidate's thread stopped ({type(error).__name__}: {error})")
+        self._outcome = outcome
+        self._wake.send_bytes(b"")
+
+    def receive(self) -> tuple[str, Any] | None:
+        """The outcome of the candidate that has just finished."""
+        self.connection.recv_bytes()
+        outcome, self._outcome = self._outcome, None
+        return outcome
+
+    def stop(self, timeout: float = 0.0) -> None:
+        """Abandon the candidate in training, if any (it stops at its next batch), and wait for its thread."""
+        self._abandon.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.connection.close()
+        self._wake.close()
+
+
 class _Worker:
     """One spawned worker process and the pipe to it.
 
     Not a daemon process, so that it may start ``DataLoader`` workers; the pool stops it, and it dies with the
     search's process (see :func:`worker_main`).
+
+    Attributes:
+        ready: The worker has loaded the job and can train.
     """
 
-    def __init__(self, payload: bytes, threads: int, gpu: str | None) -> None:
+    def __init__(self, job_path: str, threads: int, gpu: str | None) -> None:
         context = multiprocessing.get_context("spawn")
         self.connection, child = context.Pipe()
+        self.ready = False
         self.process = context.Process(
-            target=worker_main, args=(child, payload, threads, os.getpid()), name="pnas-worker"
+            target=worker_main, args=(child, job_path, threads, os.getpid()), name="pnas-worker"
         )
-        with _environment(OMP_NUM_THREADS=str(threads), CUDA_VISIBLE_DEVICES=gpu):
-            self.process.start()
+        with _environment(OMP_NUM_THREADS=str(threads), CUDA_VISIBLE_DEVICES=gpu), _stop_signals_blocked():
+            with _main_file_hidden():
+                self.process.start()
         child.close()
+
+    def handles(self) -> list[Any]:
+        """What :func:`multiprocessing.connection.wait` watches: the pipe, and the process ending."""
+        return [self.connection, self.process.sentinel]
+
+    def alive(self) -> bool:
+        """Whether the process is still there."""
+        return self.process.is_alive()
+
+    def receive(self) -> tuple[str, Any] | None:
+        """The next message the worker sent, or ``None`` when there is none (it died without sending one)."""
+        try:
+            if self.connection.poll():  # a message sent before the worker died still counts
+                return pickle.loads(self.connection.recv_bytes())
+        except (EOFError, OSError):
+            pass
+        return None
 
     def send(self, cell: Any) -> None:
         """Queue ``cell``; a worker that has died is reported by :meth:`WorkerPool._finished`, not here."""
@@ -93,58 +237,94 @@ class _Worker:
 
 
 class WorkerPool(SlotExecutor):
-    """``size`` worker processes training candidates side by side.
+    """``size`` candidates trained side by side: one in this process, ``size - 1`` in worker processes.
 
     Args:
         training: The job every worker runs; it must pickle (its module class importable by the workers).
-        size: Worker processes.
-        threads: CPU threads of each worker; unset: :func:`default_threads`.
+        size: Candidates at once (``size - 1`` worker processes).
+        threads: CPU threads of each worker; unset: :func:`~pnas.resources.candidate_threads`.
 
     Raises:
-        ConfigError: The job cannot be pickled for the workers.
+        ConfigError: The job cannot be pickled for the workers, or it names classes of a ``__main__`` that the
+            workers cannot import.
     """
 
     def __init__(self, training: Any, size: int, threads: float | None = None) -> None:
         super().__init__(size)
         try:
-            self.payload = pickle.dumps(training)
+            payload = pickle.dumps(training)
         except Exception as error:
             raise ConfigError(
                 f"the search cannot be sent to worker processes ({type(error).__name__}: {error}); define the "
                 "model and data module classes in an importable module, or use workers: 1"
             ) from None
-        self.threads = max(1, int(threads)) if threads else default_threads(size)
+        if not _main_importable() and main_names(payload):
+            raise ConfigError(
+                f"workers: {size} cannot train {', '.join(main_names(payload))}: defined in a script without a file "
+                "(python -, python -c or a notebook), which worker processes cannot import; move the classes into a "
+                ".py module and import them from there, or use workers: 1"
+            )
+        self.training, self.threads = training, candidate_threads(threads)
         self.gpus = _gpus(training)
-        self.workers: dict[int, _Worker] = {}
+        self.workers: dict[int, _Worker | _ThreadSlot] = {}
+        descriptor, self.job_path = tempfile.mkstemp(prefix="pnas-job-", suffix=".pkl")
+        with os.fdopen(descriptor, "wb") as job_file:
+            job_file.write(payload)
         # A pool nobody closed is stopped when the program ends, before multiprocessing waits for its children.
-        multiprocessing.util.Finalize(self, _kill_all, args=(self.workers,), exitpriority=10)
+        multiprocessing.util.Finalize(self, _kill_all, args=(self.workers, self.job_path), exitpriority=10)
+
+    def start(self) -> None:
+        """Start the worker processes now: they import and load the job while the search sets up."""
+        for slot in range(1, self.size):
+            if slot not in self.workers:
+                self.workers[slot] = self._new_worker(slot)
+
+    def _new_worker(self, slot: int) -> _Worker | _ThreadSlot:
+        if slot == 0:
+            return _ThreadSlot(self.training)
+        return _Worker(self.job_path, self.threads, self.gpus[slot % len(self.gpus)] if self.gpus else None)
 
     def _submit(self, slot: int, cell: Any) -> None:
         worker = self.workers.get(slot)
-        if worker is not None and not worker.process.is_alive():
+        if worker is not None and not worker.alive():
             self._discard(slot)  # died while idle (e.g. killed between steps): start a new one
             worker = None
         if worker is None:
-            gpu = self.gpus[slot % len(self.gpus)] if self.gpus else None
-            worker = self.workers[slot] = _Worker(self.payload, self.threads, gpu)
+            worker = self.workers[slot] = self._new_worker(slot)
         worker.send(cell)
 
     def _finished(self, slots: list[int]) -> list[tuple[int, tuple[str, Any]]]:
-        watched = {self.workers[slot].connection: slot for slot in slots}
-        watched.update({self.workers[slot].process.sentinel: slot for slot in slots})
-        ready = {watched[handle] for handle in wait(list(watched))}
-        outcomes = []
-        for slot in sorted(ready):
-            worker = self.workers[slot]
-            try:
-                if worker.connection.poll():  # a result sent before the worker died still counts
-                    outcomes.append((slot, pickle.loads(worker.connection.recv_bytes())))
+        """Wait for outcomes; a worker that says it is ready is noted, one that could not start stops the search.
+
+        Raises:
+            ConfigError: A worker died before it had loaded the job, or could not load it.
+        """
+        while True:
+            watched = {handle: slot for slot in slots for handle in self.workers[slot].handles()}
+            outcomes = []
+            for slot in sorted({watched[handle] for handle in wait(list(watched))}):
+                worker = self.workers[slot]
+                message = worker.receive()
+                if message is None and isinstance(worker, _Worker):
+                    worker.process.join(_CLOSE_TIMEOUT)
+                    exit_status = _describe_exit(worker.process.exitcode)
+                    if not worker.ready:
+                        raise ConfigError(
+                            f"a worker process died while starting ({exit_status}), before it could train anything; "
+                            "if the script that starts the search has no 'if __name__ == \"__main__\":' guard, add "
+                            "one (each worker imports the script again), or use workers: 1"
+                        )
+                    outcomes.append((slot, ("died", f"the worker process died ({exit_status})")))
+                elif message is None:
                     continue
-            except (EOFError, OSError):
-                pass
-            worker.process.join(_CLOSE_TIMEOUT)
-            outcomes.append((slot, ("died", f"the worker process died ({_describe_exit(worker.process.exitcode)})")))
-        return outcomes
+                elif message[0] == _READY:
+                    worker.ready = True
+                elif message[0] == "start_error":
+                    raise ConfigError(message[1])
+                else:
+                    outcomes.append((slot, message))
+            if outcomes:
+                return outcomes
 
     def _discard(self, slot: int) -> None:
         worker = self.workers.pop(slot, None)
@@ -152,16 +332,19 @@ class WorkerPool(SlotExecutor):
             worker.stop()
 
     def close(self) -> None:
-        """Stop the workers: idle ones finish their loop, ones still training (an interrupted step) are killed."""
+        """Stop the workers: idle ones finish their loop; ones starting or training (an interrupted step) are killed."""
         for slot in list(self.workers):
-            self.workers.pop(slot).stop(0.0 if slot in self.held else _CLOSE_TIMEOUT)
+            worker = self.workers.pop(slot)
+            worker.stop(_CLOSE_TIMEOUT if worker.ready and slot not in self.held else 0.0)
         self.held.clear()
+        Path(self.job_path).unlink(missing_ok=True)
 
 
-def _kill_all(workers: dict[int, _Worker]) -> None:
+def _kill_all(workers: dict[int, _Worker | _ThreadSlot], job_path: str) -> None:
     for worker in workers.values():
         worker.stop()
     workers.clear()
+    Path(job_path).unlink(missing_ok=True)
 
 
 def _describe_exit(code: int | None) -> str:
@@ -194,34 +377,39 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def worker_main(connection: Connection, payload: bytes, threads: int, parent: int) -> None:
-    """A worker's life: take the job, then train each cell that arrives and send back its outcome, until told to stop.
+def worker_main(connection: Connection, job_path: str, threads: int, parent: int) -> None:
+    """A worker's life: load the job, say so, then train each cell that arrives and send back its outcome.
+
+    It ends when told to stop, or when the search's end of the pipe closes.
 
     SIGINT and SIGTERM are the search's to handle (a terminal or a batch system sends them to every process of the
-    job): the search stops the workers itself, and they die with it in any case.
+    job): the worker starts with them blocked and ignores them; the search stops the workers itself, and they die
+    with it in any case.
 
     Args:
         connection: The pipe to the search.
-        payload: The pickled :class:`~pnas.search.training.CandidateTraining`.
+        job_path: The file holding the pickled :class:`~pnas.search.training.CandidateTraining`.
         threads: CPU threads for torch.
         parent: The search's process id.
     """
-    _die_with_parent(parent)
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in _STOP_SIGNALS:
         signal.signal(signum, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+    _die_with_parent(parent)
     import torch
 
     torch.set_num_threads(threads)
     try:
-        training = pickle.loads(payload)
+        training = pickle.loads(Path(job_path).read_bytes())
     except Exception as error:  # e.g. the model's class lives in a module this process cannot import
-        training, load_error = (
-            None,
-            (
-                f"a worker process could not load the search ({type(error).__name__}: {error}); define the model and "
-                "data module classes in a module the workers can import, or use workers: 1"
-            ),
+        message = (
+            f"a worker process could not load the search ({type(error).__name__}: {error}); define the model and "
+            "data module classes in a module the workers can import, or use workers: 1"
         )
+        connection.send_bytes(pickle.dumps(("start_error", message)))
+        return
+    connection.send_bytes(pickle.dumps((_READY, None)))
     while True:
         try:
             cell = connection.recv()
@@ -230,8 +418,6 @@ def worker_main(connection: Connection, payload: bytes, threads: int, parent: in
         if cell is None:
             return
         try:
-            if training is None:
-                raise ConfigError(load_error)
             outcome: tuple[str, Any] = ("ok", training.train(cell))
         except ConfigError as error:
             outcome = ("config_error", str(error))

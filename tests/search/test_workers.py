@@ -124,7 +124,7 @@ def test_kill_9_of_a_search_with_workers_kills_them_and_loses_only_candidates_in
         assert time.monotonic() < deadline, "search too slow"
         time.sleep(0.05)
     workers = child_pids(process.pid)
-    assert len(workers) >= 2
+    assert len(workers) >= 1  # workers=2: this process trains one candidate, a worker process the other
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     deadline = time.monotonic() + 30
@@ -147,7 +147,6 @@ def test_kill_9_of_a_search_with_workers_kills_them_and_loses_only_candidates_in
         (["--num_cpus=0"], "num_cpus (CPU cores per candidate) must be > 0"),
         (["--ray_address=127.0.0.1:6379"], "ray_address is set ('127.0.0.1:6379') but executor is 'local'"),
         (["--executor=ray", "--ray_address=127.0.0.1:1"], "cannot reach the Ray cluster at 127.0.0.1:1"),
-        (["--num_cpus=2"], "num_cpus applies to worker processes (workers >= 2) and Ray actors"),
         (["--workers=2", "--trainer.devices=2"], "each candidate trains on one device, but trainer devices is '2'"),
     ],
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytorch_lightning as pl
@@ -9,6 +10,7 @@ import torch
 from torch import nn
 from torchmetrics.classification import MulticlassF1Score
 
+from pnas.data import DigitsDataModule
 from pnas.nn import build_network
 
 
@@ -89,3 +91,16 @@ class CriterionModule(pl.LightningModule):
         super().__init__()
         self.save_hyperparameters(ignore=["criterion"])
         self.criterion = criterion if criterion is not None else nn.CrossEntropyLoss()
+
+
+class DigitsThatKillWorkers(DigitsDataModule):
+    """The digits, except that a worker process loading them dies at once (exit status 3), before it is ready."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.search_pid = os.getpid()
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if os.getpid() != state["search_pid"]:
+            os._exit(3)
+        self.__dict__.update(state)
