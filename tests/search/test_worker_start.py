@@ -44,6 +44,13 @@ except ConfigError as error:
 """
 
 
+def two_worker_search(run_dir: Path, datamodule: DigitsDataModule) -> None:
+    """A tiny search of 4 one-block cells with 2 workers on ``datamodule``."""
+    template = PNASModule(num_classes=10, in_channels=1, num_cells=1, filters=4)
+    options = dict(max_blocks=1, initial_cells=4, workers=2, wandb="disabled", progress=False, run_dir=str(run_dir))
+    SearchTrainer(**TINY_TRAINER_KWARGS).search(template, datamodule, **options)
+
+
 def run_stdin(script: str, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-"],
@@ -75,20 +82,9 @@ def test_classes_of_a_fileless_main_are_refused_in_one_line_before_any_worker_st
 
 
 def test_a_worker_that_dies_while_starting_fails_the_search_at_once_in_one_line(tmp_path):
-    trainer = SearchTrainer(**TINY_TRAINER_KWARGS)
-    template = PNASModule(num_classes=10, in_channels=1, num_cells=1, filters=4)
     start = time.monotonic()
     with pytest.raises(ConfigError) as refused:
-        trainer.search(
-            template,
-            DigitsThatKillWorkers(),
-            max_blocks=1,
-            initial_cells=8,
-            workers=2,
-            wandb="disabled",
-            progress=False,
-            run_dir=str(tmp_path),
-        )
+        two_worker_search(tmp_path, DigitsThatKillWorkers())
     message = str(refused.value)
     assert message.startswith("a worker process died while starting (exit status 3)") and "\n" not in message
     assert "or use workers: 1" in message
@@ -135,16 +131,5 @@ def worker_pids(pid: int) -> set[int]:
 
 def test_the_job_file_is_removed_when_the_workers_stop(tmp_path):
     before = set(Path(tempfile.gettempdir()).glob("pnas-job-*"))
-    trainer = SearchTrainer(**TINY_TRAINER_KWARGS)
-    template = PNASModule(num_classes=10, in_channels=1, num_cells=1, filters=4)
-    trainer.search(
-        template,
-        DigitsDataModule(),
-        max_blocks=1,
-        initial_cells=2,
-        workers=2,
-        wandb="disabled",
-        progress=False,
-        run_dir=str(tmp_path),
-    )
+    two_worker_search(tmp_path, DigitsDataModule())
     assert set(Path(tempfile.gettempdir()).glob("pnas-job-*")) <= before
