@@ -10,9 +10,9 @@ medians over ``--repeats``.
   batch moved to the device as Lightning does; then seconds per candidate and images/s (train + val) of one tiny
   candidate (N=1, F=4, a 1-block cell, 1 epoch) trained by ``LightningEvaluator`` on each.
 - ``workers``: tiny candidates on the digits (N=1, F=4, 1 epoch of a few batches), ``LightningEvaluator(workers=1)``
-  in this process with all cores vs ``workers=N`` processes with ``cores // N`` torch threads each, on the same
-  cells; candidates/hour of each and the ratio. The first call of each is a warm-up that trains one cell per
-  worker; "worker start-up s" is that call less one round of the timed call.
+  in this process with all cores vs ``workers=N`` (this process and N-1 worker processes) with ``cores // N``
+  torch threads per candidate, on the same cells; candidates/hour of each and the ratio. The first call of each is
+  a warm-up that trains one cell per worker; "worker start-up s" is that call less one round of the timed call.
 - ``lightning``: one candidate (by default the first 2 blocks of PNASNet-5, N=1, F=8, 1 epoch of 2,048 images:
   about 10 s on 2 CPU cores) as the search trains it (``LightningEvaluator.evaluate``: a fresh ``Trainer``, no
   sanity check, the weights copied out) vs a plain PyTorch loop on the same network, seed, optimizer and schedule
