@@ -62,7 +62,7 @@ THROUGHPUT_ARGS = [
 ]
 
 
-def run(command: list[str], limit: float, env: dict[str, str] | None = None) -> tuple[int | None, str, float]:
+def run(command: list[str], limit: float) -> tuple[int | None, str, float]:
     """Run ``command`` in the repository, stopped (its whole process group) after ``limit`` seconds.
 
     Returns its exit code (``None``: stopped at the limit), its output (stdout and stderr together, echoed as it
@@ -75,7 +75,7 @@ def run(command: list[str], limit: float, env: dict[str, str] | None = None) -> 
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
         start_new_session=True,
     )
     stopped = threading.Event()

@@ -38,7 +38,7 @@ from pnas.errors import ConfigError
 from pnas.resources import candidate_threads
 from pnas.search.executors import SlotExecutor
 
-__all__ = ["WorkerPool", "main_names"]
+__all__ = ["WorkerPool"]
 
 #: How long a closing worker may take to finish on its own before it is killed (seconds).
 _CLOSE_TIMEOUT = 10.0
@@ -86,11 +86,11 @@ def _main_file_hidden() -> Iterator[None]:
     """``__main__.__file__`` hidden for the block when it names no file (``python -`` sets ``<stdin>``).
 
     A spawned process runs the main module's file again before anything else; with no file to run it would die.
-    Whatever the job needs from ``__main__`` has been refused before (:func:`main_names`).
+    Whatever the job needs from ``__main__`` has been refused before (:func:`_main_names`).
     """
     main = sys.modules.get("__main__")
     path = getattr(main, "__file__", None)
-    if path is None or getattr(main, "__spec__", None) is not None or Path(path).is_file():
+    if path is None or _main_importable():
         yield
         return
     del main.__file__
@@ -100,7 +100,7 @@ def _main_file_hidden() -> Iterator[None]:
         main.__file__ = path
 
 
-def main_names(payload: bytes) -> list[str]:
+def _main_names(payload: bytes) -> list[str]:
     """The classes and functions of ``__main__`` that the pickled ``payload`` names (the first of each kind)."""
     names, strings = set(), []
     for opcode, argument, _ in pickletools.genops(payload):
@@ -258,9 +258,10 @@ class WorkerPool(SlotExecutor):
                 f"the search cannot be sent to worker processes ({type(error).__name__}: {error}); define the "
                 "model and data module classes in an importable module, or use workers: 1"
             ) from None
-        if not _main_importable() and main_names(payload):
+        unreachable = [] if _main_importable() else _main_names(payload)
+        if unreachable:
             raise ConfigError(
-                f"workers: {size} cannot train {', '.join(main_names(payload))}: defined in a script without a file "
+                f"workers: {size} cannot train {', '.join(unreachable)}: defined in a script without a file "
                 "(python -, python -c or a notebook), which worker processes cannot import; move the classes into a "
                 ".py module and import them from there, or use workers: 1"
             )
