@@ -31,7 +31,7 @@ class PNASModule(pl.LightningModule):
     genotype is stored in the hyperparameters as its canonical cell string, so a checkpoint alone rebuilds the model:
     ``PNASModule.load_from_checkpoint(path)``.
 
-    The final-training recipe of the PNAS paper's reference code (see the README's "Retraining the found cell"):
+    The final-training recipe of the PNAS paper's reference code (see docs/networks.md, "Retraining the found cell"):
     ``aux_weight`` (auxiliary head), ``drop_path_keep_prob`` (scheduled drop-path, its time schedule running over
     the fit's ``estimated_stepping_batches``), ``label_smoothing``, and ``lr_schedule`` (cosine for CIFAR-10,
     exponential for ImageNet); cutout is an option of the data modules.
