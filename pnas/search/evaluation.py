@@ -65,6 +65,12 @@ class Evaluator:
     monitor: str = "val/acc"
     mode: str = "max"
 
+    def start(self) -> None:
+        """Start what evaluates cells (worker processes, ...); this one has nothing to start.
+
+        :func:`~pnas.search.loop.run_search` calls it once, with the run directory locked and SIGINT/SIGTERM handled.
+        """
+
     def evaluate(self, cell: Any) -> Evaluation:
         """Measure ``cell`` (train it, look it up, ...) and report its monitored metric."""
         raise NotImplementedError

@@ -88,6 +88,7 @@ def run_search(
     except OSError as error:
         raise ConfigError(f"cannot create run_dir {run_dir}: {error.strerror or error}") from None
     with RunDirLock(run_dir), StopOnSignals(run_dir) as signals:
+        evaluator.start()  # workers load while the store is opened and step 1 is proposed
         store = SearchStore(run_dir / "search.sqlite")
         try:
             strategy_fingerprint = {"class": type(strategy).__qualname__, **strategy.settings()}

@@ -11,7 +11,6 @@ from pytorch_lightning.loggers import Logger, WandbLogger
 from pnas.errors import ConfigError
 from pnas.search.callbacks import SearchCallback
 from pnas.search.candidates import warn_left_out
-from pnas.search.interrupts import StopOnSignals
 from pnas.search.lightning_evaluator import LightningEvaluator
 from pnas.search.limits import LIMITS, CostLimits, LatencyLimit, network_costs
 from pnas.search.lock import check_run_dir
@@ -198,8 +197,6 @@ class SearchTrainer(pl.Trainer):
             init_args = config["model"].get("init_args", config["model"])
             fingerprint["model"]["config"] = {k: v for k, v in init_args.items() if k != "genotype"}
         try:
-            with StopOnSignals(Path(run_dir)):  # a signal while workers start stops the search as any other
-                evaluator.start()  # the workers load while the run directory is opened and step 1 is proposed
             return run_search(
                 strategy,
                 evaluator,

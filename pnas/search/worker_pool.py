@@ -20,6 +20,7 @@ whose job names classes it cannot import. A job that names classes of a ``__main
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.resource_tracker
 import multiprocessing.util
 import os
 import pickle
@@ -66,19 +67,32 @@ def _environment(**values: str | None) -> Iterator[None]:
 
 
 @contextmanager
-def _stop_signals_blocked() -> Iterator[None]:
-    """SIGINT and SIGTERM held back in this thread for the block, then delivered.
+def _stop_signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM held back for the block, then delivered to the handlers in place before it.
 
-    A process started inside starts with them blocked, so it never dies of one half-way through its imports.
+    Two holds, because either alone lets a signal through: blocked in this thread, so that a process started
+    inside starts with them blocked and never dies of one half-way through its imports; and, in the main thread,
+    recorded by a stand-in handler, because the kernel may deliver them to any other thread and Python then runs
+    the handler in the main thread whatever its mask. multiprocessing's resource tracker is started first:
+    starting it unblocks both signals again.
     """
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
+    multiprocessing.resource_tracker.ensure_running()
+    held: list[int] = []
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {signum: signal.signal(signum, lambda number, _: held.append(number)) for signum in _STOP_SIGNALS}
     before = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)  # a signal that came to this thread is delivered now
+        if held:
+            signal.raise_signal(held[0])
 
 
 @contextmanager
@@ -196,9 +210,8 @@ class _Worker:
         self.process = context.Process(
             target=worker_main, args=(child, job_path, threads, os.getpid()), name="pnas-worker"
         )
-        with _environment(OMP_NUM_THREADS=str(threads), CUDA_VISIBLE_DEVICES=gpu), _stop_signals_blocked():
-            with _main_file_hidden():
-                self.process.start()
+        with _environment(OMP_NUM_THREADS=str(threads), CUDA_VISIBLE_DEVICES=gpu), _main_file_hidden():
+            self.process.start()
         child.close()
 
     def handles(self) -> list[Any]:
@@ -278,12 +291,20 @@ class WorkerPool(SlotExecutor):
         """Start the worker processes now: they import and load the job while the search sets up."""
         for slot in range(1, self.size):
             if slot not in self.workers:
-                self.workers[slot] = self._new_worker(slot)
+                self._new_worker(slot)
 
     def _new_worker(self, slot: int) -> _Worker | _ThreadSlot:
-        if slot == 0:
-            return _ThreadSlot(self.training)
-        return _Worker(self.job_path, self.threads, self.gpus[slot % len(self.gpus)] if self.gpus else None)
+        """Start ``slot``'s worker and keep it in :attr:`workers`.
+
+        A signal is held until the worker is kept, so that :meth:`close` stops it whenever the signal comes.
+        """
+        with _stop_signals_held():
+            if slot == 0:
+                self.workers[slot] = _ThreadSlot(self.training)
+            else:
+                gpu = self.gpus[slot % len(self.gpus)] if self.gpus else None
+                self.workers[slot] = _Worker(self.job_path, self.threads, gpu)
+        return self.workers[slot]
 
     def _submit(self, slot: int, cell: Any) -> None:
         worker = self.workers.get(slot)
@@ -291,7 +312,7 @@ class WorkerPool(SlotExecutor):
             self._discard(slot)  # died while idle (e.g. killed between steps): start a new one
             worker = None
         if worker is None:
-            worker = self.workers[slot] = self._new_worker(slot)
+            worker = self._new_worker(slot)
         worker.send(cell)
 
     def _finished(self, slots: list[int]) -> list[tuple[int, tuple[str, Any]]]:
@@ -403,6 +424,8 @@ def worker_main(connection: Connection, job_path: str, threads: int, parent: int
     torch.set_num_threads(threads)
     try:
         training = pickle.loads(Path(job_path).read_bytes())
+    except FileNotFoundError:
+        return  # the search closed the pool (and removed the job) while this worker started
     except Exception as error:  # e.g. the model's class lives in a module this process cannot import
         message = (
             f"a worker process could not load the search ({type(error).__name__}: {error}); define the model and "
