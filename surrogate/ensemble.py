@@ -60,6 +60,8 @@ class EnsembleSurrogate:
         weight_decay: AdamW weight decay.
         early_stopping: Keep each member's weights that did best on its held-out fold.
         eval_every: Steps between held-out checks.
+        ranking_weight: Weight of a pairwise ranking loss added to the L1 loss: within each batch, the logistic
+            loss of every pair's predicted order against its true order (0: the paper's L1 loss alone).
         warm_start: A later :meth:`fit` continues from the fitted weights (fine-tuning, as the paper does after
             each step) instead of starting afresh.
         seed: Seed of initialisation, folds and batches: the same seed gives the same predictions.
@@ -78,6 +80,7 @@ class EnsembleSurrogate:
         weight_decay: float = 0.0,
         early_stopping: bool = True,
         eval_every: int = 20,
+        ranking_weight: float = 0.0,
         warm_start: bool = False,
         seed: int = 0,
     ) -> None:
@@ -96,16 +99,19 @@ class EnsembleSurrogate:
             wrong["learning_rate"] = learning_rate
         if weight_decay < 0:
             wrong["weight_decay"] = weight_decay
+        if ranking_weight < 0:
+            wrong["ranking_weight"] = ranking_weight
         if wrong:
             raise ValueError(
                 f"{', '.join(f'{k}={v}' for k, v in wrong.items())}: sizes, steps, batch_size and eval_every must be "
-                "integers >= 1, learning_rate > 0, weight_decay >= 0"
+                "integers >= 1, learning_rate > 0, weight_decay and ranking_weight >= 0"
             )
         self.num_inputs, self.num_ops, self.num_members = num_inputs, num_ops, num_members
         self.embedding_size, self.hidden_size = embedding_size, hidden_size
         self.steps, self.batch_size, self.eval_every = steps, batch_size, eval_every
         self.learning_rate, self.weight_decay = learning_rate, weight_decay
         self.early_stopping, self.warm_start, self.seed = early_stopping, warm_start, seed
+        self.ranking_weight = ranking_weight
         self.network: _Ensemble | None = None
         self._feature_scale: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -222,6 +228,8 @@ class EnsembleSurrogate:
             width = int(lengths[rows].max())
             logits = network(blocks[rows, :width], lengths[rows], None if features is None else features[rows])
             loss = (torch.sigmoid(logits) - target[rows]).abs().mean(dim=1).sum()
+            if self.ranking_weight:
+                loss = loss + self.ranking_weight * _pairwise_ranking_loss(logits, target[rows])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -264,6 +272,20 @@ class EnsembleSurrogate:
         with torch.inference_mode():
             predictions = torch.sigmoid(self._predict_logits(tokens, x)).numpy().astype(np.float64)
         return predictions.mean(axis=0), predictions.std(axis=0)
+
+
+def _pairwise_ranking_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Per member, the mean logistic loss of the predicted order of every pair whose true order is strict, summed.
+
+    Args:
+        logits: ``(members, batch)`` predictions.
+        target: ``(members, batch)`` true accuracies.
+    """
+    predicted = logits.unsqueeze(2) - logits.unsqueeze(1)
+    order = torch.sign(target.unsqueeze(2) - target.unsqueeze(1))
+    pairs = (order != 0).float()
+    losses = torch.nn.functional.softplus(-order * predicted) * pairs
+    return (losses.sum(dim=(1, 2)) / pairs.sum(dim=(1, 2)).clamp(min=1.0)).sum()
 
 
 def _feature_matrix(features: np.ndarray | Sequence | None, count: int) -> np.ndarray | None:

@@ -94,8 +94,8 @@ def _parser() -> argparse.ArgumentParser:
     progressive.add_argument(
         "--mutation-parents",
         type=int,
-        default=0,
-        help="neighbours of this many best last-level cells join (default: 0)",
+        default=1,
+        help="unseen neighbours of this many best last-level cells join each round's candidates (default: 1)",
     )
     evolution = parser.add_argument_group("regularized evolution and NSGA-II")
     evolution.add_argument("--population-size", type=int, default=10, help="(default: %(default)s)")

@@ -22,6 +22,7 @@ __all__ = [
     "PREDICTORS",
     "Predictor",
     "QualityData",
+    "blend_predictor",
     "forest_predictor",
     "one_hot_blocks",
     "params_predictor",
@@ -131,7 +132,18 @@ def surrogate_predictor(name: str, features: Sequence[str] = (), **options: Any)
     return predict
 
 
-#: Predictor name -> callable. The defaults run always; the ``+params`` variants only when named.
+def blend_predictor(*names: str) -> Predictor:
+    """The predictors ``names`` (keys of :data:`PREDICTORS`) fitted side by side, their scores' ranks averaged."""
+
+    def predict(data: QualityData, train: np.ndarray, test: np.ndarray, seed: int) -> np.ndarray:
+        ranks = [np.argsort(np.argsort(PREDICTORS[name](data, train, test, seed))) for name in names]
+        return np.mean(ranks, axis=0) / max(1, len(test) - 1)
+
+    predict.__doc__ = f"The mean rank of {', '.join(names)}"
+    return predict
+
+
+#: Predictor name -> callable. The defaults run always; the ``+params`` variants and blends only when named.
 PREDICTORS: dict[str, Predictor] = {
     "params": params_predictor,
     "forest": forest_predictor,
@@ -139,6 +151,8 @@ PREDICTORS: dict[str, Predictor] = {
     "lstm": surrogate_predictor("lstm"),
     "mlp+params": surrogate_predictor("mlp", ("params",)),
     "lstm+params": surrogate_predictor("lstm", ("params",)),
+    "lstm&forest": blend_predictor("lstm", "forest"),
+    "lstm-ranking": surrogate_predictor("lstm", ranking_weight=1.0),
 }
 
 #: The baselines and the two ensembles, always measured side by side.

@@ -175,3 +175,36 @@ def test_in_pareto_mode_the_neighbours_joining_each_round_are_those_of_the_front
     front = sorted((last[i] for i in pareto_front(points, (True, False))), key=lambda cell: -strategy.history[cell])
     expected = {n for cell in front[:3] for n in space.neighbours(cell) if n not in strategy.history}
     assert len(front) >= 2 and set(strategy._neighbours_of_best()) == expected
+
+
+def test_with_neighbours_of_its_best_cells_the_budgeted_search_leaves_a_misleading_beam(tmp_path):
+    """Partial cells that rank the optimum's prefixes last confine the last level to a poor region; climbing from
+    the best full cells (``mutation_parents``) reaches the optimum anyway."""
+    import csv
+    import itertools
+
+    from pnas.search import AnytimeProgressiveSearch, NASBench201Space, TableEvaluator
+    from pnas.search.nasbench201 import NB201Cell, nb201_level_cells
+    from tests.benchmark.tables import optimum, signal
+
+    ops = ("none", "skip_connect", "nor_conv_3x3")
+    partial = {cell for level in (1, 2) for cell in nb201_level_cells(level, ops)}
+    path = tmp_path / "misleading.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["arch", "val", "test"])
+        for edges in itertools.product(ops, repeat=6):
+            cell = NB201Cell(edges)
+            value = 150.0 - signal(cell) if cell in partial else signal(cell)  # partial cells: the order reversed
+            writer.writerow([cell.to_arch(), f"{value:.4f}", f"{value:.4f}"])
+    evaluator = TableEvaluator(path, "val", "test")
+    best = optimum(ops)
+
+    def found(mutation_parents):
+        strategy = AnytimeProgressiveSearch(50, batch_size=5, mutation_parents=mutation_parents, beam_size=3,
+                                            space=NASBench201Space(ops), surrogate="mlp", seed=0)  # fmt: skip
+        return drive(strategy, lambda cell: evaluator.evaluate(cell).accuracy)
+
+    confined, climbing = found(0), found(1)
+    assert best not in confined and best in climbing
+    assert {cell.edges[:3] for cell in confined if cell.level == 3} <= {cell.edges[:3] for cell in confined[3:6]}

@@ -107,3 +107,16 @@ def test_bad_settings_are_refused():
         LSTMSurrogate(NUM_INPUTS, NUM_OPS, steps=0)
     with pytest.raises(ValueError, match="readout"):
         LSTMSurrogate(NUM_INPUTS, NUM_OPS, readout="last")
+
+
+def test_the_ranking_loss_is_small_for_the_true_order_large_for_the_reverse_and_is_fitted_with(data):
+    from surrogate.ensemble import _pairwise_ranking_loss
+
+    target = torch.tensor([[0.1, 0.5, 0.9], [0.2, 0.2, 0.7]])
+    right, wrong = _pairwise_ranking_loss(10 * target, target), _pairwise_ranking_loss(-10 * target, target)
+    assert right < 0.2 < 2.0 < wrong
+    with pytest.raises(ValueError, match="ranking_weight"):
+        LSTMSurrogate(NUM_INPUTS, NUM_OPS, ranking_weight=-1.0)
+    train, targets, held_out, truth = data
+    mean, _ = LSTMSurrogate(NUM_INPUTS, NUM_OPS, seed=0, ranking_weight=1.0).fit(train, targets).predict(held_out)
+    assert spearmanr(mean, truth)[0] > 0.8 and np.all((mean > 0) & (mean < 1))
