@@ -11,7 +11,7 @@ For each run (tuning seeds by default, so nothing here reads the reported seeds)
     python benchmarks/diagnose_search.py --table ../shared/data/nasbench201/cifar10.csv --signal val_acc_12 \
         [--runs 10] [--budget 150] [--json OUT.json]
 
-Settings are those tuning chose on the CIFAR-10 table's signal; ``--set progressive.mutation_parents=1``
+Settings are ``pnas benchmark --no-tune``'s defaults; ``--set progressive.mutation_parents=0``
 overrides one. Any NAS-Bench-201 table in the same CSV format works, with any column names.
 """
 
@@ -40,9 +40,9 @@ from surrogate.ranking import rank_correlations  # noqa: E402
 
 BUDGETS = (25, 50, 100, 150)
 
-#: The settings tuning chose on the CIFAR-10 table's signal (docs/evaluation.md); ``--set`` overrides one.
+#: ``pnas benchmark --no-tune``'s defaults (docs/evaluation.md); ``--set`` overrides one.
 SETTINGS: dict[str, dict[str, Any]] = {
-    "progressive": {"beam_size": 5, "batch_size": 10, "exploration": 0.0, "mutation_parents": 1},
+    "progressive": {"beam_size": 5, "batch_size": 10, "exploration": 0.0, "mutation_parents": 1, "climb_share": 0.5},
     "local": {"variant": "first", "initial_samples": 1},
     "rea": {"population_size": 10, "sample_size": 10},
     "random": {},

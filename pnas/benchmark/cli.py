@@ -97,6 +97,12 @@ def _parser() -> argparse.ArgumentParser:
         default=1,
         help="unseen neighbours of this many best last-level cells join each round's candidates (default: 1)",
     )
+    progressive.add_argument(
+        "--climb-share",
+        type=float,
+        default=0.5,
+        help="share of each last-level round kept for those neighbours (default: %(default)s; 0: they compete)",
+    )
     evolution = parser.add_argument_group("regularized evolution and NSGA-II")
     evolution.add_argument("--population-size", type=int, default=10, help="(default: %(default)s)")
     evolution.add_argument("--sample-size", type=int, default=10, help="tournament size (default: %(default)s)")
@@ -204,6 +210,7 @@ def benchmark_command(args: list[str]) -> dict:
         "exploration": options.exploration,
         "final_beam_size": options.final_beam_size,
         "mutation_parents": options.mutation_parents,
+        "climb_share": options.climb_share,
         "population_size": options.population_size,
         "sample_size": options.sample_size,
         "variant": options.local_variant,

@@ -54,7 +54,15 @@ __all__ = [
 
 #: Strategy name -> the settings its factory reads (a setting that is ``None`` keeps the strategy's default).
 STRATEGY_SETTINGS: dict[str, tuple[str, ...]] = {
-    "progressive": ("beam_size", "surrogate", "batch_size", "exploration", "final_beam_size", "mutation_parents"),
+    "progressive": (
+        "beam_size",
+        "surrogate",
+        "batch_size",
+        "exploration",
+        "final_beam_size",
+        "mutation_parents",
+        "climb_share",
+    ),
     "random": (),
     "rea": ("population_size", "sample_size"),
     "local": ("variant", "initial_samples"),

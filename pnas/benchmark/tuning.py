@@ -39,10 +39,10 @@ __all__ = [
 #: every tunable strategy (random search has no settings, hence no grid).
 TUNING_GRIDS: dict[str, tuple[dict[str, Any], ...]] = {
     "progressive": (
-        {"beam_size": 5, "batch_size": 10, "exploration": 0.0, "mutation_parents": 1},
-        {"beam_size": 5, "batch_size": 10, "exploration": 0.0, "mutation_parents": 3},
-        {"beam_size": 5, "batch_size": 10, "exploration": 1.0, "mutation_parents": 1},
-        {"beam_size": 5, "batch_size": 10, "exploration": 1.0, "mutation_parents": 3},
+        {"beam_size": 5, "batch_size": 10, "exploration": 0.0, "mutation_parents": 1, "climb_share": 0.5},
+        {"beam_size": 5, "batch_size": 10, "exploration": 0.0, "mutation_parents": 3, "climb_share": 0.5},
+        {"beam_size": 5, "batch_size": 10, "exploration": 1.0, "mutation_parents": 1, "climb_share": 0.5},
+        {"beam_size": 5, "batch_size": 10, "exploration": 0.0, "mutation_parents": 1, "climb_share": 1.0},
     ),
     "rea": (
         {"population_size": 5, "sample_size": 5},

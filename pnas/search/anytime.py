@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from pnas.errors import ConfigError
 from pnas.search.pareto import METRIC_AGAINST_COST, pareto_front
 from pnas.search.progressive import ProgressiveSearch, _check_positive, _encode
 from pnas.search.strategy import Proposal
@@ -31,6 +33,9 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
             beam).
         mutation_parents: The unseen neighbours (one choice changed) of this many best cells of the last level join
             the candidates each round, so the surrogate also refines what was found.
+        climb_share: The share of each round (rounded up) kept for those neighbours, the best of them by the
+            surrogate, whatever it predicts for the beam's children: a local search that the surrogate orders, and
+            that leaves the beam's region when the earlier levels chose it badly (0: they compete with the children).
         **settings: :class:`ProgressiveSearch`'s arguments, by name (``space``, ``beam_size``, ``surrogate``, ...).
 
     Raises:
@@ -43,10 +48,14 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
         batch_size: int | None = None,
         final_beam_size: int | None = None,
         mutation_parents: int = 0,
+        climb_share: float = 0.0,
         **settings: Any,
     ) -> None:
         _check_positive(budget=budget, batch_size=batch_size, final_beam_size=final_beam_size)
+        if not 0.0 <= climb_share <= 1.0:
+            raise ConfigError(f"climb_share must be in [0, 1], got {climb_share}")
         super().__init__(**settings)
+        self.climb_share = climb_share
         self.budget, self.batch_size = budget, batch_size or self.beam_size
         self.final_beam_size, self.mutation_parents = final_beam_size, mutation_parents
         self.num_steps = None
@@ -74,7 +83,24 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
             if self.final_beam_size is not None:
                 self.parents = self._widened_beam()
             extra = self._neighbours_of_best()
+            if self.climb_share and extra:
+                return self._climbing_step(min(count, left), extra, start)
         return self._children_step(self.parents, min(count, left), extra, start)
+
+    def _climbing_step(self, count: int, neighbours: list[Any], start: float) -> Proposal | None:
+        """A last-level round: ``climb_share`` of it the best ``neighbours``, the rest the best of all candidates."""
+        kept, kept_predicted, _ = self.rank_children([], math.ceil(self.climb_share * count), neighbours)
+        cells, predicted, scored = self.rank_children(self.parents, count, neighbours)
+        chosen = dict(zip(kept, kept_predicted, strict=True))
+        for cell, value in zip(cells, predicted, strict=True):
+            if len(chosen) == count:
+                break
+            chosen.setdefault(cell, value)
+        if not chosen:
+            return None
+        self.step += 1
+        seconds = time.perf_counter() - start
+        return Proposal(self.step, list(chosen), [float(v) for v in chosen.values()], scored, seconds, self._excluded)
 
     def _widened_beam(self) -> list[Any]:
         """The ``final_beam_size`` best cells of the previous level by predicted accuracy, among all it scored."""
@@ -85,7 +111,7 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
         return [child_at(int(row)) for row in np.argsort(-mean, kind="stable")[: self.final_beam_size]]
 
     def _neighbours_of_best(self) -> list[Any]:
-        """Unseen neighbours of the ``mutation_parents`` best last-level cells evaluated so far.
+        """Unseen neighbours of the ``mutation_parents`` best last-level cells evaluated so far that have any.
 
         In Pareto mode the best are the front of accuracy against cost, most accurate first.
         """
@@ -99,8 +125,14 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
             points = np.stack([[acc for acc, _ in finished], np.where(np.isnan(cost), np.inf, cost)], axis=1)
             finished = [finished[int(i)] for i in pareto_front(points, METRIC_AGAINST_COST)]
         found: dict[Any, None] = {}
-        for _, cell in finished[: self.mutation_parents]:
-            found.update((n, None) for n in self.space.neighbours(cell) if n not in self.history)
+        parents = 0
+        for _, cell in finished:
+            unseen = [n for n in self.space.neighbours(cell) if n not in self.history]
+            if unseen:  # a cell whose neighbours are all evaluated (a local optimum) passes its turn to the next
+                found.update((n, None) for n in unseen)
+                parents += 1
+                if parents == self.mutation_parents:
+                    break
         return list(found)
 
     def observe(self, cells: Sequence[Any], accuracies: Sequence[float | None]) -> None:
@@ -119,4 +151,5 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
             "batch_size": self.batch_size,
             "final_beam_size": self.final_beam_size,
             "mutation_parents": self.mutation_parents,
+            "climb_share": self.climb_share,
         }

@@ -169,13 +169,20 @@ class ProgressiveSearch(SearchStrategy):
     ) -> tuple[list[Any], np.ndarray, int]:
         """Score every child of ``beam``, and the ``extra`` cells; return the ``count`` best not evaluated before.
 
+        With an empty ``beam`` only the ``extra`` cells are scored.
+
         Returns:
             The chosen children (best first), their predicted accuracies (ensemble mean), and how many were scored.
         """
-        tokens, child_at = self.space.encode_children(beam)
-        self._scored = (tokens, child_at)
-        if extra:
-            tokens, child_at = _append(tokens, child_at, [self.space.tokens(cell) for cell in extra], extra)
+        if not beam:  # the extra cells alone
+            if not extra:
+                return [], np.array([]), 0
+            tokens, child_at = _encode(self.space, extra), list(extra).__getitem__
+        else:
+            tokens, child_at = self.space.encode_children(beam)
+            self._scored = (tokens, child_at)
+            if extra:
+                tokens, child_at = _append(tokens, child_at, [self.space.tokens(cell) for cell in extra], extra)
         mean, std = self.predict(tokens)
         score = mean + self.exploration * std if self.exploration else mean
         self._excluded = 0

@@ -208,3 +208,28 @@ def test_with_neighbours_of_its_best_cells_the_budgeted_search_leaves_a_misleadi
     confined, climbing = found(0), found(1)
     assert best not in confined and best in climbing
     assert {cell.edges[:3] for cell in confined if cell.level == 3} <= {cell.edges[:3] for cell in confined[3:6]}
+
+
+def test_a_climbing_round_keeps_its_share_for_the_neighbours_of_the_best_full_cell(tmp_path):
+    from pnas.search import AnytimeProgressiveSearch, NASBench201Space, TableEvaluator
+    from tests.benchmark.tables import write_table
+
+    ops = ("none", "skip_connect", "nor_conv_3x3")
+    evaluator = TableEvaluator(write_table(tmp_path / "table.csv", ops), "val", "test")
+    space = NASBench201Space(ops)
+    strategy = AnytimeProgressiveSearch(40, batch_size=4, mutation_parents=1, climb_share=0.5, beam_size=2,
+                                        space=space, surrogate="mlp", seed=0)  # fmt: skip
+    rounds = []
+    while (proposal := strategy.propose()) is not None:
+        history = dict(strategy.history)
+        strategy.observe(proposal.cells, [evaluator.evaluate(cell).accuracy for cell in proposal.cells])
+        rounds.append((proposal, history))
+    climbing = [(p, h) for p, h in rounds if p.cells[0].level == 3 and any(c.level == 3 for c in h)]
+    assert len(climbing) >= 3
+    for proposal, history in climbing:
+        top = max(history[cell] for cell in history if cell.level == 3)
+        near = {n for cell in history if cell.level == 3 and history[cell] == top for n in space.neighbours(cell)}
+        assert sum(cell in near for cell in proposal.cells) >= 2  # ceil(0.5 * 4)
+        assert len(proposal.cells) == len(set(proposal.cells)) == len(proposal.predicted)
+    with pytest.raises(ConfigError, match="climb_share"):
+        AnytimeProgressiveSearch(10, climb_share=1.5)
