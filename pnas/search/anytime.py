@@ -22,8 +22,9 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
 
     Its levels are Algorithm 1's (step 2 expands every evaluated cell of step 1). Once it reaches the last level it
     keeps proposing rounds of ``batch_size`` children of the last beam, refitting the surrogate after each round,
-    until the budget is spent. Every step is cut to the evaluations left, so a smaller budget gives a prefix of a
-    larger one's evaluations (the benchmark relies on this).
+    until the budget is spent; with ``mutation_parents`` and ``climb_share`` the rounds also climb from the best
+    cells found, leaving the beam's region (a departure from Algorithm 1). Every step is cut to the evaluations
+    left, so a smaller budget gives a prefix of a larger one's evaluations (the benchmark relies on this).
 
     Args:
         budget: Stop after this many evaluations.
