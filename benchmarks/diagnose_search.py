@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _report import machine, table  # noqa: E402
 
+from pnas.benchmark.quality import mean_se  # noqa: E402
 from pnas.benchmark.runner import make_strategy  # noqa: E402
 from pnas.benchmark.tuning import TUNING_SEED_OFFSET  # noqa: E402
 from pnas.search.nasbench201 import NB201Cell, nasbench201_space, nb201_level_cells  # noqa: E402
@@ -174,9 +175,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _mean_se(values: list[float]) -> list[str]:
-    array = np.asarray(values, dtype=float)
-    se = array.std(ddof=1) / math.sqrt(len(array)) if len(array) > 1 else 0.0
-    return [f"{array.mean():.2f}", f"{se:.2f}"]
+    mean, se = mean_se(values)
+    return [f"{mean:.2f}", f"{se:.2f}"]
 
 
 if __name__ == "__main__":

@@ -84,24 +84,12 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
             if self.final_beam_size is not None:
                 self.parents = self._widened_beam()
             extra = self._neighbours_of_best()
-            if self.climb_share and extra:
-                return self._climbing_step(min(count, left), extra, start)
-        return self._children_step(self.parents, min(count, left), extra, start)
-
-    def _climbing_step(self, count: int, neighbours: list[Any], start: float) -> Proposal | None:
-        """A last-level round: ``climb_share`` of it the best ``neighbours``, the rest the best of all candidates."""
-        kept, kept_predicted, _ = self.rank_children([], math.ceil(self.climb_share * count), neighbours)
-        cells, predicted, scored = self.rank_children(self.parents, count, neighbours)
-        chosen = dict(zip(kept, kept_predicted, strict=True))
-        for cell, value in zip(cells, predicted, strict=True):
-            if len(chosen) == count:
-                break
-            chosen.setdefault(cell, value)
-        if not chosen:
-            return None
-        self.step += 1
-        seconds = time.perf_counter() - start
-        return Proposal(self.step, list(chosen), [float(v) for v in chosen.values()], scored, seconds, self._excluded)
+        count = min(count, left)
+        climb: dict[Any, float] = {}
+        if self.climb_share and extra:  # keep a share of the round for the best neighbours
+            kept, predicted, _ = self.rank_children([], math.ceil(self.climb_share * count), extra)
+            climb = dict(zip(kept, map(float, predicted), strict=True))
+        return self._children_step(self.parents, count, extra, start, kept=climb)
 
     def _widened_beam(self) -> list[Any]:
         """The ``final_beam_size`` best cells of the previous level by predicted accuracy, among all it scored."""

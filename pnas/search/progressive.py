@@ -151,18 +151,30 @@ class ProgressiveSearch(SearchStrategy):
         self.parents, self._previous_level = self.beam, self._scored
 
     def _children_step(
-        self, parents: Sequence[Any], count: int, extra: Sequence[Any] = (), start: float | None = None
+        self,
+        parents: Sequence[Any],
+        count: int,
+        extra: Sequence[Any] = (),
+        start: float | None = None,
+        kept: dict[Any, float] | None = None,
     ) -> Proposal | None:
         """The next step: the ``count`` best unseen children of ``parents`` (and ``extra`` cells) by the surrogate.
 
-        ``start`` is when the step's scoring began (default: now), for the proposal's ``scoring_seconds``.
+        ``start`` is when the step's scoring began (default: now), for the proposal's ``scoring_seconds``. ``kept``
+        cells (with their predictions) come first, and the best of the others fill the step up to ``count``.
         """
         start = time.perf_counter() if start is None else start
         cells, predicted, scored = self.rank_children(parents, count, extra)
-        if not cells:
+        chosen = dict(kept or {})
+        for cell, value in zip(cells, predicted, strict=True):
+            if len(chosen) == count:
+                break
+            chosen.setdefault(cell, float(value))
+        if not chosen:
             return None
         self.step += 1
-        return Proposal(self.step, cells, list(predicted), scored, time.perf_counter() - start, self._excluded)
+        seconds = time.perf_counter() - start
+        return Proposal(self.step, list(chosen), list(chosen.values()), scored, seconds, self._excluded)
 
     def rank_children(
         self, beam: Sequence[Any], count: int, extra: Sequence[Any] = ()
