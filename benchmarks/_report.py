@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from pnas.benchmark.environment import cpu_model, usable_cores
+from pnas.errors import PNASError
 
 
 def machine() -> str:
@@ -36,3 +37,11 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 def median(values: Sequence[float]) -> float:
     """The median of ``values``."""
     return statistics.median(values)
+
+
+def run_script(main: Callable[[], Any]) -> None:
+    """Run a benchmark script's ``main``; a :class:`~pnas.errors.PNASError` exits with its one-line message."""
+    try:
+        main()
+    except PNASError as error:
+        raise SystemExit(f"error: {error}") from None

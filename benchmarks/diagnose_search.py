@@ -100,7 +100,7 @@ def diagnose_run(name: str, settings: dict[str, Any], seed: int, budget: int, co
         last_level = [cell for cell in evaluated if cell.level == 3]
         outside = 100.0 * sum(cell not in region for cell in last_level) / max(1, len(last_level))
         sample = context["sample"]
-        mean, _ = strategy.predict(_encode(space, sample))
+        mean, _ = strategy.predict(_encode(space, sample), sample.__getitem__)
         run.update(
             beam_percentile=float(np.mean([_percentile(signal_of[cell], level2) for cell in beam_level2])),
             reachable_best=max(reachable) if reachable else None,

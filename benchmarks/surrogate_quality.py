@@ -26,7 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _report import machine, table  # noqa: E402
+from _report import machine, run_script, table  # noqa: E402
 
 from pnas.benchmark.cli import int_list  # noqa: E402
 from pnas.benchmark.darts import load_darts_sample  # noqa: E402
@@ -38,7 +38,6 @@ from pnas.benchmark.quality import (  # noqa: E402
     summarize_quality,
     surrogate_quality,
 )
-from pnas.errors import PNASError  # noqa: E402
 from pnas.search.table import BenchmarkTable  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -71,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--space", choices=("all", "nasbench201", "darts"), default="all")
     parser.add_argument("--table", type=Path, default=DATA / "nasbench201" / "cifar10.csv", help="NB201 CSV")
     parser.add_argument("--darts", type=Path, default=DATA / "nasbench301" / "darts_dev.json", help="DARTS JSON")
+    parser.add_argument(
+        "--proxies",
+        type=Path,
+        default=Path(__file__).resolve().parent / "data" / "nasbench201_proxies.csv",
+        help="NB201 zero-cost proxy table, side features of the +proxies predictors (default: benchmarks/data)",
+    )
     parser.add_argument("--column", default="val_acc_12", help="NB201 column fitted and ranked (default: %(default)s)")
     parser.add_argument(
         "--sizes", type=int_list, default=[50, 100, 200, 400], help="training sizes N (default: 50,100,200,400)"
@@ -96,11 +101,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             print(f"Skipping NAS-Bench-201: no table at {args.table} (pass --table).\n")
         else:
             data = BenchmarkTable(args.table)
-            cells = nasbench201_data(data, args.column)
+            proxies = BenchmarkTable(args.proxies) if args.proxies.is_file() else None
+            cells = nasbench201_data(data, args.column, proxies=proxies)
             random = surrogate_quality(cells, sizes, args.held_out, args.splits, names, progress)
             print(f"## NAS-Bench-201, random split ({args.column}, {args.splits} splits)\n")
             print(quality_table(random))
-            extrapolation = extrapolation_quality(data, args.column, args.splits, names, progress=progress)
+            extrapolation = extrapolation_quality(
+                data, args.column, args.splits, names, progress=progress, proxies=proxies
+            )
             print(f"## NAS-Bench-201, extrapolation: levels <= b fitted, level b + 1 ranked ({args.splits} seeds)\n")
             print(quality_table(extrapolation, "level ranked"))
             reports["nasbench201/random_split"], reports["nasbench201/extrapolation"] = random, extrapolation
@@ -124,7 +132,4 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except PNASError as error:
-        raise SystemExit(f"error: {error}") from None
+    run_script(main)

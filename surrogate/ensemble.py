@@ -15,6 +15,7 @@ from torch import nn
 
 from surrogate.batched import MemberLinear
 from surrogate.encoding import CellLike, CellTokens, encode_cells
+from surrogate.validation import feature_matrix, target_array
 
 __all__ = ["EnsembleSurrogate"]
 
@@ -179,14 +180,8 @@ class EnsembleSurrogate:
             ValueError: Cells, targets or features differ in number, or a target is not a finite number in [0, 1].
         """
         tokens = encode_cells(cells, self.num_inputs, self.num_ops)
-        y = np.asarray(targets, dtype=np.float64)
-        if y.shape != (len(tokens),):
-            raise ValueError(f"got {len(tokens)} cells but {y.size} targets")
-        if not np.all(np.isfinite(y)):
-            raise ValueError("targets must be finite accuracies in [0, 1]; found NaN or infinity")
-        if y.min() < 0 or y.max() > 1:
-            raise ValueError("targets must be accuracies in [0, 1] (fractions, not percentages)")
-        values = _feature_matrix(features, len(tokens))
+        y = target_array(targets, len(tokens))
+        values = feature_matrix(features, len(tokens))
         arity = 0 if values is None else values.shape[1]
         fitted_arity = 0 if self._feature_scale is None else len(self._feature_scale[0])
         if not (self.warm_start and self.fitted and arity == fitted_arity):
@@ -268,7 +263,7 @@ class EnsembleSurrogate:
         if not self.fitted:
             raise RuntimeError(f"{type(self).__name__}.predict called before fit: fit it on some cells first")
         tokens = encode_cells(cells, self.num_inputs, self.num_ops)
-        x = self._standardised(_feature_matrix(features, len(tokens)))
+        x = self._standardised(feature_matrix(features, len(tokens)))
         with torch.inference_mode():
             predictions = torch.sigmoid(self._predict_logits(tokens, x)).numpy().astype(np.float64)
         return predictions.mean(axis=0), predictions.std(axis=0)
@@ -286,23 +281,6 @@ def _pairwise_ranking_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.
     pairs = (order != 0).float()
     losses = torch.nn.functional.softplus(-order * predicted) * pairs
     return (losses.sum(dim=(1, 2)) / pairs.sum(dim=(1, 2)).clamp(min=1.0)).sum()
-
-
-def _feature_matrix(features: np.ndarray | Sequence | None, count: int) -> np.ndarray | None:
-    """``features`` as a finite ``(count, k)`` float array (a 1-D array is one feature).
-
-    Raises:
-        ValueError: The shape does not give one row per cell, or a value is not finite.
-    """
-    if features is None:
-        return None
-    values = np.asarray(features, dtype=np.float64)
-    values = values[:, None] if values.ndim == 1 else values
-    if values.ndim != 2 or len(values) != count:
-        raise ValueError(f"features must be an (n, k) array with one row per cell; got shape {values.shape}")
-    if not np.all(np.isfinite(values)):
-        raise ValueError("features must be finite numbers")
-    return values
 
 
 def _scale_of(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

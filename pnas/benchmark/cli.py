@@ -82,7 +82,13 @@ def _parser() -> argparse.ArgumentParser:
     progressive = parser.add_argument_group("progressive search (the tuning grid replaces what it varies)")
     progressive.add_argument("--beam-size", type=int, default=5, help="K, cells kept per level (default: %(default)s)")
     progressive.add_argument(
-        "--surrogate", choices=list(SURROGATES), default="lstm", help="the ensemble's network (default: %(default)s)"
+        "--surrogate", choices=list(SURROGATES), default="lstm", help="the accuracy predictor (default: %(default)s)"
+    )
+    progressive.add_argument(
+        "--proxies",
+        type=Path,
+        help="a zero-cost proxy table of the space's cells (benchmarks/data/nasbench201_proxies.csv): the "
+        "surrogate's side features, their compute time counted in each run's wall clock",
     )
     progressive.add_argument(
         "--batch-size", type=int, default=10, help="cells per round at the last level (default: %(default)s)"
@@ -211,6 +217,7 @@ def benchmark_command(args: list[str]) -> dict:
         "final_beam_size": options.final_beam_size,
         "mutation_parents": options.mutation_parents,
         "climb_share": options.climb_share,
+        "proxies": None if options.proxies is None else str(options.proxies),
         "population_size": options.population_size,
         "sample_size": options.sample_size,
         "variant": options.local_variant,

@@ -3,8 +3,9 @@
 A predictor is a function ``(data, train, test, seed) -> scores``: it fits on the rows ``train`` of a
 :class:`QualityData` and returns one score per row of ``test``; only the ranking of the scores matters. The
 registry holds the baselines (parameter count, a random forest on one-hot blocks) next to the surrogate ensembles
-of :data:`surrogate.SURROGATES`; variants with side features (``"lstm+params"``) run only when
-asked for by name. Add a variant with ``PREDICTORS["lstm+flops"] = surrogate_predictor("lstm", ("flops",))``.
+of :data:`surrogate.SURROGATES`; variants with side features (``"lstm+params"``, ``"forest+proxies"``) and the
+zero-cost proxies alone (``"synflow"``) run only when asked for by name. Add a variant with
+``PREDICTORS["lstm+flops"] = surrogate_predictor("lstm", ("flops",))``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from pnas.errors import ConfigError
+from pnas.nn.zero_cost import PROXIES
 
 __all__ = [
     "DEFAULT_PREDICTORS",
@@ -23,8 +25,7 @@ __all__ = [
     "Predictor",
     "QualityData",
     "blend_predictor",
-    "forest_predictor",
-    "one_hot_blocks",
+    "feature_predictor",
     "params_predictor",
     "resolve_predictors",
     "surrogate_predictor",
@@ -68,50 +69,25 @@ class QualityData:
 Predictor = Callable[[QualityData, np.ndarray, np.ndarray, int], np.ndarray]
 
 
-def params_predictor(data: QualityData, train: np.ndarray, test: np.ndarray, seed: int) -> np.ndarray:
-    """Parameter count alone: the larger network is predicted the better one (nothing is fitted)."""
-    return data.feature_matrix(("params",), test)[:, 0]
+def feature_predictor(name: str) -> Predictor:
+    """One side feature alone as the score (nothing is fitted): ``"params"``, or a zero-cost proxy."""
+
+    def predict(data: QualityData, train: np.ndarray, test: np.ndarray, seed: int) -> np.ndarray:
+        return data.feature_matrix((name,), test)[:, 0]
+
+    predict.__doc__ = f"The side feature {name!r} alone: the higher, the better the cell is predicted to be"
+    return predict
 
 
-def one_hot_blocks(cells: Sequence[Sequence[Sequence[int]]], num_inputs: int, num_ops: int, blocks: int) -> np.ndarray:
-    """Each block position's 4 tokens one-hot encoded and concatenated; positions past a cell's end stay zero.
-
-    Args:
-        cells: Cells as blocks ``(input_1, op_1, input_2, op_2)``.
-        num_inputs: Input vocabulary size.
-        num_ops: Operation vocabulary size.
-        blocks: Block positions encoded (at least the longest cell).
-
-    Returns:
-        A ``(len(cells), blocks * 2 * (num_inputs + num_ops))`` array of 0.0 and 1.0.
-    """
-    width = 2 * (num_inputs + num_ops)
-    offsets = np.array([0, num_inputs, num_inputs + num_ops, 2 * num_inputs + num_ops])
-    encoded = np.zeros((len(cells), blocks * width))
-    for row, cell in enumerate(cells):
-        for position, block in enumerate(cell):
-            encoded[row, position * width + offsets + np.asarray(block)] = 1.0
-    return encoded
-
-
-def forest_predictor(data: QualityData, train: np.ndarray, test: np.ndarray, seed: int) -> np.ndarray:
-    """A random forest (300 trees, ``random_state=seed``) on the one-hot blocks of :func:`one_hot_blocks`."""
-    from sklearn.ensemble import RandomForestRegressor
-
-    blocks = max(len(data.cells[i]) for i in (*train, *test))
-
-    def encode(rows: np.ndarray) -> np.ndarray:
-        return one_hot_blocks([data.cells[i] for i in rows], data.num_inputs, data.num_ops, blocks)
-
-    forest = RandomForestRegressor(n_estimators=300, random_state=seed, n_jobs=1)
-    return forest.fit(encode(train), data.targets[train]).predict(encode(test))
+#: Parameter count alone: the larger network is predicted the better one.
+params_predictor: Predictor = feature_predictor("params")
 
 
 def surrogate_predictor(name: str, features: Sequence[str] = (), **options: Any) -> Predictor:
     """A predictor fitting the surrogate ensemble ``SURROGATES[name]``, optionally with side ``features``.
 
     Args:
-        name: A key of :data:`surrogate.SURROGATES` (``"lstm"``, ``"mlp"``).
+        name: A key of :data:`surrogate.SURROGATES` (``"lstm"``, ``"mlp"``, ``"forest"``).
         features: Side inputs passed as ``fit(..., features=)`` / ``predict(..., features=)``, e.g. ``("params",)``.
         **options: Further constructor arguments of the surrogate (``steps``, ``learning_rate``, ...).
     """
@@ -128,7 +104,7 @@ def surrogate_predictor(name: str, features: Sequence[str] = (), **options: Any)
         model.fit(train_cells, data.targets[train], features=data.feature_matrix(features, train))
         return np.asarray(model.predict(test_cells, features=data.feature_matrix(features, test))[0])
 
-    predict.__doc__ = f"The {name} surrogate ensemble" + (f" with side features {list(features)}" if features else "")
+    predict.__doc__ = f"The {name} surrogate" + (f" with side features {list(features)}" if features else "")
     return predict
 
 
@@ -143,16 +119,21 @@ def blend_predictor(*names: str) -> Predictor:
     return predict
 
 
-#: Predictor name -> callable. The defaults run always; the ``+params`` variants and blends only when named.
+#: Predictor name -> callable. The defaults run always; the variants, blends and proxies only when named. The
+#: ``+proxies`` variants and the proxies alone need data with the zero-cost proxies as side features.
 PREDICTORS: dict[str, Predictor] = {
     "params": params_predictor,
-    "forest": forest_predictor,
+    "forest": surrogate_predictor("forest"),
     "mlp": surrogate_predictor("mlp"),
     "lstm": surrogate_predictor("lstm"),
     "mlp+params": surrogate_predictor("mlp", ("params",)),
     "lstm+params": surrogate_predictor("lstm", ("params",)),
+    "lstm+proxies": surrogate_predictor("lstm", PROXIES),
+    "forest+proxies": surrogate_predictor("forest", PROXIES),
     "lstm&forest": blend_predictor("lstm", "forest"),
+    "lstm+proxies&forest+proxies": blend_predictor("lstm+proxies", "forest+proxies"),
     "lstm-ranking": surrogate_predictor("lstm", ranking_weight=1.0),
+    **{name: feature_predictor(name) for name in PROXIES},
 }
 
 #: The baselines and the two ensembles, always measured side by side.

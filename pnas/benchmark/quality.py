@@ -23,6 +23,7 @@ from tqdm.auto import tqdm
 
 from pnas.benchmark.predictors import DEFAULT_PREDICTORS, Predictor, QualityData, resolve_predictors
 from pnas.errors import ConfigError, GenotypeError
+from pnas.nn.zero_cost import PROXIES
 from pnas.search.nasbench201 import NASBench201Space, NB201Cell, nasbench201_space, nb201_level_cells
 from pnas.search.table import BenchmarkTable, percent_scale
 from surrogate import rank_correlations
@@ -33,6 +34,7 @@ __all__ = [
     "kfold_indices",
     "mean_se",
     "nasbench201_data",
+    "side_features",
     "summarize_quality",
     "surrogate_quality",
 ]
@@ -40,26 +42,52 @@ __all__ = [
 _METRICS = ("kendall_tau", "spearman", "seconds")
 
 
-def nasbench201_data(table: BenchmarkTable, column: str, params_column: str = "params_m") -> QualityData:
+def side_features(
+    table: BenchmarkTable, architectures: Sequence[Any], params_column: str, proxies: BenchmarkTable | None = None
+) -> dict[str, np.ndarray]:
+    """The side features of ``architectures``: ``"params"`` from ``table``, and the zero-cost proxies.
+
+    Each proxy of :data:`~pnas.nn.zero_cost.PROXIES` is read from ``proxies`` when given
+    (``benchmarks/data/nasbench201_proxies.csv``).
+
+    Raises:
+        ConfigError: A column is missing or not numeric, or an architecture has no row in ``proxies``.
+    """
+    features = {"params": np.array([table.value(arch, params_column) for arch in architectures])}
+    if proxies is not None:
+        try:
+            for name in PROXIES:
+                features[name] = np.array([proxies.value(arch, name) for arch in architectures])
+        except KeyError as error:
+            raise ConfigError(f"no zero-cost proxies for {error.args[0]}; recompute the proxy table") from None
+    return features
+
+
+def nasbench201_data(
+    table: BenchmarkTable, column: str, params_column: str = "params_m", proxies: BenchmarkTable | None = None
+) -> QualityData:
     """Every architecture of a NAS-Bench-201 table with a finite ``column`` entry, as surrogate blocks.
 
     Args:
         table: The benchmark table (``arch`` strings in NB201 format).
         column: The accuracy a search sees (e.g. ``val_acc_12``); percentages become fractions.
         params_column: The parameter-count column, side feature ``"params"``.
+        proxies: The zero-cost proxy table; its proxies become side features too (see :func:`side_features`).
 
     Raises:
-        ConfigError: A column is missing or not numeric, or an architecture is not in NB201 format.
+        ConfigError: A column is missing or not numeric, an architecture is not in NB201 format or lacks proxies.
     """
-    y, params = table.column(column), table.column(params_column)
+    y = table.column(column)
     keep = np.flatnonzero(np.isfinite(y))
+    architectures = [table.architectures[i] for i in keep]
     try:
-        cells = [NB201Cell.from_arch(table.architectures[i]).to_tokens() for i in keep]
+        cells = [NB201Cell.from_arch(arch).to_tokens() for arch in architectures]
     except GenotypeError as error:
         raise ConfigError(f"{table.path} is not a NAS-Bench-201 table: {error}") from None
     targets = y[keep] / percent_scale(y)
     space = NASBench201Space
-    return QualityData(cells, targets, space.num_inputs, space.num_ops, {"params": params[keep]})
+    features = side_features(table, architectures, params_column, proxies)
+    return QualityData(cells, targets, space.num_inputs, space.num_ops, features)
 
 
 def kfold_indices(count: int, folds: int, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -205,6 +233,7 @@ def extrapolation_quality(
     predictors: Sequence[str] = DEFAULT_PREDICTORS,
     params_column: str = "params_m",
     progress: bool = True,
+    proxies: BenchmarkTable | None = None,
 ) -> dict[str, Any]:
     """NAS-Bench-201 extrapolation: fit on every cell of levels <= b, rank the cells of level b + 1.
 
@@ -218,6 +247,7 @@ def extrapolation_quality(
         predictors: Keys of :data:`~pnas.benchmark.predictors.PREDICTORS`.
         params_column: The parameter-count column, side feature ``"params"``.
         progress: Show a progress bar.
+        proxies: The zero-cost proxy table, for side features (see :func:`side_features`).
 
     Returns:
         The report described in :mod:`pnas.benchmark.quality`, mode ``"extrapolation"``, keyed by level b + 1.
@@ -234,11 +264,11 @@ def extrapolation_quality(
         cells = [cell for level in levels[: b + 1] for cell in level]  # levels <= b, then level b + 1
         try:
             y = np.array([table.value(cell, column) for cell in cells]) / scale
-            params = np.array([table.value(cell, params_column) for cell in cells])
+            features = side_features(table, cells, params_column, proxies)
         except KeyError as error:
             raise ConfigError(f"{table.path} lacks a level-{b + 1} cell: {error.args[0]}") from None
         tokens = [space.tokens(cell) for cell in cells]
-        data = QualityData(tokens, y, space.num_inputs, space.num_ops, {"params": params})
+        data = QualityData(tokens, y, space.num_inputs, space.num_ops, features)
         first = len(cells) - len(levels[b])
         train, test = np.arange(first), np.arange(first, len(cells))
         train, test = train[np.isfinite(y[train])], test[np.isfinite(y[test])]

@@ -23,6 +23,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from pnas.benchmark.fronts import ParetoBox, front_hypervolume_so_far
+from pnas.benchmark.proxies import ProxyTableFeatures
 from pnas.errors import ConfigError
 from pnas.search.anytime import AnytimeProgressiveSearch
 from pnas.search.baselines import LocalSearch, RandomSearch, RegularizedEvolution
@@ -62,6 +63,7 @@ STRATEGY_SETTINGS: dict[str, tuple[str, ...]] = {
         "final_beam_size",
         "mutation_parents",
         "climb_share",
+        "proxies",
     ),
     "random": (),
     "rea": ("population_size", "sample_size"),
@@ -81,7 +83,11 @@ Cost = NB201TableCost | None
 def _progressive(space: SearchSpace, budget: int, seed: int, cost: Cost, **settings: Any) -> SearchStrategy:
     settings = strategy_settings("progressive", settings)
     pareto_cost = None if cost is None else (cost.name, cost)
-    return AnytimeProgressiveSearch(budget, space=space, seed=seed, pareto_cost=pareto_cost, **settings)
+    proxies = settings.pop("proxies", None)
+    side_features = None if proxies is None else ProxyTableFeatures(proxies)
+    return AnytimeProgressiveSearch(
+        budget, space=space, seed=seed, pareto_cost=pareto_cost, side_features=side_features, **settings
+    )
 
 
 def _random(space: SearchSpace, budget: int, seed: int, cost: Cost, **_: Any) -> SearchStrategy:
@@ -164,19 +170,22 @@ def run_strategy(
     """Let ``strategy`` spend up to ``budget`` evaluations; return each one's :class:`Evaluated`, in order.
 
     ``seconds`` counts from the call to the evaluation's lookup: the strategy's own work (proposing, fitting a
-    surrogate on what it observed) falls on the evaluations that follow it. A failed lookup (no entry, or NaN)
-    costs an evaluation and is recorded with NaN signal and report. With a ``cost`` column, each cell's entry is
-    recorded too.
+    surrogate on what it observed) falls on the evaluations that follow it, and so does the compute time its side
+    features stand for (their ``seconds``: the zero-cost proxies of :class:`ProxyTableFeatures`). A failed lookup
+    (no entry, or NaN) costs an evaluation and is recorded with NaN signal and report. With a ``cost`` column, each
+    cell's entry is recorded too.
     """
     start = time.perf_counter()
     trajectory: list[Evaluated] = []
     stamps: list[float] = []
+    side_features = getattr(strategy, "side_features", None)
 
     def look_up(proposal: Proposal) -> list[float | None]:
         accuracies: list[float | None] = [None] * len(proposal.cells)
         stamps[:] = [0.0] * len(proposal.cells)
+        charged = float(getattr(side_features, "seconds", 0.0))
         for index, evaluation in evaluator.evaluate_all(proposal.cells):  # a cell missing from the table fails
-            accuracies[index], stamps[index] = evaluation.accuracy, time.perf_counter() - start
+            accuracies[index], stamps[index] = evaluation.accuracy, time.perf_counter() - start + charged
         return accuracies
 
     for proposal, accuracies in search_steps(strategy, look_up, max_evaluations=budget):

@@ -96,7 +96,7 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
         if self._previous_level is None:  # the previous level was the first: nothing was scored there
             return self.parents
         tokens, child_at = self._previous_level
-        mean, _ = self.predict(tokens)
+        mean, _ = self.predict(tokens, child_at)
         return [child_at(int(row)) for row in np.argsort(-mean, kind="stable")[: self.final_beam_size]]
 
     def _neighbours_of_best(self) -> list[Any]:

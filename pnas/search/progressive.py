@@ -17,7 +17,10 @@ from pnas.search.spaces import CellSpace, SearchSpace
 from pnas.search.strategy import Proposal, SearchStrategy
 from surrogate import CellTokens, EnsembleSurrogate, encode_cells
 
-__all__ = ["ProgressiveSearch"]
+__all__ = ["ProgressiveSearch", "SideFeatures"]
+
+#: Side inputs of the surrogate known before training (zero-cost proxies, ...): cells -> an ``(n, k)`` array.
+SideFeatures = Callable[[Sequence[Any]], np.ndarray]
 
 
 class ProgressiveSearch(SearchStrategy):
@@ -34,8 +37,8 @@ class ProgressiveSearch(SearchStrategy):
         max_blocks: B, the number of levels (blocks of the final PNAS cells); ``None``: the space's, or 3.
         beam_size: K, the cells evaluated at each step after the first (and so the beam of the next level).
         surrogate: ``"lstm"`` (the paper's LSTM ensemble, with the mean readout of
-            :class:`~surrogate.LSTMSurrogate`) or ``"mlp"``, or an :class:`~surrogate.EnsembleSurrogate` instance
-            built for the space's vocabulary.
+            :class:`~surrogate.LSTMSurrogate`), ``"mlp"`` or ``"forest"`` (:class:`~surrogate.ForestSurrogate`), or
+            a surrogate instance built for the space's vocabulary.
         initial_cells: Evaluate only this many level-1 cells at step 1 (``None``: all of them).
         seed: Seed of the step-1 sample and of the surrogate.
         space: The space to search; ``None``: the PNAS cell space with ``max_blocks`` blocks.
@@ -47,6 +50,8 @@ class ProgressiveSearch(SearchStrategy):
             the last kept one's (the predicted front of score against cost), then tops the step up to K by score.
         latency_limit: A limit on a cost measured cell by cell (:class:`~pnas.search.limits.LatencyLimit`): each
             cell is checked as it is about to be proposed, and skipped (and counted in ``excluded``) when over it.
+        side_features: The surrogate's side inputs of cells (e.g. zero-cost proxies): asked for every cell fitted
+            on and every cell scored (a departure from the paper, whose predictor sees the cell alone).
 
     Raises:
         ConfigError: A setting is out of range, the surrogate name is unknown or ``max_blocks`` disagrees with
@@ -65,6 +70,7 @@ class ProgressiveSearch(SearchStrategy):
         limits: CostLimits | None = None,
         pareto_cost: tuple[str, CostFunction] | None = None,
         latency_limit: LatencyLimit | None = None,
+        side_features: SideFeatures | None = None,
     ) -> None:
         from surrogate import SURROGATES
 
@@ -92,6 +98,7 @@ class ProgressiveSearch(SearchStrategy):
         self.history: dict[Any, float | None] = {}
         self._scale = _UnitScale()
         self.limits, self.pareto_cost, self.latency_limit = limits, pareto_cost, latency_limit
+        self.side_features = side_features
         self._excluded = 0
 
     def propose(self) -> Proposal | None:
@@ -195,7 +202,7 @@ class ProgressiveSearch(SearchStrategy):
             self._scored = (tokens, child_at)
             if extra:
                 tokens, child_at = _append(tokens, child_at, [self.space.tokens(cell) for cell in extra], extra)
-        mean, std = self.predict(tokens)
+        mean, std = self.predict(tokens, child_at)
         score = mean + self.exploration * std if self.exploration else mean
         self._excluded = 0
         if self.limits:
@@ -242,7 +249,10 @@ class ProgressiveSearch(SearchStrategy):
             if known:
                 targets = np.array([accuracy for _, accuracy in known], dtype=float)
                 self._scale = _UnitScale.of(targets)
-                self.surrogate.fit([self.space.tokens(cell) for cell, _ in known], self._scale.to_unit(targets))
+                cells = [cell for cell, _ in known]
+                features = None if self.side_features is None else self.side_features(cells)
+                tokens = [self.space.tokens(cell) for cell in cells]
+                self.surrogate.fit(tokens, self._scale.to_unit(targets), features=features)
 
     def _beam_limit(self) -> int | None:
         """How many of the step's finished cells the next level expands: all of them (Algorithm 1).
@@ -252,9 +262,17 @@ class ProgressiveSearch(SearchStrategy):
         """
         return None
 
-    def predict(self, tokens: CellTokens) -> tuple[np.ndarray, np.ndarray]:
-        """The surrogate's mean and std for ``tokens``, in the units of the observed scores."""
-        mean, std = self.surrogate.predict(tokens)
+    def predict(self, tokens: CellTokens, cell_at: Callable[[int], Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The surrogate's mean and std for ``tokens``, in the units of the observed scores.
+
+        With ``side_features``, ``cell_at`` gives the cell of each row.
+        """
+        features = None
+        if self.side_features is not None:
+            if cell_at is None:
+                raise ValueError("this search's surrogate uses side features: pass the cells of the tokens")
+            features = self.side_features([cell_at(row) for row in range(len(tokens))])
+        mean, std = self.surrogate.predict(tokens, features=features)
         return self._scale.from_unit(mean), std * self._scale.span
 
     def _continues(self) -> bool:
@@ -270,6 +288,7 @@ class ProgressiveSearch(SearchStrategy):
             "initial_cells": self.initial_cells,
             "seed": self.seed,
             "exploration": self.exploration,
+            **({"side_features": _name_of(self.side_features)} if self.side_features else {}),
             **({"limits": self.limits.settings()} if self.limits else {}),
             **({"latency_limit": self.latency_limit.settings()} if self.latency_limit else {}),
             **({"pareto_cost": self.pareto_cost[0]} if self.pareto_cost else {}),
@@ -330,6 +349,11 @@ def _front_first(order: np.ndarray, cost: np.ndarray, score: np.ndarray, seen: C
 def _encode(space: SearchSpace, cells: Sequence[Any]) -> CellTokens:
     """``cells`` encoded as the surrogate reads them."""
     return encode_cells([space.tokens(cell) for cell in cells], space.num_inputs, space.num_ops)
+
+
+def _name_of(side_features: SideFeatures) -> str:
+    """The name recorded in a search's settings for its side features: their ``name``, else their type's."""
+    return str(getattr(side_features, "name", type(side_features).__qualname__))
 
 
 def _check_positive(**settings: int | None) -> None:

@@ -83,6 +83,17 @@ class BenchmarkTable:
                 ) from None
         return self._numeric[name]
 
+    def row(self, architecture: Any) -> int:
+        """The row of ``architecture`` (looked up by ``str(architecture)``) in the numeric columns.
+
+        Raises:
+            KeyError: The architecture is not in the table.
+        """
+        row = self._index.get(str(architecture).strip())
+        if row is None:
+            raise KeyError(f"{architecture} is not in {self.path}")
+        return row
+
     def value(self, architecture: Any, column: str) -> float:
         """The ``column`` entry of ``architecture`` (looked up by ``str(architecture)``).
 
@@ -90,10 +101,7 @@ class BenchmarkTable:
             KeyError: The architecture is not in the table.
             ConfigError: There is no such column, or it is not numeric.
         """
-        row = self._index.get(str(architecture).strip())
-        if row is None:
-            raise KeyError(f"{architecture} is not in {self.path}")
-        return float(self.column(column)[row])
+        return float(self.column(column)[self.row(architecture)])
 
 
 def _read_csv(text: str, path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:

@@ -212,6 +212,7 @@ def test_no_tune_runs_the_given_settings_as_is(table_path, tmp_path, capsys):
         (["--cost", "latency"], "no column 'latency'"),
         (["--cost", "params_m", "--strategies", "rea"], "rea optimises the signal alone; with a cost column choose"),
         (["--strategies", "nsga2"], "nsga2 is multi-objective: give it a cost column"),
+        (["--strategies", "progressive", "--proxies", "{folder}/absent.csv"], "no zero-cost proxy table at"),
     ],
 )
 def test_benchmark_mistakes_are_one_line_errors(table_path, tmp_path, capsys, args, message):

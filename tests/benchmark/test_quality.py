@@ -16,8 +16,6 @@ from pnas.benchmark.darts import darts_tokens, load_darts_sample
 from pnas.benchmark.predictors import (
     PREDICTORS,
     QualityData,
-    forest_predictor,
-    one_hot_blocks,
     params_predictor,
     resolve_predictors,
 )
@@ -45,15 +43,7 @@ def table(tmp_path_factory):
     return BenchmarkTable(write_table(tmp_path_factory.mktemp("table") / "table.csv", OPS))
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Surrogate fits on one thread: on a busy 2-core machine torch's thread pool makes them many times slower."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def random_darts_cell(rng: np.random.Generator, num_ops: int = len(DARTS_OPS)) -> list[list[int]]:
@@ -249,13 +239,6 @@ def test_extrapolation_refuses_a_table_without_the_partial_cells(tmp_path):
         extrapolation_quality(BenchmarkTable(path), "val", seeds=1, predictors=("params",), progress=False)
 
 
-def test_one_hot_blocks_encode_each_position_and_pad_shorter_cells():
-    encoded = one_hot_blocks([[(0, 1, 1, 0)], [(1, 0, 0, 1), (2, 1, 0, 0)]], num_inputs=3, num_ops=2, blocks=2)
-    assert encoded.shape == (2, 2 * 10) and encoded.sum(axis=1).tolist() == [4, 8]
-    assert encoded[0, :10].tolist() == [1, 0, 0, 0, 1, 0, 1, 0, 1, 0] and not encoded[0, 10:].any()
-    assert encoded[1, 10:].tolist() == [0, 0, 1, 0, 1, 1, 0, 0, 1, 0]
-
-
 def test_random_forest_ranks_a_target_of_the_blocks_that_params_do_not_carry():
     rng = np.random.default_rng(0)
     cells = [
@@ -265,10 +248,11 @@ def test_random_forest_ranks_a_target_of_the_blocks_that_params_do_not_carry():
     targets = np.array([0.5 + 0.05 * sum(weights[p, block[1]] for p, block in enumerate(cell)) for cell in cells])
     data = QualityData(cells, targets, 3, 3, {"params": rng.uniform(size=300)})
     train, test = np.arange(200), np.arange(200, 300)
-    forest = rank_correlations(forest_predictor(data, train, test, seed=0), targets[test])
+    forest = rank_correlations(PREDICTORS["forest"](data, train, test, 0), targets[test])
     params = rank_correlations(params_predictor(data, train, test, seed=0), targets[test])
     assert forest["kendall_tau"] > 0.5 and abs(params["kendall_tau"]) < 0.2  # 0.88..0.98, |tau| < 0.07 (4 seeds)
-    np.testing.assert_array_equal(forest_predictor(data, train, test, 0), forest_predictor(data, train, test, 0))
+    forest = PREDICTORS["forest"]
+    np.testing.assert_array_equal(forest(data, train, test, 0), forest(data, train, test, 0))
 
 
 def test_rank_correlations_of_a_constant_prediction_are_zero():
@@ -342,3 +326,37 @@ def test_the_script_prints_a_table_per_mode_and_writes_the_figures(table, tmp_pa
         "20": {"train": 20, "test": 6},
         "24": {"train": 24, "test": 6},
     }
+
+
+def write_proxies(path: Path, table: BenchmarkTable, skip: int = 0) -> Path:
+    """A proxy table for ``table``'s cells (all but the first ``skip``): synflow is the signal, the rest noise."""
+    rng = np.random.default_rng(0)
+    with path.open("w") as file:
+        file.write("index,arch,synflow,naswot,snip,grad_norm,seconds\n")
+        for index, arch in enumerate(table.architectures[skip:], start=skip):
+            noise = rng.normal(size=3)
+            file.write(f"{index},{arch},{table.value(arch, 'val')},{noise[0]},{noise[1]},{noise[2]},0.1\n")
+    return path
+
+
+def test_zero_cost_proxies_become_side_features_of_every_cell(table, tmp_path):
+    proxies = BenchmarkTable(write_proxies(tmp_path / "proxies.csv", table))
+    data = nasbench201_data(table, "val", proxies=proxies)
+    assert set(data.features) == {"params", "synflow", "naswot", "snip", "grad_norm"}
+    np.testing.assert_allclose(data.features["synflow"], table.column("val"))
+    order = np.random.default_rng(0).permutation(len(data))
+    train, test = order[:60], order[400:]
+    assert rank_correlations(PREDICTORS["synflow"](data, train, test, 0), data.targets[test])["kendall_tau"] > 0.999
+    blocks_only = rank_correlations(PREDICTORS["forest"](data, train, test, 0), data.targets[test])["kendall_tau"]
+    with_proxies = rank_correlations(PREDICTORS["forest+proxies"](data, train, test, 0), data.targets[test])
+    assert with_proxies["kendall_tau"] > max(blocks_only + 0.1, 0.8)  # the signal itself is a feature: .92 vs .64
+    report = extrapolation_quality(table, "val", seeds=1, predictors=("synflow",), progress=False, proxies=proxies)
+    assert report["predictors"]["synflow"][3]["kendall_tau"][0] > 0.999
+
+
+def test_a_cell_missing_from_the_proxy_table_is_named(table, tmp_path):
+    proxies = BenchmarkTable(write_proxies(tmp_path / "proxies.csv", table, skip=1))
+    with pytest.raises(ConfigError, match=r"no zero-cost proxies for .*recompute the proxy table"):
+        nasbench201_data(table, "val", proxies=proxies)
+    with pytest.raises(ConfigError, match="no side feature 'synflow'"):
+        PREDICTORS["synflow"](nasbench201_data(table, "val"), np.arange(3), np.arange(3, 6), 0)

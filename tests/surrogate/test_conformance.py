@@ -9,12 +9,19 @@ from scipy.stats import kendalltau
 from surrogate import SURROGATES
 from tests.surrogate.synthetic import NUM_INPUTS, NUM_OPS, parameter_count, random_cells, synthetic_accuracy
 
-FAST = {"steps": 40}
+#: Constructor options that keep each surrogate's fits short.
+FAST_OPTIONS = {"lstm": {"steps": 40}, "mlp": {"steps": 40}, "forest": {"num_trees": 30}}
 
 
 @pytest.fixture(params=sorted(SURROGATES), ids=str)
 def surrogate_class(request):
     return SURROGATES[request.param]
+
+
+@pytest.fixture
+def fast(surrogate_class):
+    name = next(name for name, cls in SURROGATES.items() if cls is surrogate_class)
+    return FAST_OPTIONS.get(name, {})
 
 
 @pytest.fixture(scope="module")
@@ -24,20 +31,20 @@ def cells_and_targets():
     return cells, synthetic_accuracy(cells)
 
 
-def test_same_seed_same_predictions_other_seed_other_predictions(surrogate_class, cells_and_targets):
+def test_same_seed_same_predictions_other_seed_other_predictions(surrogate_class, fast, cells_and_targets):
     cells, targets = cells_and_targets
     train, test = cells[:80], cells[200:]
 
     def predictions(seed: int) -> np.ndarray:
-        return surrogate_class(NUM_INPUTS, NUM_OPS, seed=seed, **FAST).fit(train, targets[:80]).predict(test)[0]
+        return surrogate_class(NUM_INPUTS, NUM_OPS, seed=seed, **fast).fit(train, targets[:80]).predict(test)[0]
 
     np.testing.assert_array_equal(predictions(3), predictions(3))
     assert not np.array_equal(predictions(3), predictions(4))
 
 
-def test_cells_of_mixed_lengths_in_one_call_match_separate_calls(surrogate_class, cells_and_targets):
+def test_cells_of_mixed_lengths_in_one_call_match_separate_calls(surrogate_class, fast, cells_and_targets):
     cells, targets = cells_and_targets
-    model = surrogate_class(NUM_INPUTS, NUM_OPS, seed=0, **FAST).fit(cells[:80], targets[:80])
+    model = surrogate_class(NUM_INPUTS, NUM_OPS, seed=0, **fast).fit(cells[:80], targets[:80])
     mixed = cells[200:240]
     assert {len(cell) for cell in mixed} == {1, 2, 3, 4}
     together, spread = model.predict(mixed)
@@ -47,9 +54,9 @@ def test_cells_of_mixed_lengths_in_one_call_match_separate_calls(surrogate_class
 
 
 @pytest.mark.parametrize("count", [1, 2, 7])
-def test_fits_on_fewer_than_ten_cells(surrogate_class, cells_and_targets, count):
+def test_fits_on_fewer_than_ten_cells(surrogate_class, fast, cells_and_targets, count):
     cells, targets = cells_and_targets
-    mean, std = surrogate_class(NUM_INPUTS, NUM_OPS, seed=0, **FAST).fit(cells[:count], targets[:count]).predict(cells)
+    mean, std = surrogate_class(NUM_INPUTS, NUM_OPS, seed=0, **fast).fit(cells[:count], targets[:count]).predict(cells)
     assert mean.shape == std.shape == (len(cells),) and np.all(np.isfinite(mean)) and np.all(np.isfinite(std))
 
 
@@ -77,9 +84,9 @@ def test_predict_before_fit_is_a_clear_error(surrogate_class):
         ([0.5, 0.6, 0.7], "got 2 cells but 3 targets"),
     ],
 )
-def test_bad_targets_are_one_line_value_errors(surrogate_class, targets, message):
+def test_bad_targets_are_one_line_value_errors(surrogate_class, fast, targets, message):
     with pytest.raises(ValueError, match=message) as error:
-        surrogate_class(NUM_INPUTS, NUM_OPS, **FAST).fit([[(0, 0, 1, 1)], [(1, 2, 1, 3)]], targets)
+        surrogate_class(NUM_INPUTS, NUM_OPS, **fast).fit([[(0, 0, 1, 1)], [(1, 2, 1, 3)]], targets)
     assert "\n" not in str(error.value)
 
 
@@ -92,9 +99,9 @@ def test_bad_targets_are_one_line_value_errors(surrogate_class, targets, message
         ([[(0, 0, 1)]], "4 integers"),
     ],
 )
-def test_bad_cells_are_one_line_value_errors(surrogate_class, cells, message):
+def test_bad_cells_are_one_line_value_errors(surrogate_class, fast, cells, message):
     with pytest.raises(ValueError, match=message) as error:
-        surrogate_class(NUM_INPUTS, NUM_OPS, **FAST).fit(cells, [0.5])
+        surrogate_class(NUM_INPUTS, NUM_OPS, **fast).fit(cells, [0.5])
     assert "\n" not in str(error.value)
 
 

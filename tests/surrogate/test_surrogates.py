@@ -120,3 +120,27 @@ def test_the_ranking_loss_is_small_for_the_true_order_large_for_the_reverse_and_
     train, targets, held_out, truth = data
     mean, _ = LSTMSurrogate(NUM_INPUTS, NUM_OPS, seed=0, ranking_weight=1.0).fit(train, targets).predict(held_out)
     assert spearmanr(mean, truth)[0] > 0.8 and np.all((mean > 0) & (mean < 1))
+
+
+def test_one_hot_blocks_encode_each_position_and_pad_shorter_cells():
+    from surrogate.forest import one_hot_blocks
+
+    tokens = encode_cells([[(0, 1, 1, 0)], [(1, 0, 0, 1), (2, 1, 0, 0)]], num_inputs=3, num_ops=2)
+    encoded = one_hot_blocks(tokens, num_inputs=3, num_ops=2, blocks=2)
+    assert encoded.shape == (2, 2 * 10) and encoded.sum(axis=1).tolist() == [4, 8]
+    assert encoded[0, :10].tolist() == [1, 0, 0, 0, 1, 0, 1, 0, 1, 0] and not encoded[0, 10:].any()
+    assert encoded[1, 10:].tolist() == [0, 0, 1, 0, 1, 1, 0, 0, 1, 0]
+    assert one_hot_blocks(tokens, 3, 2, blocks=1).tolist() == encoded[:, :10].tolist()  # later blocks left out
+
+
+def test_the_forest_spread_is_its_trees_disagreement(data):
+    from surrogate import ForestSurrogate
+
+    train, targets, held_out, truth = data
+    model = ForestSurrogate(NUM_INPUTS, NUM_OPS, num_trees=50, seed=0).fit(train, targets)
+    mean, std = model.predict(held_out)
+    assert spearmanr(mean, truth)[0] > 0.5 and std.min() >= 0 and std.mean() > 0
+    single = ForestSurrogate(NUM_INPUTS, NUM_OPS, num_trees=1, seed=0).fit(train, targets)
+    assert not single.predict(held_out)[1].any()
+    with pytest.raises(ValueError, match="num_trees=0: must be integers >= 1"):
+        ForestSurrogate(NUM_INPUTS, NUM_OPS, num_trees=0)

@@ -1,0 +1,69 @@
+"""Zero-cost proxies as a benchmark search's side features: looked up per cell, their compute time charged once."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pnas.benchmark import make_strategy, run_strategy
+from pnas.benchmark.proxies import ProxyTableFeatures
+from pnas.errors import ConfigError
+from pnas.search.nasbench201 import NB201Cell, nasbench201_space
+from pnas.search.table import BenchmarkTable, TableEvaluator
+from tests.benchmark.tables import signal, write_table
+
+OPS = ("none", "skip_connect", "nor_conv_3x3")
+SECONDS_PER_CELL = 2.0
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory):
+    """The synthetic table, and a proxy table whose synflow is the signal and whose cells each cost 2 s."""
+    folder = tmp_path_factory.mktemp("proxies")
+    table = BenchmarkTable(write_table(folder / "table.csv", OPS))
+    proxies = folder / "proxies.csv"
+    rng = np.random.default_rng(0)
+    lines = ["index,arch,synflow,naswot,snip,grad_norm,seconds"]
+    for index, arch in enumerate(table.architectures):
+        noise = ", ".join(f"{value:.4f}" for value in rng.normal(size=3))
+        lines.append(f"{index},{arch},{signal(NB201Cell.from_arch(arch)):.4f},{noise},{SECONDS_PER_CELL}")
+    proxies.write_text("\n".join(lines) + "\n")
+    return table, proxies
+
+
+def test_features_are_the_proxies_of_each_cell_and_each_cell_is_charged_once(tables):
+    table, proxies = tables
+    features = ProxyTableFeatures(proxies)
+    cells = [NB201Cell.from_arch(arch) for arch in table.architectures[:3]]
+    values = features(cells)
+    assert values.shape == (3, 4)
+    np.testing.assert_allclose(values[:, 0], [signal(cell) for cell in cells], atol=1e-4)
+    assert features.seconds == 3 * SECONDS_PER_CELL
+    features(cells[:2] + [NB201Cell.from_arch(table.architectures[5])])
+    assert features.seconds == 4 * SECONDS_PER_CELL
+    with pytest.raises(KeyError):
+        features([NB201Cell(("nor_conv_1x1",) * 6)])
+
+
+def test_a_table_without_the_proxy_columns_is_refused(tables):
+    table, _ = tables
+    with pytest.raises(ConfigError, match="no column 'synflow'"):
+        ProxyTableFeatures(table.path)
+
+
+@pytest.mark.parametrize("surrogate", ["mlp", "forest"])
+def test_a_search_with_proxies_charges_their_time_to_its_wall_clock(tables, surrogate):
+    table, proxies = tables
+    evaluator, space = TableEvaluator(table, "val", "test"), nasbench201_space(table)
+    settings = {"surrogate": surrogate, "beam_size": 2, "batch_size": 4, "proxies": str(proxies)}
+    strategy = make_strategy("progressive", space, 12, 0, **settings)
+    assert strategy.settings()["side_features"] == "zero-cost proxies"
+    trajectory = run_strategy(strategy, evaluator, 12)
+    # Step 1's 3 cells are looked up before any proxy is asked for; step 2 scores 27 distinct level-2 children.
+    assert trajectory[2].seconds < SECONDS_PER_CELL
+    assert 27 * SECONDS_PER_CELL <= trajectory[3].seconds <= trajectory[-1].seconds
+    real = trajectory[-1].seconds - strategy.side_features.seconds  # the rest is this machine's time: seconds
+    assert 0 <= real < 30
+    plain = run_strategy(make_strategy("progressive", space, 12, 0, surrogate=surrogate, beam_size=2, batch_size=4),
+                         evaluator, 12)  # fmt: skip
+    assert plain[-1].seconds < SECONDS_PER_CELL
