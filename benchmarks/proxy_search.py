@@ -1,4 +1,4 @@
-"""Progressive search with and without zero-cost proxies as the surrogate's side features, LSTM and forest.
+"""Progressive search with and without zero-cost proxies as the surrogate's side features: LSTM, forest and blend.
 
 Development runs, never the reported seeds: seeds 10000-10009 (``--runs``), the signal as the report, budgets 25 /
 50 / 100 / 150, the defaults of ``pnas benchmark`` otherwise (K=5, rounds of 10, the climb from the best full cell
@@ -6,7 +6,7 @@ with half of each round); local search and REA at their defaults beside them. Th
 table's ``seconds`` of every distinct cell scored or fitted on) is counted in each run's wall clock.
 
     python benchmarks/proxy_search.py [--table CIFAR10.csv] [--signal val_acc_12] [--proxies PROXIES.csv]
-        [--runs 10] [--workers 2] [--json OUT.json]
+        [--surrogates lstm,forest,blend] [--runs 10] [--workers 2] [--json OUT.json]
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--table", type=Path, default=ROOT.parents[1] / "shared/data/nasbench201/cifar10.csv")
     parser.add_argument("--signal", default="val_acc_12")
     parser.add_argument("--proxies", type=Path, default=ROOT / "data" / "nasbench201_proxies.csv")
+    parser.add_argument("--surrogates", default="lstm,forest,blend", help="default: lstm,forest,blend")
     parser.add_argument("--runs", type=int, default=10, help="development seeds 10000.. (default: 10)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", type=Path)
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> dict:
             "progressive",
             {**DEFAULTS, "surrogate": surrogate, "proxies": str(args.proxies) if proxies else None},
         )
-        for surrogate in ("lstm", "forest")
+        for surrogate in args.surrogates.split(",")
         for proxies in (False, True)
     }
     variants["local search"], variants["REA"] = ("local", {}), ("rea", {})

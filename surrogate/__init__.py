@@ -8,7 +8,8 @@ are given at construction and cells of different lengths may be mixed in one cal
     mean, std = model.predict(other_cells)
 
 :data:`SURROGATES` names them: ``"lstm"`` (the paper's), ``"mlp"`` (its alternative), ``"forest"`` (a random forest on
-one-hot blocks, the strongest with side features on NAS-Bench-201).
+one-hot blocks, the strongest with side features on NAS-Bench-201), ``"blend"`` (the LSTM and the forest, their
+predictions averaged).
 
 Side features known before training (parameter count, ...) are optional: ``fit(cells, y, features=X)``,
 ``predict(cells, features=X)``. ``import surrogate`` is cheap: the encoding and the ranking metric need numpy only,
@@ -24,12 +25,14 @@ from surrogate.encoding import CellTokens, encode_cells
 from surrogate.ranking import rank_correlations
 
 if TYPE_CHECKING:
+    from surrogate.blend import BlendSurrogate
     from surrogate.ensemble import EnsembleSurrogate
     from surrogate.forest import ForestSurrogate
     from surrogate.lstm import LSTMSurrogate
     from surrogate.mlp import MLPSurrogate
 
 _LAZY = {
+    "BlendSurrogate": "surrogate.blend",
     "EnsembleSurrogate": "surrogate.ensemble",
     "ForestSurrogate": "surrogate.forest",
     "LSTMSurrogate": "surrogate.lstm",
@@ -38,6 +41,7 @@ _LAZY = {
 
 __all__ = [
     "SURROGATES",
+    "BlendSurrogate",
     "CellTokens",
     "EnsembleSurrogate",
     "ForestSurrogate",
@@ -49,7 +53,7 @@ __all__ = [
 
 
 #: SURROGATES' names and their classes' name stems.
-_REGISTERED = {"lstm": "LSTM", "mlp": "MLP", "forest": "Forest"}
+_REGISTERED = {"lstm": "LSTM", "mlp": "MLP", "forest": "Forest", "blend": "Blend"}
 
 
 def __getattr__(name: str) -> Any:

@@ -87,7 +87,7 @@ def surrogate_predictor(name: str, features: Sequence[str] = (), **options: Any)
     """A predictor fitting the surrogate ensemble ``SURROGATES[name]``, optionally with side ``features``.
 
     Args:
-        name: A key of :data:`surrogate.SURROGATES` (``"lstm"``, ``"mlp"``, ``"forest"``).
+        name: A key of :data:`surrogate.SURROGATES` (``"lstm"``, ``"mlp"``, ``"forest"``, ``"blend"``).
         features: Side inputs passed as ``fit(..., features=)`` / ``predict(..., features=)``, e.g. ``("params",)``.
         **options: Further constructor arguments of the surrogate (``steps``, ``learning_rate``, ...).
     """
@@ -132,6 +132,8 @@ PREDICTORS: dict[str, Predictor] = {
     "forest+proxies": surrogate_predictor("forest", PROXIES),
     "lstm&forest": blend_predictor("lstm", "forest"),
     "lstm+proxies&forest+proxies": blend_predictor("lstm+proxies", "forest+proxies"),
+    "blend": surrogate_predictor("blend"),
+    "blend+proxies": surrogate_predictor("blend", PROXIES),
     "lstm-ranking": surrogate_predictor("lstm", ranking_weight=1.0),
     **{name: feature_predictor(name) for name in PROXIES},
 }

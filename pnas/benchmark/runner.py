@@ -334,7 +334,9 @@ def run_benchmark(
     merged = {name: {**(settings or {}), **(overrides or {}).get(name, {})} for name in strategies}
     for name in strategies:
         if not isinstance(merged[name].get("surrogate", ""), str):
-            raise ConfigError("a benchmark builds one surrogate per run: give the surrogate by name (lstm, mlp)")
+            raise ConfigError(
+                "a benchmark builds one surrogate per run: give the surrogate by name (lstm, mlp, forest, blend)"
+            )
         make_strategy(name, space, 1, 0, cost, **merged[name])  # fail on an unknown name or setting before any run
     largest = max(budgets)
     box = None if cost is None else ParetoBox.of_table(evaluator, cost)

@@ -17,10 +17,14 @@ from pnas.search.spaces import CellSpace, SearchSpace
 from pnas.search.strategy import Proposal, SearchStrategy
 from surrogate import CellTokens, EnsembleSurrogate, encode_cells
 
-__all__ = ["ProgressiveSearch", "SideFeatures"]
+__all__ = ["SIDE_FEATURES_FROM", "ProgressiveSearch", "SideFeatures"]
 
 #: Side inputs of the surrogate known before training (zero-cost proxies, ...): cells -> an ``(n, k)`` array.
 SideFeatures = Callable[[Sequence[Any]], np.ndarray]
+
+#: The surrogate takes the side features once it is fitted on at least this many cells; before, on few cells, it fits
+#: on the cells alone and no side feature is asked for.
+SIDE_FEATURES_FROM = 40
 
 
 class ProgressiveSearch(SearchStrategy):
@@ -37,8 +41,9 @@ class ProgressiveSearch(SearchStrategy):
         max_blocks: B, the number of levels (blocks of the final PNAS cells); ``None``: the space's, or 3.
         beam_size: K, the cells evaluated at each step after the first (and so the beam of the next level).
         surrogate: ``"lstm"`` (the paper's LSTM ensemble, with the mean readout of
-            :class:`~surrogate.LSTMSurrogate`), ``"mlp"`` or ``"forest"`` (:class:`~surrogate.ForestSurrogate`), or
-            a surrogate instance built for the space's vocabulary.
+            :class:`~surrogate.LSTMSurrogate`), ``"mlp"``, ``"forest"`` (:class:`~surrogate.ForestSurrogate`),
+            ``"blend"`` (the LSTM and the forest averaged, :class:`~surrogate.BlendSurrogate`), or a surrogate
+            instance built for the space's vocabulary.
         initial_cells: Evaluate only this many level-1 cells at step 1 (``None``: all of them).
         seed: Seed of the step-1 sample and of the surrogate.
         space: The space to search; ``None``: the PNAS cell space with ``max_blocks`` blocks.
@@ -50,8 +55,9 @@ class ProgressiveSearch(SearchStrategy):
             the last kept one's (the predicted front of score against cost), then tops the step up to K by score.
         latency_limit: A limit on a cost measured cell by cell (:class:`~pnas.search.limits.LatencyLimit`): each
             cell is checked as it is about to be proposed, and skipped (and counted in ``excluded``) when over it.
-        side_features: The surrogate's side inputs of cells (e.g. zero-cost proxies): asked for every cell fitted
-            on and every cell scored (a departure from the paper, whose predictor sees the cell alone).
+        side_features: The surrogate's side inputs of cells (e.g. zero-cost proxies), used once it is fitted on
+            :data:`SIDE_FEATURES_FROM` cells; then asked for every cell fitted on and every cell
+            scored (a departure from the paper, whose predictor sees the cell alone).
 
     Raises:
         ConfigError: A setting is out of range, the surrogate name is unknown or ``max_blocks`` disagrees with
@@ -99,6 +105,7 @@ class ProgressiveSearch(SearchStrategy):
         self._scale = _UnitScale()
         self.limits, self.pareto_cost, self.latency_limit = limits, pareto_cost, latency_limit
         self.side_features = side_features
+        self._fitted_with_features = False
         self._excluded = 0
 
     def propose(self) -> Proposal | None:
@@ -250,7 +257,8 @@ class ProgressiveSearch(SearchStrategy):
                 targets = np.array([accuracy for _, accuracy in known], dtype=float)
                 self._scale = _UnitScale.of(targets)
                 cells = [cell for cell, _ in known]
-                features = None if self.side_features is None else self.side_features(cells)
+                self._fitted_with_features = self.side_features is not None and len(cells) >= SIDE_FEATURES_FROM
+                features = self.side_features(cells) if self._fitted_with_features else None
                 tokens = [self.space.tokens(cell) for cell in cells]
                 self.surrogate.fit(tokens, self._scale.to_unit(targets), features=features)
 
@@ -265,10 +273,10 @@ class ProgressiveSearch(SearchStrategy):
     def predict(self, tokens: CellTokens, cell_at: Callable[[int], Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The surrogate's mean and std for ``tokens``, in the units of the observed scores.
 
-        With ``side_features``, ``cell_at`` gives the cell of each row.
+        When the surrogate was fitted with side features, ``cell_at`` gives the cell of each row.
         """
         features = None
-        if self.side_features is not None:
+        if self.side_features is not None and self._fitted_with_features:
             if cell_at is None:
                 raise ValueError("this search's surrogate uses side features: pass the cells of the tokens")
             features = self.side_features([cell_at(row) for row in range(len(tokens))])

@@ -52,7 +52,7 @@ class SearchTrainer(pl.Trainer):
         datamodule: pl.LightningDataModule,
         max_blocks: int = 3,
         beam_size: int = 8,
-        surrogate: Literal["lstm", "mlp", "forest"] = "lstm",
+        surrogate: Literal["lstm", "mlp", "forest", "blend"] = "lstm",
         initial_cells: int | None = None,
         max_params: int | None = None,
         max_macs: int | None = None,
@@ -85,8 +85,8 @@ class SearchTrainer(pl.Trainer):
             datamodule: Data every candidate trains, validates and (the best one) tests on.
             max_blocks: B, blocks per cell at the end of the search.
             beam_size: K, candidates trained at every step after the first, and kept in the beam.
-            surrogate: Accuracy predictor that ranks the children of the beam: the LSTM ensemble, the MLP one or a
-                random forest.
+            surrogate: Accuracy predictor that ranks the children of the beam: the LSTM ensemble, the MLP one, a
+                random forest, or the LSTM and the forest averaged (``"blend"``).
             initial_cells: Train only this many of the 136 one-block cells at the first step (all when unset).
             max_params: Never train (or propose) a cell whose network has more parameters than this; counted
                 exactly before training, for a ``PNASModule`` template (:mod:`pnas.nn.costs`).

@@ -10,7 +10,12 @@ from surrogate import SURROGATES
 from tests.surrogate.synthetic import NUM_INPUTS, NUM_OPS, parameter_count, random_cells, synthetic_accuracy
 
 #: Constructor options that keep each surrogate's fits short.
-FAST_OPTIONS = {"lstm": {"steps": 40}, "mlp": {"steps": 40}, "forest": {"num_trees": 30}}
+FAST_OPTIONS = {
+    "lstm": {"steps": 40},
+    "mlp": {"steps": 40},
+    "forest": {"num_trees": 30},
+    "blend": {"steps": 40, "num_trees": 30},
+}
 
 
 @pytest.fixture(params=sorted(SURROGATES), ids=str)

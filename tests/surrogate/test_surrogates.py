@@ -144,3 +144,15 @@ def test_the_forest_spread_is_its_trees_disagreement(data):
     assert not single.predict(held_out)[1].any()
     with pytest.raises(ValueError, match="num_trees=0: must be integers >= 1"):
         ForestSurrogate(NUM_INPUTS, NUM_OPS, num_trees=0)
+
+
+def test_the_blend_averages_its_lstm_and_forest_and_its_spread_covers_their_disagreement(data):
+    from surrogate import BlendSurrogate, ForestSurrogate
+
+    train, targets, held_out, _ = data
+    blend = BlendSurrogate(NUM_INPUTS, NUM_OPS, num_trees=20, seed=3, steps=40).fit(train, targets)
+    mean, std = blend.predict(held_out)
+    lstm_mean, _ = LSTMSurrogate(NUM_INPUTS, NUM_OPS, seed=3, steps=40).fit(train, targets).predict(held_out)
+    forest_mean, _ = ForestSurrogate(NUM_INPUTS, NUM_OPS, num_trees=20, seed=3).fit(train, targets).predict(held_out)
+    np.testing.assert_allclose(mean, (lstm_mean + forest_mean) / 2, rtol=1e-5)
+    assert np.all(std >= np.abs(lstm_mean - forest_mean) / 2 - 1e-9)
