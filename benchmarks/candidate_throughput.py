@@ -65,7 +65,7 @@ from pnas.data.synthetic import SyntheticCIFAR10DataModule, write_cifar10_like  
 from pnas.module import PNASModule  # noqa: E402
 from pnas.resources import usable_cores  # noqa: E402
 from pnas.search import LightningEvaluator  # noqa: E402
-from pnas.search.candidates import quiet_lightning  # noqa: E402
+from pnas.search.evaluation.candidates import quiet_lightning  # noqa: E402
 from pnas.space import GENOTYPES, Cell, one_block_cells  # noqa: E402
 
 SECTIONS = ("data", "workers", "lightning", "paper", "compile")

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pnas.search.nasbench201 import nb201_level_cells
+from pnas.search.spaces.nasbench201 import nb201_level_cells
 
 
 def carry_over_rows(rows: list[dict[str, str]], signal: str, noise: float, seed: int) -> list[dict[str, str]]:

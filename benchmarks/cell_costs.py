@@ -22,7 +22,7 @@ from expand_beam import random_beam  # noqa: E402
 
 from pnas.nn import build_network, count_macs  # noqa: E402
 from pnas.nn.costs import CellCosts  # noqa: E402
-from pnas.search.spaces import CellSpace  # noqa: E402
+from pnas.search.spaces.cell_space import CellSpace  # noqa: E402
 
 NETWORK = {"num_cells": 2, "filters": 24}
 INPUT_SIZE = (3, 32, 32)

@@ -32,11 +32,11 @@ from _report import machine, table  # noqa: E402
 
 from pnas.benchmark.quality import mean_se  # noqa: E402
 from pnas.benchmark.runner import make_strategy  # noqa: E402
+from pnas.benchmark.table import BenchmarkTable  # noqa: E402
 from pnas.benchmark.tuning import TUNING_SEED_OFFSET  # noqa: E402
-from pnas.search.nasbench201 import NB201Cell, nasbench201_space, nb201_level_cells  # noqa: E402
-from pnas.search.steps import search_steps  # noqa: E402
-from pnas.search.strategy import Proposal  # noqa: E402
-from pnas.search.table import BenchmarkTable  # noqa: E402
+from pnas.search.spaces.nasbench201 import NB201Cell, nasbench201_space, nb201_level_cells  # noqa: E402
+from pnas.search.strategies.base import Proposal  # noqa: E402
+from pnas.search.strategies.steps import search_steps  # noqa: E402
 from surrogate.ranking import rank_correlations  # noqa: E402
 
 BUDGETS = (25, 50, 100, 150)

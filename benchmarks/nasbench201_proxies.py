@@ -31,9 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import machine, median, run_script  # noqa: E402
 
 from pnas.benchmark.proxies import ProbeSettings, nasbench201_cell_proxies, probe_batch  # noqa: E402
+from pnas.benchmark.table import BenchmarkTable  # noqa: E402
 from pnas.nn.zero_cost import PROXIES  # noqa: E402
-from pnas.search.nasbench201 import NB201Cell  # noqa: E402
-from pnas.search.table import BenchmarkTable  # noqa: E402
+from pnas.search.spaces.nasbench201 import NB201Cell  # noqa: E402
 from surrogate import rank_correlations  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent

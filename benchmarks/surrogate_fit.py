@@ -19,11 +19,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import machine, median, table, timed_runs  # noqa: E402
 from expand_beam import random_beam  # noqa: E402
 
-from pnas.search.nasbench201 import (
+from pnas.search.spaces.cell_space import CellSpace  # noqa: E402
+from pnas.search.spaces.nasbench201 import (
     NASBench201Space,
     nb201_level_cells,  # noqa: E402
 )
-from pnas.search.spaces import CellSpace  # noqa: E402
 from surrogate import SURROGATES  # noqa: E402
 
 

@@ -38,7 +38,7 @@ from pnas.benchmark.quality import (  # noqa: E402
     summarize_quality,
     surrogate_quality,
 )
-from pnas.search.table import BenchmarkTable  # noqa: E402
+from pnas.benchmark.table import BenchmarkTable  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 METRICS = (("kendall_tau", "Kendall"), ("spearman", "Spearman"))

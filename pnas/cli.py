@@ -26,8 +26,8 @@ from pnas.config_files import check_command_line
 from pnas.data import DigitsDataModule
 from pnas.errors import ConfigError, PNASError
 from pnas.module import PNASModule
-from pnas.search.interrupts import SearchInterrupted
-from pnas.search.records import SearchResult
+from pnas.search.run.interrupts import SearchInterrupted
+from pnas.search.run.records import SearchResult
 from pnas.search.trainer import SearchTrainer
 
 __all__ = ["PNASCLI", "check_checkpoint_file", "main"]

@@ -14,7 +14,7 @@ from pnas.files import replace_atomically
 from pnas.space import Cell, input_name
 
 if TYPE_CHECKING:
-    from pnas.search.records import CandidateRecord
+    from pnas.search.run.records import CandidateRecord
 
 __all__ = ["draw_cell", "plot_benchmark", "plot_pareto_front", "plot_predicted_vs_actual", "plot_search_progress"]
 

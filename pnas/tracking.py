@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import asdict, fields
 from typing import Any
 
-from pnas.search.callbacks import SearchCallback
-from pnas.search.records import CandidateRecord, SearchResult, StepReport
+from pnas.search.callbacks.base import SearchCallback
+from pnas.search.run.records import CandidateRecord, SearchResult, StepReport
 
 __all__ = ["WandbSearchLogger"]
 

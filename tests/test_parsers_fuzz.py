@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 
 from pnas.benchmark.darts import load_darts_sample
 from pnas.benchmark.predictors import QualityData
+from pnas.benchmark.table import BenchmarkTable
 from pnas.config_files import check_command_line, check_config_file
 from pnas.errors import ConfigError, GenotypeError
-from pnas.search.nasbench201 import NB201_OPS, NB201Cell, nasbench201_space
-from pnas.search.table import BenchmarkTable
+from pnas.search.spaces.nasbench201 import NB201_OPS, NB201Cell, nasbench201_space
 from pnas.space import OPS, Block, Cell, load_genotype, resolve_genotype
 from tests.conftest import cells
 

@@ -1,29 +1,65 @@
-"""Honest comparisons on tabular benchmarks: tuning apart from reporting, strategies x seeds x budgets, reports."""
+"""Honest comparisons on tabular benchmarks: tuning apart from reporting, strategies x seeds x budgets, reports.
+
+Names load on first use, so ``from pnas.benchmark import BenchmarkTable`` does not import the harness or torch.
+"""
 
 from __future__ import annotations
 
-from pnas.benchmark.darts import load_darts_sample
-from pnas.benchmark.markdown import checklist, markdown_report
-from pnas.benchmark.predictors import PREDICTORS, QualityData
-from pnas.benchmark.quality import cross_validation_quality, extrapolation_quality, surrogate_quality
-from pnas.benchmark.report import summarize, welch_interval
-from pnas.benchmark.runner import (
-    STRATEGIES,
-    BenchmarkResult,
-    make_strategy,
-    run_benchmark,
-    run_strategy,
-    worker_pool,
-)
-from pnas.benchmark.tuning import PARETO_TUNING_GRIDS, TUNING_GRIDS, TuningResult, tune
+from typing import TYPE_CHECKING
+
+from pnas._lazy import lazy_getattr
+
+if TYPE_CHECKING:
+    from pnas.benchmark.darts import load_darts_sample
+    from pnas.benchmark.markdown import checklist, markdown_report
+    from pnas.benchmark.predictors import PREDICTORS, QualityData
+    from pnas.benchmark.quality import cross_validation_quality, extrapolation_quality, surrogate_quality
+    from pnas.benchmark.report import summarize, welch_interval
+    from pnas.benchmark.runner import (
+        STRATEGIES,
+        BenchmarkResult,
+        make_strategy,
+        run_benchmark,
+        run_strategy,
+        worker_pool,
+    )
+    from pnas.benchmark.table import BenchmarkTable, TableEvaluator
+    from pnas.benchmark.tuning import PARETO_TUNING_GRIDS, TUNING_GRIDS, TuningResult, tune
+
+_LAZY = {
+    "BenchmarkResult": "pnas.benchmark.runner",
+    "BenchmarkTable": "pnas.benchmark.table",
+    "PARETO_TUNING_GRIDS": "pnas.benchmark.tuning",
+    "PREDICTORS": "pnas.benchmark.predictors",
+    "QualityData": "pnas.benchmark.predictors",
+    "STRATEGIES": "pnas.benchmark.runner",
+    "TUNING_GRIDS": "pnas.benchmark.tuning",
+    "TableEvaluator": "pnas.benchmark.table",
+    "TuningResult": "pnas.benchmark.tuning",
+    "checklist": "pnas.benchmark.markdown",
+    "cross_validation_quality": "pnas.benchmark.quality",
+    "extrapolation_quality": "pnas.benchmark.quality",
+    "load_darts_sample": "pnas.benchmark.darts",
+    "make_strategy": "pnas.benchmark.runner",
+    "markdown_report": "pnas.benchmark.markdown",
+    "run_benchmark": "pnas.benchmark.runner",
+    "run_strategy": "pnas.benchmark.runner",
+    "summarize": "pnas.benchmark.report",
+    "surrogate_quality": "pnas.benchmark.quality",
+    "tune": "pnas.benchmark.tuning",
+    "welch_interval": "pnas.benchmark.report",
+    "worker_pool": "pnas.benchmark.runner",
+}
 
 __all__ = [
+    "BenchmarkResult",
+    "BenchmarkTable",
     "PARETO_TUNING_GRIDS",
     "PREDICTORS",
+    "QualityData",
     "STRATEGIES",
     "TUNING_GRIDS",
-    "BenchmarkResult",
-    "QualityData",
+    "TableEvaluator",
     "TuningResult",
     "checklist",
     "cross_validation_quality",
@@ -39,3 +75,5 @@ __all__ = [
     "welch_interval",
     "worker_pool",
 ]
+
+__getattr__ = lazy_getattr(__name__, _LAZY)

@@ -22,11 +22,11 @@ from pnas.benchmark.runner import (
     run_benchmark,
     worker_pool,
 )
+from pnas.benchmark.table import BenchmarkTable, TableEvaluator
 from pnas.benchmark.tuning import PARETO_TUNING_GRIDS, TUNING_GRIDS, format_tuning, tune, tuning_seeds
 from pnas.errors import ConfigError
-from pnas.search.baselines import LocalSearch
-from pnas.search.nasbench201 import NB201TableCost, nasbench201_space
-from pnas.search.table import BenchmarkTable, TableEvaluator
+from pnas.search.spaces.nasbench201 import NB201TableCost, nasbench201_space
+from pnas.search.strategies.baselines import LocalSearch
 from surrogate import SURROGATES
 
 __all__ = ["benchmark_command", "int_list"]

@@ -4,7 +4,7 @@ The probe batch is offline and fixed: the first ``count`` of scikit-learn's digi
 ``size x size``, repeated to 3 channels and standardised. Each cell's network is initialised under one seed, so a
 cell's scores do not depend on which cells were scored before it. The table the benchmark script writes
 (``benchmarks/data/nasbench201_proxies.csv``: ``index, arch``, one column per proxy, ``seconds``) is read back with
-:class:`~pnas.search.table.BenchmarkTable`.
+:class:`~pnas.benchmark.table.BenchmarkTable`.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from pnas.benchmark.table import BenchmarkTable
 from pnas.errors import DataNotFoundError
 from pnas.nn.nasbench201 import NB201Network
 from pnas.nn.zero_cost import PROXIES, zero_cost_proxies
-from pnas.search.table import BenchmarkTable
 
 __all__ = ["ProbeSettings", "ProxyTableFeatures", "nasbench201_cell_proxies", "probe_batch"]
 
@@ -80,10 +80,10 @@ def _proxy_table(path: str) -> BenchmarkTable:
 class ProxyTableFeatures:
     """A search's side features read from a proxy table, charging each cell's compute time the first time it is asked.
 
-    An instance is the ``side_features`` of a :class:`~pnas.search.progressive.ProgressiveSearch` on NAS-Bench-201:
-    called with cells, it returns their proxies as an ``(n, len(PROXIES))`` array. ``seconds`` adds up the table's
-    ``seconds`` of every distinct cell asked for so far, the time computing the proxies would have taken; the
-    benchmark adds it to the run's wall clock.
+    An instance is the ``side_features`` of a :class:`~pnas.search.strategies.progressive.ProgressiveSearch` on
+    NAS-Bench-201: called with cells, it returns their proxies as an ``(n, len(PROXIES))`` array. ``seconds`` adds up
+    the table's ``seconds`` of every distinct cell asked for so far, the time computing the proxies would have taken;
+    the benchmark adds it to the run's wall clock.
 
     Args:
         path: The proxy table (``benchmarks/data/nasbench201_proxies.csv``); read once per process.

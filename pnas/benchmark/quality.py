@@ -22,10 +22,10 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from pnas.benchmark.predictors import DEFAULT_PREDICTORS, Predictor, QualityData, resolve_predictors
+from pnas.benchmark.table import BenchmarkTable, percent_scale
 from pnas.errors import ConfigError, GenotypeError
 from pnas.nn.zero_cost import PROXIES
-from pnas.search.nasbench201 import NASBench201Space, NB201Cell, nasbench201_space, nb201_level_cells
-from pnas.search.table import BenchmarkTable, percent_scale
+from pnas.search.spaces.nasbench201 import NASBench201Space, NB201Cell, nasbench201_space, nb201_level_cells
 from surrogate import rank_correlations
 
 __all__ = [

@@ -24,15 +24,15 @@ from tqdm.auto import tqdm
 
 from pnas.benchmark.fronts import ParetoBox, front_hypervolume_so_far
 from pnas.benchmark.proxies import ProxyTableFeatures
+from pnas.benchmark.table import TableEvaluator
 from pnas.errors import ConfigError
-from pnas.search.anytime import AnytimeProgressiveSearch
-from pnas.search.baselines import LocalSearch, RandomSearch, RegularizedEvolution
-from pnas.search.nasbench201 import NB201TableCost
-from pnas.search.nsga2 import NSGA2
-from pnas.search.spaces import SearchSpace
-from pnas.search.steps import search_steps
-from pnas.search.strategy import Proposal, SearchStrategy
-from pnas.search.table import TableEvaluator
+from pnas.search.spaces.cell_space import SearchSpace
+from pnas.search.spaces.nasbench201 import NB201TableCost
+from pnas.search.strategies.anytime import AnytimeProgressiveSearch
+from pnas.search.strategies.base import Proposal, SearchStrategy
+from pnas.search.strategies.baselines import LocalSearch, RandomSearch, RegularizedEvolution
+from pnas.search.strategies.nsga2 import NSGA2
+from pnas.search.strategies.steps import search_steps
 
 __all__ = [
     "MULTI_OBJECTIVE",

@@ -20,9 +20,9 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from pnas.benchmark.runner import Cost, make_strategy, run_benchmark
+from pnas.benchmark.table import BenchmarkTable, TableEvaluator
 from pnas.errors import ConfigError
-from pnas.search.spaces import SearchSpace
-from pnas.search.table import BenchmarkTable, TableEvaluator
+from pnas.search.spaces.cell_space import SearchSpace
 
 __all__ = [
     "PARETO_TUNING_GRIDS",

@@ -9,15 +9,15 @@ import pytorch_lightning as pl
 from pytorch_lightning.loggers import Logger, WandbLogger
 
 from pnas.errors import ConfigError
-from pnas.search.callbacks import SearchCallback
-from pnas.search.candidates import warn_left_out
-from pnas.search.lightning_evaluator import LightningEvaluator
-from pnas.search.limits import LIMITS, CostLimits, LatencyLimit, network_costs
-from pnas.search.lock import check_run_dir
-from pnas.search.loop import run_search
-from pnas.search.pareto_files import ParetoFiles
-from pnas.search.progressive import ProgressiveSearch
-from pnas.search.records import SearchResult
+from pnas.search.callbacks.base import SearchCallback
+from pnas.search.callbacks.pareto_files import ParetoFiles
+from pnas.search.constraints.limits import LIMITS, CostLimits, LatencyLimit, network_costs
+from pnas.search.evaluation.candidates import warn_left_out
+from pnas.search.evaluation.lightning import LightningEvaluator
+from pnas.search.run.lock import check_run_dir
+from pnas.search.run.loop import run_search
+from pnas.search.run.records import SearchResult
+from pnas.search.strategies.progressive import ProgressiveSearch
 
 if TYPE_CHECKING:
     from pnas.nn.costs import CellCosts

@@ -6,7 +6,7 @@ import csv
 import itertools
 from pathlib import Path
 
-from pnas.search.nasbench201 import NB201_OPS, NB201Cell
+from pnas.search.spaces.nasbench201 import NB201_OPS, NB201Cell
 
 #: Hidden quality of each op on each edge: nor_conv_3x3 best everywhere except skip_connect on edge 3 (node 3 <- 0).
 OP_QUALITY = {"none": 0.0, "skip_connect": 1.0, "nor_conv_1x1": 2.0, "nor_conv_3x3": 3.0, "avg_pool_3x3": 0.5}

@@ -10,9 +10,9 @@ import pytest
 
 from pnas.benchmark import PARETO_TUNING_GRIDS, TUNING_GRIDS, checklist, markdown_report
 from pnas.benchmark.runner import best_so_far
+from pnas.benchmark.table import BenchmarkTable
 from pnas.cli import main
-from pnas.search.nasbench201 import NB201Cell, nasbench201_space
-from pnas.search.table import BenchmarkTable
+from pnas.search.spaces.nasbench201 import NB201Cell, nasbench201_space
 from tests.benchmark.tables import write_table
 
 OPS = ("none", "skip_connect", "nor_conv_3x3")
@@ -235,8 +235,8 @@ def test_a_table_without_the_partial_cells_is_refused(tmp_path):
 
 
 def test_cells_missing_from_the_table_cost_an_evaluation_and_are_skipped(tmp_path):
-    from pnas.benchmark import make_strategy, run_strategy
-    from pnas.search import NASBench201Space, TableEvaluator
+    from pnas.benchmark import TableEvaluator, make_strategy, run_strategy
+    from pnas.search import NASBench201Space
 
     four_ops = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3")
     evaluator = TableEvaluator(write_table(tmp_path / "four.csv", four_ops), "val", "test")
@@ -248,7 +248,7 @@ def test_cells_missing_from_the_table_cost_an_evaluation_and_are_skipped(tmp_pat
 
 def test_two_worker_processes_give_the_same_runs_as_one(table_path):
     from pnas.benchmark.runner import run_benchmark, worker_pool
-    from pnas.search.table import TableEvaluator
+    from pnas.benchmark.table import TableEvaluator
 
     table = BenchmarkTable(table_path)
     evaluator, space = TableEvaluator(table, "val", "test"), nasbench201_space(table)
@@ -291,8 +291,8 @@ def pareto_run(table_path, tmp_path_factory):
 def test_the_multi_objective_benchmark_reports_each_runs_front_hypervolume(pareto_run, table_path):
     from pnas.benchmark.fronts import ParetoBox, front_hypervolume_so_far
     from pnas.benchmark.runner import run_seed
-    from pnas.search.nasbench201 import NB201TableCost
-    from pnas.search.table import TableEvaluator
+    from pnas.benchmark.table import TableEvaluator
+    from pnas.search.spaces.nasbench201 import NB201TableCost
 
     out, printed, document = pareto_run
     assert "normalised hypervolume in (test, params_m) of the (val, params_m) front (%)" in printed

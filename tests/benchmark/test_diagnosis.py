@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pnas.search.nasbench201 import nb201_level_cells
+from pnas.search.spaces.nasbench201 import nb201_level_cells
 from tests.benchmark.tables import write_table
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,9 +7,9 @@ import pytest
 
 from pnas.benchmark import make_strategy, run_strategy
 from pnas.benchmark.proxies import ProxyTableFeatures
+from pnas.benchmark.table import BenchmarkTable, TableEvaluator
 from pnas.errors import ConfigError
-from pnas.search.nasbench201 import NB201Cell, nasbench201_space
-from pnas.search.table import BenchmarkTable, TableEvaluator
+from pnas.search.spaces.nasbench201 import NB201Cell, nasbench201_space
 from tests.benchmark.tables import signal, write_table
 
 OPS = ("none", "skip_connect", "nor_conv_3x3")

@@ -27,8 +27,8 @@ from pnas.benchmark.quality import (
     nasbench201_data,
     surrogate_quality,
 )
+from pnas.benchmark.table import BenchmarkTable
 from pnas.errors import ConfigError, DataNotFoundError
-from pnas.search.table import BenchmarkTable
 from surrogate import rank_correlations
 from tests.benchmark.tables import write_table
 

@@ -8,12 +8,12 @@ import pytest
 
 from pnas.benchmark.report import welch_interval
 from pnas.benchmark.runner import STRATEGY_SETTINGS, make_strategy
+from pnas.benchmark.table import BenchmarkTable, TableEvaluator
 from pnas.benchmark.tuning import TUNING_GRIDS, TUNING_SEED_OFFSET, score_configuration, tune, tuning_seeds
 from pnas.cli import main
 from pnas.errors import ConfigError
 from pnas.search import LocalSearch, NASBench201Space
-from pnas.search.nasbench201 import nasbench201_space
-from pnas.search.table import BenchmarkTable, TableEvaluator
+from pnas.search.spaces.nasbench201 import nasbench201_space
 from tests.benchmark.tables import signal, write_table
 
 OPS = ("none", "skip_connect", "nor_conv_3x3")
@@ -50,7 +50,7 @@ class ReportlessTable(BenchmarkTable):
 @pytest.mark.parametrize("multi_objective", [False, True])
 def test_every_tunable_strategy_gets_the_same_number_of_configurations_and_each_builds(multi_objective, tmp_path):
     from pnas.benchmark.tuning import PARETO_TUNING_GRIDS
-    from pnas.search.nasbench201 import NB201TableCost
+    from pnas.search.spaces.nasbench201 import NB201TableCost
 
     grids = PARETO_TUNING_GRIDS if multi_objective else TUNING_GRIDS
     cost = NB201TableCost(BenchmarkTable(write_table(tmp_path / "t.csv")), "params_m") if multi_objective else None

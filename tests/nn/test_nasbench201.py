@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
+from pnas.benchmark.table import BenchmarkTable
 from pnas.nn.nasbench201 import NB201CellModule, NB201Network
-from pnas.search.nasbench201 import NB201Cell
-from pnas.search.table import BenchmarkTable
+from pnas.search.spaces.nasbench201 import NB201Cell
 
 TABLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "nasbench201" / "cifar10.csv"
 MIXED = ("skip_connect", "nor_conv_1x1", "avg_pool_3x3", "none", "nor_conv_3x3", "skip_connect")

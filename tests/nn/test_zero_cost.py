@@ -13,10 +13,10 @@ import pytest
 import torch
 
 from pnas.benchmark.proxies import ProbeSettings, nasbench201_cell_proxies, probe_batch
+from pnas.benchmark.table import BenchmarkTable
 from pnas.nn.nasbench201 import NB201Network
 from pnas.nn.zero_cost import PROXIES, zero_cost_proxies
-from pnas.search.nasbench201 import NB201Cell
-from pnas.search.table import BenchmarkTable
+from pnas.search.spaces.nasbench201 import NB201Cell
 from surrogate import rank_correlations
 
 ROOT = Path(__file__).resolve().parents[2]

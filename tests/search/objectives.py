@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from pnas.search import Evaluation, Evaluator, SearchStrategy
-from pnas.search.steps import search_steps
+from pnas.search.strategies.steps import search_steps
 from pnas.space import OPS, Block, Cell
 
 #: Hidden quality of each op (sep_conv_3x3 best) and of each input (H[c-2] best).

@@ -3,12 +3,12 @@ from __future__ import annotations
 import pytest
 
 from pnas.benchmark import make_strategy, run_strategy
+from pnas.benchmark.table import TableEvaluator
 from pnas.errors import ConfigError
 from pnas.search import run_search
-from pnas.search.baselines import LocalSearch, RandomSearch, RegularizedEvolution
-from pnas.search.nasbench201 import NB201_OPS, NASBench201Space
-from pnas.search.spaces import CellSpace
-from pnas.search.table import TableEvaluator
+from pnas.search.spaces.cell_space import CellSpace
+from pnas.search.spaces.nasbench201 import NB201_OPS, NASBench201Space
+from pnas.search.strategies.baselines import LocalSearch, RandomSearch, RegularizedEvolution
 from pnas.space import Cell
 from tests.benchmark.tables import optimum, write_table
 from tests.search.objectives import ObjectiveEvaluator, additive_objective, drive

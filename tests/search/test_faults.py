@@ -266,7 +266,7 @@ def test_a_best_ckpt_of_another_cell_is_never_reported_and_is_replaced_by_the_an
 
 
 def test_csv_files_set_aside_in_the_same_second_or_unreadable_are_all_kept(finished_copy, capsys):
-    from pnas.search.records import RunDirectory
+    from pnas.search.run.records import RunDirectory
 
     stored = stored_candidates(finished_copy)
     records = [record for record in _records(finished_copy) if record.step == 1]
@@ -285,7 +285,7 @@ def test_csv_files_set_aside_in_the_same_second_or_unreadable_are_all_kept(finis
 
 
 def _records(run_dir: Path) -> list:
-    from pnas.search.store import SearchStore
+    from pnas.search.run.store import SearchStore
 
     store = SearchStore(run_dir / "search.sqlite")
     try:
@@ -316,8 +316,8 @@ def test_a_store_file_left_empty_by_a_first_run_is_taken_as_new(tmp_path):
 def test_a_program_reading_the_store_delays_nothing_and_loses_nothing(tmp_path, capsys):
     import time
 
-    from pnas.search.records import CandidateRecord
-    from pnas.search.store import SearchStore
+    from pnas.search.run.records import CandidateRecord
+    from pnas.search.run.store import SearchStore
 
     store = SearchStore(tmp_path / "search.sqlite")
     store.add_candidate(CandidateRecord(1, "a", None, 0.5, 1, 0.1, "ok"), {})

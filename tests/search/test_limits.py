@@ -9,8 +9,8 @@ import pytest
 
 from pnas.errors import ConfigError
 from pnas.nn import build_network
-from pnas.search.limits import CostLimits
-from pnas.search.progressive import ProgressiveSearch
+from pnas.search.constraints.limits import CostLimits
+from pnas.search.strategies.progressive import ProgressiveSearch
 from pnas.space import OP_INDEX, expand_beam, one_block_cells
 from tests.conftest import cli_error, tiny_search
 from tests.search.cli_searches import ROOT
@@ -78,7 +78,7 @@ def test_a_too_tight_limit_at_the_cli_is_one_line(tmp_path, capsys):
 
 
 def test_pareto_mode_proposes_the_predicted_front_then_tops_up_by_score():
-    from pnas.search.progressive import _front_first
+    from pnas.search.strategies.progressive import _front_first
 
     score = np.array([0.9, 0.8, 0.85, 0.7, 0.6, -np.inf, 0.5])
     cost = np.array([10, 12, 8, 9, 3, 1, 3])
@@ -114,7 +114,7 @@ def test_a_pareto_step_is_the_predicted_front_then_the_best_predicted():
 def test_a_pareto_search_on_digits_writes_the_front_after_every_step(tmp_path):
     import json
 
-    from pnas.search.pareto import pareto_front
+    from pnas.search.constraints.pareto import pareto_front
 
     run_dir = tmp_path / "run"
     tiny_search(run_dir, objectives=["val/acc", "params"], initial_cells=6, beam_size=3)
@@ -146,7 +146,7 @@ def test_objectives_must_be_the_monitor_and_a_known_cost(tmp_path):
 
 
 def test_a_latency_limit_skips_slow_cells_as_they_come_and_counts_them():
-    from pnas.search.limits import LatencyLimit
+    from pnas.search.constraints.limits import LatencyLimit
 
     measured = []
 
@@ -167,7 +167,7 @@ def test_a_latency_limit_skips_slow_cells_as_they_come_and_counts_them():
 
 
 def test_a_latency_limit_nothing_fits_is_one_line_naming_it_and_the_fastest():
-    from pnas.search.limits import LatencyLimit
+    from pnas.search.constraints.limits import LatencyLimit
 
     limit = LatencyLimit(lambda cell: 3.0 + str(cell).count("sep_conv_3x3"), 2)
     with pytest.raises(ConfigError) as error:

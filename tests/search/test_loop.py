@@ -6,7 +6,7 @@ import json
 import pytest
 
 from pnas.search import ProgressiveSearch, RegularizedEvolution, SearchCallback, run_search
-from pnas.search.evaluation import Evaluation
+from pnas.search.evaluation.base import Evaluation
 from pnas.space import load_genotype
 from tests.search.objectives import ObjectiveEvaluator, additive_objective, optimum
 
@@ -87,7 +87,7 @@ def test_failed_candidate_is_recorded_and_the_search_goes_on(tmp_path):
 def test_another_strategy_in_the_same_run_dir_is_refused(tmp_path):
     from pnas.errors import ConfigError
     from pnas.search import RandomSearch
-    from pnas.search.spaces import CellSpace
+    from pnas.search.spaces.cell_space import CellSpace
 
     run_search(RandomSearch(CellSpace(2), budget=3), ObjectiveEvaluator(2), tmp_path, progress=False)
     with pytest.raises(ConfigError, match=r"strategy\.class: 'RandomSearch' -> 'RegularizedEvolution'"):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from pnas.errors import GenotypeError
-from pnas.search.nasbench201 import NB201_OPS, NB201Cell, nb201_level_cells
+from pnas.search.spaces.nasbench201 import NB201_OPS, NB201Cell, nb201_level_cells
 
 SHARED_TABLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "nasbench201" / "cifar10.csv"
 
@@ -80,9 +80,9 @@ def test_every_cell_of_every_level_is_in_the_real_table():
 
 
 def test_a_table_cost_prices_cells_and_encoded_children_as_the_table_does(tmp_path):
+    from pnas.benchmark.table import BenchmarkTable
     from pnas.errors import ConfigError
-    from pnas.search.nasbench201 import NASBench201Space, NB201TableCost
-    from pnas.search.table import BenchmarkTable
+    from pnas.search.spaces.nasbench201 import NASBench201Space, NB201TableCost
     from tests.benchmark.tables import write_table
 
     ops = ("none", "skip_connect", "nor_conv_3x3")

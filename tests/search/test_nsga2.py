@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from pnas.errors import ConfigError
-from pnas.search.nasbench201 import NASBench201Space, NB201Cell
-from pnas.search.nsga2 import NSGA2
-from pnas.search.pareto import non_dominated_ranks, pareto_front
-from pnas.search.steps import search_steps
+from pnas.search.constraints.pareto import non_dominated_ranks, pareto_front
+from pnas.search.spaces.nasbench201 import NASBench201Space, NB201Cell
+from pnas.search.strategies.nsga2 import NSGA2
+from pnas.search.strategies.steps import search_steps
 from tests.benchmark.tables import signal
 
 SPACE = NASBench201Space(("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3"))

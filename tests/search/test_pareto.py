@@ -7,7 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pnas.search.pareto import crowding_distance, hypervolume, non_dominated_ranks, normalized_hypervolume, pareto_front
+from pnas.search.constraints.pareto import (
+    crowding_distance,
+    hypervolume,
+    non_dominated_ranks,
+    normalized_hypervolume,
+    pareto_front,
+)
 
 ACC_PARAMS = (True, False)  # maximise accuracy, minimise parameters
 POINTS = [(0.9, 10.0), (0.8, 5.0), (0.7, 8.0)]  # the third is dominated by the second

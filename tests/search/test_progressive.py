@@ -105,7 +105,8 @@ def test_settings_name_what_decides_the_proposals_but_not_how_far_the_search_goe
 
 
 def test_with_a_budget_the_search_is_anytime_and_never_repeats_an_architecture(tmp_path):
-    from pnas.search import AnytimeProgressiveSearch, NASBench201Space, TableEvaluator
+    from pnas.benchmark import TableEvaluator
+    from pnas.search import AnytimeProgressiveSearch, NASBench201Space
     from tests.benchmark.tables import write_table
 
     ops = ("none", "skip_connect", "nor_conv_3x3")
@@ -144,7 +145,8 @@ def test_scores_outside_0_1_are_rescaled_for_the_surrogate_and_predictions_come_
 
 
 def test_the_budgeted_search_also_expands_every_evaluated_level_1_cell(tmp_path):
-    from pnas.search import AnytimeProgressiveSearch, NASBench201Space, TableEvaluator
+    from pnas.benchmark import TableEvaluator
+    from pnas.search import AnytimeProgressiveSearch, NASBench201Space
     from tests.benchmark.tables import write_table
 
     ops = ("none", "skip_connect", "nor_conv_3x3", "avg_pool_3x3")
@@ -157,10 +159,10 @@ def test_the_budgeted_search_also_expands_every_evaluated_level_1_cell(tmp_path)
 
 
 def test_in_pareto_mode_the_neighbours_joining_each_round_are_those_of_the_front(tmp_path):
+    from pnas.benchmark.table import BenchmarkTable
     from pnas.search import AnytimeProgressiveSearch, NASBench201Space
-    from pnas.search.nasbench201 import NB201TableCost
-    from pnas.search.pareto import pareto_front
-    from pnas.search.table import BenchmarkTable
+    from pnas.search.constraints.pareto import pareto_front
+    from pnas.search.spaces.nasbench201 import NB201TableCost
     from tests.benchmark.tables import write_table
 
     ops = ("none", "skip_connect", "nor_conv_3x3")
@@ -183,8 +185,9 @@ def test_with_neighbours_of_its_best_cells_the_budgeted_search_leaves_a_misleadi
     import csv
     import itertools
 
-    from pnas.search import AnytimeProgressiveSearch, NASBench201Space, TableEvaluator
-    from pnas.search.nasbench201 import NB201Cell, nb201_level_cells
+    from pnas.benchmark import TableEvaluator
+    from pnas.search import AnytimeProgressiveSearch, NASBench201Space
+    from pnas.search.spaces.nasbench201 import NB201Cell, nb201_level_cells
     from tests.benchmark.tables import optimum, signal
 
     ops = ("none", "skip_connect", "nor_conv_3x3")
@@ -211,7 +214,8 @@ def test_with_neighbours_of_its_best_cells_the_budgeted_search_leaves_a_misleadi
 
 
 def test_a_climbing_round_keeps_its_share_for_the_neighbours_of_the_best_full_cell(tmp_path):
-    from pnas.search import AnytimeProgressiveSearch, NASBench201Space, TableEvaluator
+    from pnas.benchmark import TableEvaluator
+    from pnas.search import AnytimeProgressiveSearch, NASBench201Space
     from tests.benchmark.tables import write_table
 
     ops = ("none", "skip_connect", "nor_conv_3x3")

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from pnas.benchmark.table import BenchmarkTable, TableEvaluator
 from pnas.errors import ConfigError, DataNotFoundError
 from pnas.search import run_search
-from pnas.search.nasbench201 import NB201Cell
-from pnas.search.table import BenchmarkTable, TableEvaluator
+from pnas.search.spaces.nasbench201 import NB201Cell
 from tests.benchmark.tables import OPTIMUM_EDGES, signal, write_table
 from tests.conftest import permission_denied
 
@@ -40,8 +40,8 @@ def test_fraction_columns_are_left_alone(tmp_path):
 
 
 def test_a_cell_missing_from_the_table_fails_as_a_candidate_and_the_search_goes_on(tmp_path):
-    from pnas.search.baselines import RandomSearch
-    from pnas.search.nasbench201 import NASBench201Space
+    from pnas.search.spaces.nasbench201 import NASBench201Space
+    from pnas.search.strategies.baselines import RandomSearch
 
     evaluator = TableEvaluator(write_table(tmp_path / "four.csv", FOUR_OPS), "val", "test")
     with pytest.raises(KeyError, match="not in"):

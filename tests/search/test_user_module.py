@@ -166,7 +166,7 @@ def test_a_single_callback_and_uncopyable_callbacks(tmp_path):
 
 
 def test_each_candidate_gets_its_own_copy_of_module_arguments():
-    from pnas.search.candidates import CandidateFactory
+    from pnas.search.evaluation.candidates import CandidateFactory
 
     factory = CandidateFactory(CriterionModule(criterion=torch.nn.MSELoss()))
     first, second = factory.build("pnasnet5"), factory.build("pnasnet5")
@@ -181,6 +181,6 @@ def test_each_candidate_gets_its_own_copy_of_module_arguments():
      ("value", "value")],
 )  # fmt: skip
 def test_the_test_metric_is_the_monitors_test_counterpart(monitor, expected):
-    from pnas.search.lightning_evaluator import LightningEvaluator
+    from pnas.search.evaluation.lightning import LightningEvaluator
 
     assert LightningEvaluator(F1Module(), DigitsDataModule(), monitor=monitor).test_metric == expected

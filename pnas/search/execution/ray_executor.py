@@ -11,7 +11,7 @@ import socket
 from typing import Any
 
 from pnas.errors import ConfigError
-from pnas.search.executors import SlotExecutor
+from pnas.search.execution.base import SlotExecutor
 
 __all__ = ["RayExecutor", "check_ray", "import_ray"]
 

@@ -68,7 +68,8 @@ class Evaluator:
     def start(self) -> None:
         """Start what evaluates cells (worker processes, ...); this one has nothing to start.
 
-        :func:`~pnas.search.loop.run_search` calls it once, with the run directory locked and SIGINT/SIGTERM handled.
+        :func:`~pnas.search.run.loop.run_search` calls it once, with the run directory locked and SIGINT/SIGTERM
+        handled.
         """
 
     def evaluate(self, cell: Any) -> Evaluation:

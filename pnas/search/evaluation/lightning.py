@@ -17,10 +17,11 @@ from pytorch_lightning.loggers.logger import DummyLogger
 from pnas.errors import ConfigError
 from pnas.files import replace_atomically
 from pnas.resources import candidate_threads
-from pnas.search.candidates import CandidateFactory, quiet_lightning, warn_left_out
-from pnas.search.evaluation import Evaluation, Evaluator, cell_level
-from pnas.search.executors import CandidateExecutor, check_executor_settings, create_executor
-from pnas.search.training import CandidateTraining, TrainedCandidate
+from pnas.search.evaluation.base import Evaluation, Evaluator, cell_level
+from pnas.search.evaluation.candidates import CandidateFactory, quiet_lightning, warn_left_out
+from pnas.search.evaluation.training import CandidateTraining, TrainedCandidate
+from pnas.search.execution.base import CandidateExecutor
+from pnas.search.execution.executors import check_executor_settings, create_executor
 
 __all__ = ["LightningEvaluator"]
 
@@ -42,15 +43,15 @@ class LightningEvaluator(Evaluator):
     """Train each cell as the template's LightningModule class with a fresh Lightning ``Trainer``.
 
     Each candidate is ``type(template)(genotype=<cell string>, **hyperparameters of the template)`` (see
-    :class:`~pnas.search.candidates.CandidateFactory`). The value of ``monitor`` after the last epoch is the cell's
-    result. The weights of the best cells so far (every cell with the best value, as ties are decided by the search)
-    are kept, and written to ``best_path`` before the result is handed on, so :meth:`test` evaluates the best cell
-    on the test split without training it again, also after a crash. The best are the cells that can be the
+    :class:`~pnas.search.evaluation.candidates.CandidateFactory`). The value of ``monitor`` after the last epoch is the
+    cell's result. The weights of the best cells so far (every cell with the best value, as ties are decided by the
+    search) are kept, and written to ``best_path`` before the result is handed on, so :meth:`test` evaluates the best
+    cell on the test split without training it again, also after a crash. The best are the cells that can be the
     search's answer: of the highest level (most blocks) seen, the best value.
 
     Candidates train in this process (``workers=1``), in ``workers`` processes on this machine, or as Ray actors
-    (``executor="ray"``); see :func:`~pnas.search.executors.create_executor`. The workers start on first use and
-    are reused until :meth:`close`.
+    (``executor="ray"``); see :func:`~pnas.search.execution.executors.create_executor`. The workers start on first use
+    and are reused until :meth:`close`.
 
     Args:
         template: Any LightningModule whose ``__init__`` takes a ``genotype`` and that saves its hyperparameters.

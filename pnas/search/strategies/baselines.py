@@ -1,6 +1,6 @@
 """Baseline strategies a search method must beat: random search, regularized evolution and local search.
 
-Each proposes one cell at a time from any :class:`~pnas.search.spaces.SearchSpace` and stops after ``budget``
+Each proposes one cell at a time from any :class:`~pnas.search.spaces.cell_space.SearchSpace` and stops after ``budget``
 evaluations. None proposes a cell twice: a budget counts distinct architectures for every strategy alike.
 """
 
@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from pnas.errors import ConfigError
-from pnas.search.spaces import CellSpace, SearchSpace
-from pnas.search.strategy import Proposal, SearchStrategy
+from pnas.search.spaces.cell_space import CellSpace, SearchSpace
+from pnas.search.strategies.base import Proposal, SearchStrategy
 
 __all__ = ["LocalSearch", "RandomSearch", "RegularizedEvolution"]
 

@@ -1,7 +1,7 @@
 """The search loop: the strategy proposes, the evaluator evaluates, the strategy observes, the store keeps it all.
 
 Everything else a search does (run-directory files, the best model's export, pictures, progress bars, W&B) is a
-:class:`~pnas.search.callbacks.SearchCallback`.
+:class:`~pnas.search.callbacks.base.SearchCallback`.
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from pnas.errors import ConfigError, SearchFailedError
-from pnas.search.callbacks import SearchCallback
-from pnas.search.evaluation import Evaluation, Evaluator, cell_level
-from pnas.search.interrupts import StopOnSignals
-from pnas.search.lock import RunDirLock, check_run_dir
-from pnas.search.records import CandidateRecord, SearchResult, StepReport
-from pnas.search.steps import search_steps
-from pnas.search.store import SearchStore
-from pnas.search.strategy import Proposal, SearchStrategy
+from pnas.search.callbacks.base import SearchCallback
+from pnas.search.evaluation.base import Evaluation, Evaluator, cell_level
+from pnas.search.run.interrupts import StopOnSignals
+from pnas.search.run.lock import RunDirLock, check_run_dir
+from pnas.search.run.records import CandidateRecord, SearchResult, StepReport
+from pnas.search.run.store import SearchStore
+from pnas.search.strategies.base import Proposal, SearchStrategy
+from pnas.search.strategies.steps import search_steps
 from surrogate import rank_correlations
 
 __all__ = ["default_callbacks", "run_search"]
@@ -28,9 +28,9 @@ def default_callbacks(
     evaluator: Evaluator, store: SearchStore, strategy: SearchStrategy, progress: bool
 ) -> list[SearchCallback]:
     """What every search writes and shows: best-model export, run files, pictures, and progress bars if asked."""
-    from pnas.search.pictures import SearchPictures  # matplotlib: loaded only when a search runs
-    from pnas.search.progress import SearchProgressBar
-    from pnas.search.run_files import BestModelExport, RunFiles
+    from pnas.search.callbacks.pictures import SearchPictures  # matplotlib: loaded only when a search runs
+    from pnas.search.callbacks.progress import SearchProgressBar
+    from pnas.search.callbacks.run_files import BestModelExport, RunFiles
 
     callbacks: list[SearchCallback] = [BestModelExport(evaluator), RunFiles(store.candidates(), store.steps())]
     callbacks.append(SearchPictures())
@@ -55,7 +55,7 @@ def run_search(
     ``run_dir`` replays the strategy from the stored results, so no finished candidate is evaluated twice and the
     search continues where it stopped. The strategy's class and settings are part of the stored fingerprint, so a
     different strategy cannot continue another's search. SIGINT and SIGTERM stop the search after the current
-    write with :class:`~pnas.search.interrupts.SearchInterrupted`.
+    write with :class:`~pnas.search.run.interrupts.SearchInterrupted`.
 
     The callbacks of :func:`default_callbacks` write ``config.yaml`` (``config``), ``candidates.csv`` and
     ``steps.csv`` (views of the store), ``best_genotype.json`` (kept up to date), the pictures

@@ -6,9 +6,9 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from pnas.search.callbacks import SearchCallback
-from pnas.search.records import CandidateRecord, SearchResult, StepReport
-from pnas.search.strategy import Proposal
+from pnas.search.callbacks.base import SearchCallback
+from pnas.search.run.records import CandidateRecord, SearchResult, StepReport
+from pnas.search.strategies.base import Proposal
 
 __all__ = ["SearchProgressBar"]
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from pnas.errors import ConfigError, DataNotFoundError, brief
 from pnas.files import read_user_text
-from pnas.search.evaluation import Evaluation, Evaluator
+from pnas.search.evaluation.base import Evaluation, Evaluator
 
 __all__ = ["BenchmarkTable", "TableEvaluator", "percent_scale"]
 

@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 
 from pnas.errors import ConfigError
-from pnas.search.baselines import _BudgetedStrategy
-from pnas.search.pareto import METRIC_AGAINST_COST, crowding_distance, non_dominated_ranks
-from pnas.search.spaces import SearchSpace
-from pnas.search.strategy import Proposal
+from pnas.search.constraints.pareto import METRIC_AGAINST_COST, crowding_distance, non_dominated_ranks
+from pnas.search.spaces.cell_space import SearchSpace
+from pnas.search.strategies.base import Proposal
+from pnas.search.strategies.baselines import _BudgetedStrategy
 
 __all__ = ["NSGA2"]
 
@@ -25,9 +25,9 @@ class NSGA2(_BudgetedStrategy):
 
     Generation 0 is ``population_size`` random cells. Each later generation proposes ``population_size`` distinct
     children (fewer only when draws keep repeating). Each child mutates the winner of a binary tournament (one
-    choice changed, as :meth:`~pnas.search.spaces.SearchSpace.neighbours` gives), won by the lower non-dominated
-    rank, then the larger crowding distance. The population that follows is the best ``population_size`` of
-    parents and children by the same order (elitism). Cells are mutated, not crossed over: a cell space has no
+    choice changed, as :meth:`~pnas.search.spaces.cell_space.SearchSpace.neighbours` gives), won by the lower
+    non-dominated rank, then the larger crowding distance. The population that follows is the best ``population_size``
+    of parents and children by the same order (elitism). Cells are mutated, not crossed over: a cell space has no
     crossover operator. Failed evaluations never join the population.
 
     Args:

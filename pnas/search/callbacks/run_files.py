@@ -14,9 +14,9 @@ import torch
 import yaml
 
 from pnas.files import read_text_or_none
-from pnas.search.callbacks import SearchCallback
-from pnas.search.evaluation import Evaluator
-from pnas.search.records import CandidateRecord, RunDirectory, SearchResult, StepReport
+from pnas.search.callbacks.base import SearchCallback
+from pnas.search.evaluation.base import Evaluator
+from pnas.search.run.records import CandidateRecord, RunDirectory, SearchResult, StepReport
 
 __all__ = ["BestModelExport", "RunFiles"]
 

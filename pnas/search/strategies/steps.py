@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 
-from pnas.search.strategy import Proposal, SearchStrategy
+from pnas.search.strategies.base import Proposal, SearchStrategy
 
 __all__ = ["search_steps"]
 

@@ -1,17 +1,18 @@
 """Hooks into the search loop, Lightning-style: subclass :class:`SearchCallback` and override what you need.
 
 Everything a search does besides proposing, evaluating, observing and storing is a callback: the run directory's
-files (:class:`~pnas.search.run_files.RunFiles`), the test and export of the best model
-(:class:`~pnas.search.run_files.BestModelExport`), the pictures (:class:`~pnas.search.pictures.SearchPictures`),
-progress bars (:class:`~pnas.search.progress.SearchProgressBar`) and W&B (:class:`~pnas.tracking.WandbSearchLogger`).
+files (:class:`~pnas.search.callbacks.run_files.RunFiles`), the test and export of the best model
+(:class:`~pnas.search.callbacks.run_files.BestModelExport`), the pictures
+(:class:`~pnas.search.callbacks.pictures.SearchPictures`), progress bars
+(:class:`~pnas.search.callbacks.progress.SearchProgressBar`) and W&B (:class:`~pnas.tracking.WandbSearchLogger`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pnas.search.records import CandidateRecord, SearchResult, StepReport
-from pnas.search.strategy import Proposal
+from pnas.search.run.records import CandidateRecord, SearchResult, StepReport
+from pnas.search.strategies.base import Proposal
 
 __all__ = ["SearchCallback"]
 
@@ -22,7 +23,7 @@ class SearchCallback:
     The loop calls the hooks in this order: :meth:`on_search_start` once; then for each step
     :meth:`on_step_start`, :meth:`on_candidate_end` per candidate as its result arrives, and :meth:`on_step_end`;
     finally :meth:`on_search_end` once, or :meth:`on_search_error` if the search stops on an error. Each hook gets
-    the :class:`~pnas.search.records.SearchResult` so far (candidates, steps, best cell, run directory, ...).
+    the :class:`~pnas.search.run.records.SearchResult` so far (candidates, steps, best cell, run directory, ...).
     On a resumed search the stored candidates and steps come through the same hooks as they are replayed.
     """
 

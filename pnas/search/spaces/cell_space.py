@@ -1,7 +1,7 @@
 """Search spaces as strategies see them: how cells start, grow, are drawn at random, mutated and encoded.
 
 Strategies (progressive search and the baselines) only talk to a :class:`SearchSpace`, so each runs on the PNAS
-cell space (:class:`CellSpace`) and on NAS-Bench-201 (:class:`~pnas.search.nasbench201.NASBench201Space`) alike.
+cell space (:class:`CellSpace`) and on NAS-Bench-201 (:class:`~pnas.search.spaces.nasbench201.NASBench201Space`) alike.
 """
 
 from __future__ import annotations

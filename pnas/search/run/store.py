@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pnas.errors import ConfigError, PNASError
-from pnas.search.records import CandidateRecord, StepReport
+from pnas.search.run.records import CandidateRecord, StepReport
 
 __all__ = ["SCHEMA", "SearchStore", "StoreError"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 
 from pnas.plots import draw_cell, plot_predicted_vs_actual, plot_search_progress
-from pnas.search.callbacks import SearchCallback
-from pnas.search.records import SearchResult, StepReport
+from pnas.search.callbacks.base import SearchCallback
+from pnas.search.run.records import SearchResult, StepReport
 from pnas.space import Cell
 
 __all__ = ["SearchPictures"]

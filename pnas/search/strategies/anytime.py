@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 
 from pnas.errors import ConfigError
-from pnas.search.pareto import METRIC_AGAINST_COST, pareto_front
-from pnas.search.progressive import ProgressiveSearch, _check_positive, _encode
-from pnas.search.strategy import Proposal
+from pnas.search.constraints.pareto import METRIC_AGAINST_COST, pareto_front
+from pnas.search.strategies.base import Proposal
+from pnas.search.strategies.progressive import ProgressiveSearch, _check_positive, _encode
 
 __all__ = ["AnytimeProgressiveSearch"]
 

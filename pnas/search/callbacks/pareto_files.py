@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 
 from pnas.files import read_text_or_none, write_text_atomically
-from pnas.search.callbacks import SearchCallback
-from pnas.search.pareto import METRIC_AGAINST_COST, normalized_hypervolume, pareto_front
-from pnas.search.records import SearchResult, StepReport
+from pnas.search.callbacks.base import SearchCallback
+from pnas.search.constraints.pareto import METRIC_AGAINST_COST, normalized_hypervolume, pareto_front
+from pnas.search.run.records import SearchResult, StepReport
 from pnas.space import Cell
 
 __all__ = ["ParetoFiles"]

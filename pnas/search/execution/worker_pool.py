@@ -4,13 +4,13 @@ Slot 0 is this process itself: it trains its candidate in a thread, at once, wit
 while the worker processes start (each imports torch and Lightning first, seconds on a small machine). The other
 slots are worker processes, started once and reused, each training one candidate at a time.
 
-The job (:class:`~pnas.search.training.CandidateTraining`: the template, the data, the trainer settings) is pickled
-once into a file that every worker reads when it starts; after that only cells go out and results come back.
+The job (:class:`~pnas.search.evaluation.training.CandidateTraining`: the template, the data, the trainer settings) is
+pickled once into a file that every worker reads when it starts; after that only cells go out and results come back.
 Workers are spawned (never forked, so a GPU is safe to use in them) all at once, with their share of the machine in
-their environment from the start (``OMP_NUM_THREADS``; one of the visible GPUs each when there are several, else
-all share the one). They may start processes of their own (``DataLoader`` workers), ignore SIGINT and SIGTERM from
-their first instruction (the search stops them), and die with the search: ``kill -9`` of the search kills them too,
-so they never train on for nobody.
+their environment from the start (``OMP_NUM_THREADS``; one of the visible GPUs each when there are several, else all
+share the one). They may start processes of their own (``DataLoader`` workers), ignore SIGINT and SIGTERM from their
+first instruction (the search stops them), and die with the search: ``kill -9`` of the search kills them too, so they
+never train on for nobody.
 
 A worker that cannot start fails the search at once, in one line: one that dies before it has loaded the job, or
 whose job names classes it cannot import. A job that names classes of a ``__main__`` that has no file (``python -``,
@@ -37,7 +37,7 @@ from typing import Any
 
 from pnas.errors import ConfigError
 from pnas.resources import candidate_threads
-from pnas.search.executors import SlotExecutor
+from pnas.search.execution.base import SlotExecutor
 
 __all__ = ["WorkerPool"]
 
@@ -410,7 +410,7 @@ def worker_main(connection: Connection, job_path: str, threads: int, parent: int
 
     Args:
         connection: The pipe to the search.
-        job_path: The file holding the pickled :class:`~pnas.search.training.CandidateTraining`.
+        job_path: The file holding the pickled :class:`~pnas.search.evaluation.training.CandidateTraining`.
         threads: CPU threads for torch.
         parent: The search's process id.
     """

@@ -1,6 +1,7 @@
 """Progressive search (PNAS, Liu et al. 2018, Algorithm 1): grow cells level by level, a surrogate picks what to train.
 
-The budgeted, anytime variant used by the benchmarks is :class:`~pnas.search.anytime.AnytimeProgressiveSearch`.
+The budgeted, anytime variant used by the benchmarks is
+:class:`~pnas.search.strategies.anytime.AnytimeProgressiveSearch`.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from typing import Any
 import numpy as np
 
 from pnas.errors import ConfigError
-from pnas.search.limits import CostFunction, CostLimits, LatencyLimit
-from pnas.search.spaces import CellSpace, SearchSpace
-from pnas.search.strategy import Proposal, SearchStrategy
+from pnas.search.constraints.limits import CostFunction, CostLimits, LatencyLimit
+from pnas.search.spaces.cell_space import CellSpace, SearchSpace
+from pnas.search.strategies.base import Proposal, SearchStrategy
 from surrogate import CellTokens, EnsembleSurrogate, encode_cells
 
 __all__ = ["SIDE_FEATURES_FROM", "ProgressiveSearch", "SideFeatures"]
@@ -48,13 +49,15 @@ class ProgressiveSearch(SearchStrategy):
         seed: Seed of the step-1 sample and of the surrogate.
         space: The space to search; ``None``: the PNAS cell space with ``max_blocks`` blocks.
         exploration: Weight of the ensemble's std in the acquisition score (0: rank by predicted mean).
-        limits: Hard limits on costs known before training (:class:`~pnas.search.limits.CostLimits`): a cell over
-            one is never proposed, at step 1 or later; each proposal counts the cells left out (``excluded``).
+        limits: Hard limits on costs known before training (:class:`~pnas.search.constraints.limits.CostLimits`):
+            a cell over one is never proposed, at step 1 or later; each proposal counts the cells left out
+            (``excluded``).
         pareto_cost: ``(name, costs)`` for Pareto mode, as POPNAS builds its beam: each later step first takes
             the children in order of acquisition score, keeping one only if ``costs(tokens)[name]`` is lower than
             the last kept one's (the predicted front of score against cost), then tops the step up to K by score.
-        latency_limit: A limit on a cost measured cell by cell (:class:`~pnas.search.limits.LatencyLimit`): each
-            cell is checked as it is about to be proposed, and skipped (and counted in ``excluded``) when over it.
+        latency_limit: A limit on a cost measured cell by cell
+            (:class:`~pnas.search.constraints.limits.LatencyLimit`): each cell is checked as it is about to be
+            proposed, and skipped (and counted in ``excluded``) when over it.
         side_features: The surrogate's side inputs of cells (e.g. zero-cost proxies), used once it is fitted on
             :data:`SIDE_FEATURES_FROM` cells; then asked for every cell fitted on and every cell
             scored (a departure from the paper, whose predictor sees the cell alone).

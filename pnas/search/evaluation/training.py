@@ -18,8 +18,8 @@ import pytorch_lightning as pl
 import torch
 
 from pnas.errors import ConfigError
-from pnas.search.candidates import CandidateFactory, EpochHistory, FiniteLoss, StopWhenSet, quiet_lightning
-from pnas.search.evaluation import Evaluation, failed_evaluation
+from pnas.search.evaluation.base import Evaluation, failed_evaluation
+from pnas.search.evaluation.candidates import CandidateFactory, EpochHistory, FiniteLoss, StopWhenSet, quiet_lightning
 
 __all__ = ["CandidateTraining", "TrainedCandidate"]
 

@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
+from pnas.benchmark.table import BenchmarkTable
 from pnas.errors import ConfigError, GenotypeError, brief
-from pnas.search.spaces import SearchSpace
-from pnas.search.table import BenchmarkTable
+from pnas.search.spaces.cell_space import SearchSpace
 from surrogate import CellTokens, encode_cells
 
 __all__ = [
@@ -223,7 +223,8 @@ class NB201TableCost:
     """A numeric column of an NB201 table (e.g. ``params_m``) as a cost known before evaluation.
 
     It prices cells (:meth:`of_cell`) and encoded cells (calling it, as a
-    :data:`~pnas.search.limits.CostFunction` for :class:`~pnas.search.progressive.ProgressiveSearch`'s
+    :data:`~pnas.search.constraints.limits.CostFunction` for
+    :class:`~pnas.search.strategies.progressive.ProgressiveSearch`'s
     ``pareto_cost``) alike, by one array lookup per cell. A cell missing from the table, or with no entry, costs NaN.
 
     Args:
