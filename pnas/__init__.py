@@ -1,7 +1,7 @@
 """Progressive Neural Architecture Search on PyTorch Lightning.
 
 ``import pnas`` is cheap: the torch-free search space loads eagerly, everything that needs torch loads on first
-use of its name (``pnas.PNASModule``, ``pnas.build_network``, ...).
+use of its name (``pnas.PNASModule``, ``pnas.SearchTrainer``, ``pnas.build_network``, ...).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from pnas.data import CIFAR10DataModule, DigitsDataModule
     from pnas.module import PNASModule
     from pnas.nn import CellNetwork, build_network, count_macs, pnasnet5_cifar, pnasnet5_large, pnasnet5_mobile
+    from pnas.search import SearchTrainer, run_search
 
 __version__ = "0.1.0"
 
@@ -24,11 +25,13 @@ _LAZY = {
     "CellNetwork": "pnas.nn",
     "DigitsDataModule": "pnas.data",
     "PNASModule": "pnas.module",
+    "SearchTrainer": "pnas.search.trainer",
     "build_network": "pnas.nn",
     "count_macs": "pnas.nn",
     "pnasnet5_cifar": "pnas.nn",
     "pnasnet5_large": "pnas.nn",
     "pnasnet5_mobile": "pnas.nn",
+    "run_search": "pnas.search.run.loop",
 }
 
 __all__ = [
@@ -45,6 +48,7 @@ __all__ = [
     "PNASError",
     "PNASModule",
     "SearchFailedError",
+    "SearchTrainer",
     "build_network",
     "count_macs",
     "expand",
@@ -53,6 +57,7 @@ __all__ = [
     "pnasnet5_large",
     "pnasnet5_mobile",
     "resolve_genotype",
+    "run_search",
 ]
 
 

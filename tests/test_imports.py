@@ -140,3 +140,16 @@ def test_no_module_imports_another_that_imports_it_back_even_inside_a_function()
     graph = {module: project_imports(module) for module in MODULES}
     assert "pnas.search.execution.base" in graph["pnas.search.execution.executors"]
     assert import_cycles(graph) == []
+
+
+def test_every_public_name_resolves_and_every_project_error_is_exported_from_pnas():
+    import pnas.benchmark
+    import pnas.errors
+    import pnas.search
+
+    for package in (pnas, pnas.search, pnas.benchmark, surrogate):
+        for name in package.__all__:
+            assert getattr(package, name) is not None, f"{package.__name__}.{name}"
+    errors = {name for name, value in vars(pnas.errors).items() if isinstance(value, type) and name.endswith("Error")}
+    assert errors and errors <= set(pnas.__all__)
+    assert {"SearchTrainer", "run_search"} <= set(pnas.__all__)

@@ -25,6 +25,10 @@ from pnas._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from pnas.search.callbacks.base import SearchCallback
+    from pnas.search.callbacks.pareto_files import ParetoFiles
+    from pnas.search.callbacks.pictures import SearchPictures
+    from pnas.search.callbacks.progress import SearchProgressBar
+    from pnas.search.callbacks.run_files import BestModelExport, RunFiles
     from pnas.search.evaluation.base import Evaluation, Evaluator
     from pnas.search.evaluation.lightning import LightningEvaluator
     from pnas.search.run.loop import run_search
@@ -40,6 +44,7 @@ if TYPE_CHECKING:
 
 _LAZY = {
     "AnytimeProgressiveSearch": "pnas.search.strategies.anytime",
+    "BestModelExport": "pnas.search.callbacks.run_files",
     "CandidateRecord": "pnas.search.run.records",
     "CellSpace": "pnas.search.spaces.cell_space",
     "Evaluation": "pnas.search.evaluation.base",
@@ -48,11 +53,15 @@ _LAZY = {
     "LocalSearch": "pnas.search.strategies.baselines",
     "NASBench201Space": "pnas.search.spaces.nasbench201",
     "NSGA2": "pnas.search.strategies.nsga2",
+    "ParetoFiles": "pnas.search.callbacks.pareto_files",
     "ProgressiveSearch": "pnas.search.strategies.progressive",
     "Proposal": "pnas.search.strategies.base",
     "RandomSearch": "pnas.search.strategies.baselines",
     "RegularizedEvolution": "pnas.search.strategies.baselines",
+    "RunFiles": "pnas.search.callbacks.run_files",
     "SearchCallback": "pnas.search.callbacks.base",
+    "SearchPictures": "pnas.search.callbacks.pictures",
+    "SearchProgressBar": "pnas.search.callbacks.progress",
     "SearchResult": "pnas.search.run.records",
     "SearchSpace": "pnas.search.spaces.cell_space",
     "SearchStrategy": "pnas.search.strategies.base",
@@ -62,7 +71,9 @@ _LAZY = {
 }
 
 __all__ = [
+    "NSGA2",
     "AnytimeProgressiveSearch",
+    "BestModelExport",
     "CandidateRecord",
     "CellSpace",
     "Evaluation",
@@ -70,12 +81,15 @@ __all__ = [
     "LightningEvaluator",
     "LocalSearch",
     "NASBench201Space",
-    "NSGA2",
+    "ParetoFiles",
     "ProgressiveSearch",
     "Proposal",
     "RandomSearch",
     "RegularizedEvolution",
+    "RunFiles",
     "SearchCallback",
+    "SearchPictures",
+    "SearchProgressBar",
     "SearchResult",
     "SearchSpace",
     "SearchStrategy",

@@ -78,15 +78,15 @@ def test_a_too_tight_limit_at_the_cli_is_one_line(tmp_path, capsys):
 
 
 def test_pareto_mode_proposes_the_predicted_front_then_tops_up_by_score():
-    from pnas.search.strategies.progressive import _front_first
+    from pnas.search.strategies.scoring import front_first
 
     score = np.array([0.9, 0.8, 0.85, 0.7, 0.6, -np.inf, 0.5])
     cost = np.array([10, 12, 8, 9, 3, 1, 3])
     order = np.argsort(-score, kind="stable")  # 0, 2, 1, 3, 4, 6, 5
     # front by score: 0 (10), 2 (8 < 10), 4 (3 < 8); 1, 3 and 6 are not cheaper; 5 is over a limit
-    assert _front_first(order, cost, score, lambda row: False).tolist() == [0, 2, 4, 1, 3, 6, 5]
+    assert front_first(order, cost, score, lambda row: False).tolist() == [0, 2, 4, 1, 3, 6, 5]
     # an evaluated cell neither joins nor sets the bar: without 2, 3 (9 < 10) joins
-    assert _front_first(order, cost, score, lambda row: row == 2).tolist()[:3] == [0, 3, 4]
+    assert front_first(order, cost, score, lambda row: row == 2).tolist()[:3] == [0, 3, 4]
 
 
 def test_a_pareto_step_is_the_predicted_front_then_the_best_predicted():

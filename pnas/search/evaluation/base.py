@@ -8,6 +8,7 @@ that finish out of order are interchangeable. This module imports nothing heavy.
 from __future__ import annotations
 
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +55,7 @@ def failed_evaluation(error: BaseException, seconds: float) -> Evaluation:
     return Evaluation(None, status="failed", seconds=seconds, error=message)
 
 
-class Evaluator:
+class Evaluator(ABC):
     """Interface between a search and whatever measures a cell. Subclasses implement :meth:`evaluate`.
 
     Attributes:
@@ -65,13 +66,14 @@ class Evaluator:
     monitor: str = "val/acc"
     mode: str = "max"
 
-    def start(self) -> None:
+    def start(self) -> None:  # noqa: B027 (an optional hook: nothing to do by default)
         """Start what evaluates cells (worker processes, ...); this one has nothing to start.
 
         :func:`~pnas.search.run.loop.run_search` calls it once, with the run directory locked and SIGINT/SIGTERM
         handled.
         """
 
+    @abstractmethod
     def evaluate(self, cell: Any) -> Evaluation:
         """Measure ``cell`` (train it, look it up, ...) and report its monitored metric."""
         raise NotImplementedError

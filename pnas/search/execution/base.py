@@ -6,6 +6,7 @@ build on :class:`SlotExecutor` and import only this module; :mod:`~pnas.search.e
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -16,9 +17,10 @@ from pnas.search.evaluation.base import Evaluation
 __all__ = ["CandidateExecutor", "InProcessExecutor", "SlotExecutor"]
 
 
-class CandidateExecutor:
+class CandidateExecutor(ABC):
     """Trains candidates with a :class:`~pnas.search.evaluation.training.CandidateTraining`; subclasses say where."""
 
+    @abstractmethod
     def run(self, cells: Sequence[Any]) -> Iterator[tuple[int, Any]]:
         """Train ``cells``; yield ``(index into cells, TrainedCandidate)`` for each as soon as it has finished.
 
@@ -27,10 +29,10 @@ class CandidateExecutor:
         """
         raise NotImplementedError
 
-    def start(self) -> None:
+    def start(self) -> None:  # noqa: B027 (an optional hook: nothing to do by default)
         """Start the slots now, so they get ready while the search sets up; by default they start on first use."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 (an optional hook: nothing to do by default)
         """Stop whatever this executor started (worker processes, actors)."""
 
 
@@ -94,14 +96,17 @@ class SlotExecutor(CandidateExecutor):
                 self._discard(slot)
                 del self.held[slot]
 
+    @abstractmethod
     def _submit(self, slot: int, cell: Any) -> None:
         """Start training ``cell`` on ``slot`` (starting the slot first if needed)."""
         raise NotImplementedError
 
+    @abstractmethod
     def _finished(self, slots: list[int]) -> list[tuple[int, tuple[str, Any]]]:
         """Block until at least one of the busy ``slots`` has finished or died; their outcomes."""
         raise NotImplementedError
 
+    @abstractmethod
     def _discard(self, slot: int) -> None:
         """Stop ``slot`` at once; the next cell for it starts a new one."""
         raise NotImplementedError

@@ -24,46 +24,29 @@ import multiprocessing.resource_tracker
 import multiprocessing.util
 import os
 import pickle
-import pickletools
 import signal
-import sys
 import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
 from pnas.errors import ConfigError
 from pnas.resources import candidate_threads
 from pnas.search.execution.base import SlotExecutor
+from pnas.search.execution.worker_process import (
+    CLOSE_TIMEOUT,
+    READY,
+    STOP_SIGNALS,
+    WorkerProcess,
+    describe_exit,
+    main_importable,
+    main_names,
+)
 
 __all__ = ["WorkerPool"]
-
-#: How long a closing worker may take to finish on its own before it is killed (seconds).
-_CLOSE_TIMEOUT = 10.0
-
-#: The signals a terminal or a batch system sends to every process of a job; the search alone handles them.
-_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
-
-#: What a worker says once it has loaded the job, before any cell.
-_READY = "ready"
-
-
-@contextmanager
-def _environment(**values: str | None) -> Iterator[None]:
-    """``os.environ`` with ``values`` set (``None``: left as it is) for the block, so a spawned child starts with it."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update({name: value for name, value in values.items() if value is not None})
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 @contextmanager
@@ -83,8 +66,8 @@ def _stop_signals_held() -> Iterator[None]:
     held: list[int] = []
     previous = {}
     if threading.current_thread() is threading.main_thread():
-        previous = {signum: signal.signal(signum, lambda number, _: held.append(number)) for signum in _STOP_SIGNALS}
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        previous = {signum: signal.signal(signum, lambda number, _: held.append(number)) for signum in STOP_SIGNALS}
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
         yield
     finally:
@@ -93,47 +76,6 @@ def _stop_signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, before)  # a signal that came to this thread is delivered now
         if held:
             signal.raise_signal(held[0])
-
-
-@contextmanager
-def _main_file_hidden() -> Iterator[None]:
-    """``__main__.__file__`` hidden for the block when it names no file (``python -`` sets ``<stdin>``).
-
-    A spawned process runs the main module's file again before anything else; with no file to run it would die.
-    Whatever the job needs from ``__main__`` has been refused before (:func:`_main_names`).
-    """
-    main = sys.modules.get("__main__")
-    path = getattr(main, "__file__", None)
-    if path is None or _main_importable():
-        yield
-        return
-    del main.__file__
-    try:
-        yield
-    finally:
-        main.__file__ = path
-
-
-def _main_names(payload: bytes) -> list[str]:
-    """The classes and functions of ``__main__`` that the pickled ``payload`` names (the first of each kind)."""
-    names, strings = set(), []
-    for opcode, argument, _ in pickletools.genops(payload):
-        if isinstance(argument, str) and "UNICODE" in opcode.name:
-            strings.append(argument)
-        elif opcode.name == "STACK_GLOBAL" and len(strings) >= 2 and strings[-2] == "__main__":
-            names.add(strings[-1])
-        elif opcode.name == "GLOBAL" and str(argument).startswith("__main__ "):
-            names.add(str(argument).split(" ", 1)[1])
-    return sorted(names)
-
-
-def _main_importable() -> bool:
-    """Whether spawned processes can import ``__main__`` again: it is a module (``python -m``) or a file."""
-    main = sys.modules.get("__main__")
-    if getattr(main, "__spec__", None) is not None:
-        return True
-    path = getattr(main, "__file__", None)
-    return path is not None and Path(path).is_file()
 
 
 class _ThreadSlot:
@@ -193,62 +135,6 @@ class _ThreadSlot:
         self._wake.close()
 
 
-class _Worker:
-    """One spawned worker process and the pipe to it.
-
-    Not a daemon process, so that it may start ``DataLoader`` workers; the pool stops it, and it dies with the
-    search's process (see :func:`worker_main`).
-
-    Attributes:
-        ready: The worker has loaded the job and can train.
-    """
-
-    def __init__(self, job_path: str, threads: int, gpu: str | None) -> None:
-        context = multiprocessing.get_context("spawn")
-        self.connection, child = context.Pipe()
-        self.ready = False
-        self.process = context.Process(
-            target=worker_main, args=(child, job_path, threads, os.getpid()), name="pnas-worker"
-        )
-        with _environment(OMP_NUM_THREADS=str(threads), CUDA_VISIBLE_DEVICES=gpu), _main_file_hidden():
-            self.process.start()
-        child.close()
-
-    def handles(self) -> list[Any]:
-        """What :func:`multiprocessing.connection.wait` watches: the pipe, and the process ending."""
-        return [self.connection, self.process.sentinel]
-
-    def alive(self) -> bool:
-        """Whether the process is still there."""
-        return self.process.is_alive()
-
-    def receive(self) -> tuple[str, Any] | None:
-        """The next message the worker sent, or ``None`` when there is none (it died without sending one)."""
-        try:
-            if self.connection.poll():  # a message sent before the worker died still counts
-                return pickle.loads(self.connection.recv_bytes())
-        except (EOFError, OSError):
-            pass
-        return None
-
-    def send(self, cell: Any) -> None:
-        """Queue ``cell``; a worker that has died is reported by :meth:`WorkerPool._finished`, not here."""
-        try:
-            self.connection.send(cell)
-        except OSError:
-            pass
-
-    def stop(self, timeout: float = 0.0) -> None:
-        """Ask the worker to finish and wait ``timeout`` seconds; kill it if it is still there."""
-        if timeout:
-            self.send(None)
-            self.process.join(timeout)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join()
-        self.connection.close()
-
-
 class WorkerPool(SlotExecutor):
     """``size`` candidates trained side by side: one in this process, ``size - 1`` in worker processes.
 
@@ -271,7 +157,7 @@ class WorkerPool(SlotExecutor):
                 f"the search cannot be sent to worker processes ({type(error).__name__}: {error}); define the "
                 "model and data module classes in an importable module, or use workers: 1"
             ) from None
-        unreachable = [] if _main_importable() else _main_names(payload)
+        unreachable = [] if main_importable() else main_names(payload)
         if unreachable:
             raise ConfigError(
                 f"workers: {size} cannot train {', '.join(unreachable)}: defined in a script without a file "
@@ -280,7 +166,7 @@ class WorkerPool(SlotExecutor):
             )
         self.training, self.threads = training, candidate_threads(threads)
         self.gpus = _gpus(training)
-        self.workers: dict[int, _Worker | _ThreadSlot] = {}
+        self.workers: dict[int, WorkerProcess | _ThreadSlot] = {}
         descriptor, self.job_path = tempfile.mkstemp(prefix="pnas-job-", suffix=".pkl")
         with os.fdopen(descriptor, "wb") as job_file:
             job_file.write(payload)
@@ -293,7 +179,7 @@ class WorkerPool(SlotExecutor):
             if slot not in self.workers:
                 self._new_worker(slot)
 
-    def _new_worker(self, slot: int) -> _Worker | _ThreadSlot:
+    def _new_worker(self, slot: int) -> WorkerProcess | _ThreadSlot:
         """Start ``slot``'s worker and keep it in :attr:`workers`.
 
         A signal is held until the worker is kept, so that :meth:`close` stops it whenever the signal comes.
@@ -303,7 +189,7 @@ class WorkerPool(SlotExecutor):
                 self.workers[slot] = _ThreadSlot(self.training)
             else:
                 gpu = self.gpus[slot % len(self.gpus)] if self.gpus else None
-                self.workers[slot] = _Worker(self.job_path, self.threads, gpu)
+                self.workers[slot] = WorkerProcess(self.job_path, self.threads, gpu)
         return self.workers[slot]
 
     def _submit(self, slot: int, cell: Any) -> None:
@@ -327,9 +213,9 @@ class WorkerPool(SlotExecutor):
             for slot in sorted({watched[handle] for handle in wait(list(watched))}):
                 worker = self.workers[slot]
                 message = worker.receive()
-                if message is None and isinstance(worker, _Worker):
-                    worker.process.join(_CLOSE_TIMEOUT)
-                    exit_status = _describe_exit(worker.process.exitcode)
+                if message is None and isinstance(worker, WorkerProcess):
+                    worker.process.join(CLOSE_TIMEOUT)
+                    exit_status = describe_exit(worker.process.exitcode)
                     if not worker.ready:
                         raise ConfigError(
                             f"a worker process died while starting ({exit_status}), before it could train anything; "
@@ -339,7 +225,7 @@ class WorkerPool(SlotExecutor):
                     outcomes.append((slot, ("died", f"the worker process died ({exit_status})")))
                 elif message is None:
                     continue
-                elif message[0] == _READY:
+                elif message[0] == READY:
                     worker.ready = True
                 elif message[0] == "start_error":
                     raise ConfigError(message[1])
@@ -357,22 +243,16 @@ class WorkerPool(SlotExecutor):
         """Stop the workers: idle ones finish their loop; ones starting or training (an interrupted step) are killed."""
         for slot in list(self.workers):
             worker = self.workers.pop(slot)
-            worker.stop(_CLOSE_TIMEOUT if worker.ready and slot not in self.held else 0.0)
+            worker.stop(CLOSE_TIMEOUT if worker.ready and slot not in self.held else 0.0)
         self.held.clear()
         Path(self.job_path).unlink(missing_ok=True)
 
 
-def _kill_all(workers: dict[int, _Worker | _ThreadSlot], job_path: str) -> None:
+def _kill_all(workers: dict[int, WorkerProcess | _ThreadSlot], job_path: str) -> None:
     for worker in workers.values():
         worker.stop()
     workers.clear()
     Path(job_path).unlink(missing_ok=True)
-
-
-def _describe_exit(code: int | None) -> str:
-    if code is not None and code < 0:
-        return f"killed by {signal.Signals(-code).name}"
-    return f"exit status {code}"
 
 
 def _gpus(training: Any) -> list[str]:
@@ -386,63 +266,3 @@ def _gpus(training: Any) -> list[str]:
         return []
     visible = os.environ.get("CUDA_VISIBLE_DEVICES")
     return [entry.strip() for entry in visible.split(",")][:count] if visible else [str(i) for i in range(count)]
-
-
-def _die_with_parent(parent: int) -> None:
-    """Have the kernel kill this process when its parent's starting thread dies (Linux); stop now if it has."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:
-        os._exit(1)
-
-
-def worker_main(connection: Connection, job_path: str, threads: int, parent: int) -> None:
-    """A worker's life: load the job, say so, then train each cell that arrives and send back its outcome.
-
-    It ends when told to stop, or when the search's end of the pipe closes.
-
-    SIGINT and SIGTERM are the search's to handle (a terminal or a batch system sends them to every process of the
-    job): the worker starts with them blocked and ignores them; the search stops the workers itself, and they die
-    with it in any case.
-
-    Args:
-        connection: The pipe to the search.
-        job_path: The file holding the pickled :class:`~pnas.search.evaluation.training.CandidateTraining`.
-        threads: CPU threads for torch.
-        parent: The search's process id.
-    """
-    for signum in _STOP_SIGNALS:
-        signal.signal(signum, signal.SIG_IGN)
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
-    _die_with_parent(parent)
-    import torch
-
-    torch.set_num_threads(threads)
-    try:
-        training = pickle.loads(Path(job_path).read_bytes())
-    except FileNotFoundError:
-        return  # the search closed the pool (and removed the job) while this worker started
-    except Exception as error:  # e.g. the model's class lives in a module this process cannot import
-        message = (
-            f"a worker process could not load the search ({type(error).__name__}: {error}); define the model and "
-            "data module classes in a module the workers can import, or use workers: 1"
-        )
-        connection.send_bytes(pickle.dumps(("start_error", message)))
-        return
-    connection.send_bytes(pickle.dumps((_READY, None)))
-    while True:
-        try:
-            cell = connection.recv()
-        except (EOFError, OSError):
-            return
-        if cell is None:
-            return
-        try:
-            outcome: tuple[str, Any] = ("ok", training.train(cell))
-        except ConfigError as error:
-            outcome = ("config_error", str(error))
-        connection.send_bytes(pickle.dumps(outcome))

@@ -82,36 +82,64 @@ def run_search(
         SearchInterrupted: SIGINT or SIGTERM arrived.
     """
     start = time.perf_counter()
+    run_dir = _created(run_dir)
+    with RunDirLock(run_dir), StopOnSignals(run_dir) as signals:
+        evaluator.start()  # workers load while the store is opened and step 1 is proposed
+        store = _checked_store(run_dir, strategy, fingerprint)
+        try:
+            hooks = [*default_callbacks(evaluator, store, strategy, progress), *(callbacks or [])]
+            search = SearchResult(
+                None, None, None, run_dir=run_dir, config=config or {}, monitor=evaluator.monitor, mode=evaluator.mode
+            )
+            loop = _Loop(evaluator, store, signals, hooks, max_consecutive_failures)
+            _run_with_hooks(loop, strategy, search, hooks, start)
+        finally:
+            store.close()
+    return search
+
+
+def _created(run_dir: str | Path) -> Path:
+    """``run_dir``, checked and created.
+
+    Raises:
+        ConfigError: It cannot be created, or it is a non-empty directory of something else.
+    """
     run_dir = check_run_dir(run_dir)
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ConfigError(f"cannot create run_dir {run_dir}: {error.strerror or error}") from None
-    with RunDirLock(run_dir), StopOnSignals(run_dir) as signals:
-        evaluator.start()  # workers load while the store is opened and step 1 is proposed
-        store = SearchStore(run_dir / "search.sqlite")
-        try:
-            strategy_fingerprint = {"class": type(strategy).__qualname__, **strategy.settings()}
-            store.check_fingerprint({**(fingerprint or {}), "strategy": strategy_fingerprint})
-            store.check_num_steps(strategy.num_steps)
-            hooks = [*default_callbacks(evaluator, store, strategy, progress), *(callbacks or [])]
-            search = SearchResult(
-                None, None, None, run_dir=run_dir, config=config or {}, monitor=evaluator.monitor, mode=evaluator.mode
-            )
-            for hook in hooks:
-                hook.on_search_start(search)
-            try:
-                _Loop(evaluator, store, signals, hooks, max_consecutive_failures).run(strategy, search)
-                search.seconds = time.perf_counter() - start
-                for hook in hooks:
-                    hook.on_search_end(search)
-            except BaseException as error:
-                for hook in hooks:
-                    hook.on_search_error(search, error)
-                raise
-        finally:
-            store.close()
-    return search
+    return run_dir
+
+
+def _checked_store(run_dir: Path, strategy: SearchStrategy, fingerprint: dict[str, Any] | None) -> SearchStore:
+    """The run's store, checked against this search: the same fingerprint and strategy, no more steps."""
+    store = SearchStore(run_dir / "search.sqlite")
+    try:
+        strategy_fingerprint = {"class": type(strategy).__qualname__, **strategy.settings()}
+        store.check_fingerprint({**(fingerprint or {}), "strategy": strategy_fingerprint})
+        store.check_num_steps(strategy.num_steps)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def _run_with_hooks(
+    loop: _Loop, strategy: SearchStrategy, search: SearchResult, hooks: list[SearchCallback], start: float
+) -> None:
+    """Run ``loop`` between the hooks' start and end (or error) calls."""
+    for hook in hooks:
+        hook.on_search_start(search)
+    try:
+        loop.run(strategy, search)
+        search.seconds = time.perf_counter() - start
+        for hook in hooks:
+            hook.on_search_end(search)
+    except BaseException as error:
+        for hook in hooks:
+            hook.on_search_error(search, error)
+        raise
 
 
 class _Loop:

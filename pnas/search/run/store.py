@@ -270,11 +270,6 @@ class SearchStore:
             self._checkpoint()
         self._candidates[(record.step, record.cell)] = (record, history)
 
-    def has_step(self, step: int) -> bool:
-        """Whether ``step`` was completed and recorded."""
-        with self._reading():
-            return self.connection.execute("SELECT 1 FROM steps WHERE step = ?", (step,)).fetchone() is not None
-
     def add_step(self, report: StepReport, state: dict[str, Any]) -> None:
         """Commit a finished step: its report and the strategy state it left (e.g. the beam)."""
         with self._writing():

@@ -6,6 +6,7 @@ cell space (:class:`CellSpace`) and on NAS-Bench-201 (:class:`~pnas.search.space
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -18,7 +19,7 @@ from surrogate import CellTokens
 __all__ = ["CellSpace", "SearchSpace"]
 
 
-class SearchSpace:
+class SearchSpace(ABC):
     """What a strategy needs to know about a space. Subclasses implement every method.
 
     Attributes:
@@ -31,6 +32,7 @@ class SearchSpace:
     num_inputs: int
     num_ops: int
 
+    @abstractmethod
     def initial_cells(self) -> list[Any]:
         """Every level-1 cell, in a fixed order."""
         raise NotImplementedError
@@ -39,18 +41,22 @@ class SearchSpace:
         """JSON-ready description of the space (part of a search's fingerprint)."""
         return {"class": type(self).__qualname__}
 
+    @abstractmethod
     def encode_children(self, beam: Sequence[Any]) -> tuple[CellTokens, Callable[[int], Any]]:
         """All children of ``beam`` (cells of one level) as surrogate tokens, and a function from row to child."""
         raise NotImplementedError
 
+    @abstractmethod
     def tokens(self, cell: Any) -> list[tuple[int, int, int, int]]:
         """``cell`` as surrogate blocks ``(input_1, op_1, input_2, op_2)``."""
         raise NotImplementedError
 
+    @abstractmethod
     def random_cell(self, rng: np.random.Generator) -> Any:
         """A cell of the last level drawn uniformly at random (per level choice)."""
         raise NotImplementedError
 
+    @abstractmethod
     def neighbours(self, cell: Any) -> list[Any]:
         """Every cell that differs from the last-level ``cell`` in one choice (one op or one input)."""
         raise NotImplementedError

@@ -12,7 +12,8 @@ import numpy as np
 from pnas.errors import ConfigError
 from pnas.search.constraints.pareto import METRIC_AGAINST_COST, pareto_front
 from pnas.search.strategies.base import Proposal
-from pnas.search.strategies.progressive import ProgressiveSearch, _check_positive, _encode
+from pnas.search.strategies.progressive import ProgressiveSearch
+from pnas.search.strategies.scoring import check_positive, encode
 
 __all__ = ["AnytimeProgressiveSearch"]
 
@@ -52,7 +53,7 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
         climb_share: float = 0.0,
         **settings: Any,
     ) -> None:
-        _check_positive(budget=budget, batch_size=batch_size, final_beam_size=final_beam_size)
+        check_positive(budget=budget, batch_size=batch_size, final_beam_size=final_beam_size)
         if not 0.0 <= climb_share <= 1.0:
             raise ConfigError(f"climb_share must be in [0, 1], got {climb_share}")
         super().__init__(**settings)
@@ -110,7 +111,7 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
         finished.sort(key=lambda pair: -pair[0])
         if self.pareto_cost is not None and finished:
             name, costs = self.pareto_cost
-            cost = np.asarray(costs(_encode(self.space, [cell for _, cell in finished]))[name], dtype=float)
+            cost = np.asarray(costs(encode(self.space, [cell for _, cell in finished]))[name], dtype=float)
             points = np.stack([[acc for acc, _ in finished], np.where(np.isnan(cost), np.inf, cost)], axis=1)
             finished = [finished[int(i)] for i in pareto_front(points, METRIC_AGAINST_COST)]
         found: dict[Any, None] = {}

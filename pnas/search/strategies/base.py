@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,7 +37,7 @@ class Proposal:
             self.predicted = [None] * len(self.cells)
 
 
-class SearchStrategy:
+class SearchStrategy(ABC):
     """Base class of search strategies: :meth:`propose` the next cells, then :meth:`observe` their results.
 
     The search loop alternates the two until :meth:`propose` returns ``None``. Strategies never train anything;
@@ -46,10 +47,12 @@ class SearchStrategy:
     #: Steps the strategy will propose, for progress display (``None`` when unknown).
     num_steps: int | None = None
 
+    @abstractmethod
     def propose(self) -> Proposal | None:
         """The next cells to evaluate, or ``None`` when the search is over."""
         raise NotImplementedError
 
+    @abstractmethod
     def observe(self, cells: Sequence[Cell], accuracies: Sequence[float | None]) -> None:
         """Accuracies of the proposed ``cells``; ``None`` marks a failed evaluation."""
         raise NotImplementedError

@@ -16,13 +16,13 @@ from pnas.errors import ConfigError
 from pnas.search.spaces.cell_space import CellSpace, SearchSpace
 from pnas.search.strategies.base import Proposal, SearchStrategy
 
-__all__ = ["LocalSearch", "RandomSearch", "RegularizedEvolution"]
+__all__ = ["BudgetedStrategy", "LocalSearch", "RandomSearch", "RegularizedEvolution"]
 
 #: Draws of a random unseen cell before a strategy concludes the space is exhausted.
 _MAX_DRAWS = 1000
 
 
-class _BudgetedStrategy(SearchStrategy):
+class BudgetedStrategy(SearchStrategy):
     """Shared plumbing: a space, a seeded generator, a budget and the record of what was evaluated."""
 
     def __init__(self, space: SearchSpace | None = None, budget: int = 100, seed: int = 0) -> None:
@@ -58,7 +58,7 @@ class _BudgetedStrategy(SearchStrategy):
         return {"step": self.step, "evaluated": len(self.history)}
 
 
-class RandomSearch(_BudgetedStrategy):
+class RandomSearch(BudgetedStrategy):
     """Evaluate ``budget`` distinct cells drawn uniformly at random.
 
     Args:
@@ -72,7 +72,7 @@ class RandomSearch(_BudgetedStrategy):
         return self._proposal(self._random_unseen())
 
 
-class RegularizedEvolution(_BudgetedStrategy):
+class RegularizedEvolution(BudgetedStrategy):
     """Regularized (aging) evolution (Real et al. 2019).
 
     The first ``population_size`` cells are random. After that each proposal mutates the best of ``sample_size``
@@ -120,7 +120,7 @@ class RegularizedEvolution(_BudgetedStrategy):
                     self.population.popleft()
 
 
-class LocalSearch(_BudgetedStrategy):
+class LocalSearch(BudgetedStrategy):
     """Hill climbing over one-choice changes, with random restarts.
 
     Each (re)start evaluates ``initial_samples`` random cells and climbs from the best of them. ``"first"``

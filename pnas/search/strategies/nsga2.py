@@ -12,7 +12,7 @@ from pnas.errors import ConfigError
 from pnas.search.constraints.pareto import METRIC_AGAINST_COST, crowding_distance, non_dominated_ranks
 from pnas.search.spaces.cell_space import SearchSpace
 from pnas.search.strategies.base import Proposal
-from pnas.search.strategies.baselines import _BudgetedStrategy
+from pnas.search.strategies.baselines import BudgetedStrategy
 
 __all__ = ["NSGA2"]
 
@@ -20,7 +20,7 @@ __all__ = ["NSGA2"]
 _DRAWS_PER_CELL = 10
 
 
-class NSGA2(_BudgetedStrategy):
+class NSGA2(BudgetedStrategy):
     """NSGA-II over a cell space: maximise accuracy, minimise a cost known before evaluation.
 
     Generation 0 is ``population_size`` random cells. Each later generation proposes ``population_size`` distinct

@@ -16,7 +16,8 @@ from pnas.errors import ConfigError
 from pnas.search.constraints.limits import CostFunction, CostLimits, LatencyLimit
 from pnas.search.spaces.cell_space import CellSpace, SearchSpace
 from pnas.search.strategies.base import Proposal, SearchStrategy
-from surrogate import CellTokens, EnsembleSurrogate, encode_cells
+from pnas.search.strategies.scoring import UnitScale, append_cells, check_positive, encode, front_first
+from surrogate import CellTokens, EnsembleSurrogate
 
 __all__ = ["SIDE_FEATURES_FROM", "ProgressiveSearch", "SideFeatures"]
 
@@ -87,7 +88,7 @@ class ProgressiveSearch(SearchStrategy):
             space = CellSpace(3 if max_blocks is None else max_blocks)
         elif max_blocks is not None and max_blocks != space.num_levels:
             raise ConfigError(f"max_blocks={max_blocks} but the space has {space.num_levels} levels; leave it unset")
-        _check_positive(beam_size=beam_size, initial_cells=initial_cells)
+        check_positive(beam_size=beam_size, initial_cells=initial_cells)
         if exploration < 0:
             raise ConfigError(f"exploration must be >= 0, got {exploration}")
         self.surrogate_name = surrogate if isinstance(surrogate, str) else type(surrogate).__qualname__
@@ -105,7 +106,7 @@ class ProgressiveSearch(SearchStrategy):
         self._scored: tuple[CellTokens, Callable[[int], Any]] | None = None
         self._previous_level: tuple[CellTokens, Callable[[int], Any]] | None = None
         self.history: dict[Any, float | None] = {}
-        self._scale = _UnitScale()
+        self._scale = UnitScale()
         self.limits, self.pareto_cost, self.latency_limit = limits, pareto_cost, latency_limit
         self.side_features = side_features
         self._fitted_with_features = False
@@ -135,7 +136,7 @@ class ProgressiveSearch(SearchStrategy):
         """
         cells, excluded = self.space.initial_cells(), 0
         if self.limits:
-            fits = self.limits.fits(_encode(self.space, cells), step=1)
+            fits = self.limits.fits(encode(self.space, cells), step=1)
             cells, excluded = [cell for cell, ok in zip(cells, fits, strict=True) if ok], int((~fits).sum())
         wanted = len(cells) if self.initial_cells is None else min(self.initial_cells, len(cells))
         rng = np.random.default_rng(self.seed)
@@ -206,12 +207,12 @@ class ProgressiveSearch(SearchStrategy):
         if not beam:  # the extra cells alone
             if not extra:
                 return [], np.array([]), 0
-            tokens, child_at = _encode(self.space, extra), list(extra).__getitem__
+            tokens, child_at = encode(self.space, extra), list(extra).__getitem__
         else:
             tokens, child_at = self.space.encode_children(beam)
             self._scored = (tokens, child_at)
             if extra:
-                tokens, child_at = _append(tokens, child_at, [self.space.tokens(cell) for cell in extra], extra)
+                tokens, child_at = append_cells(tokens, child_at, [self.space.tokens(cell) for cell in extra], extra)
         mean, std = self.predict(tokens, child_at)
         score = mean + self.exploration * std if self.exploration else mean
         self._excluded = 0
@@ -225,7 +226,7 @@ class ProgressiveSearch(SearchStrategy):
         order = np.argsort(-score, kind="stable")
         if self.pareto_cost is not None:
             name, costs = self.pareto_cost
-            order = _front_first(
+            order = front_first(
                 order, np.asarray(costs(tokens)[name]), score, lambda row: child_at(row) in self.history
             )
         for row in order:
@@ -253,25 +254,17 @@ class ProgressiveSearch(SearchStrategy):
         if self.level < self.max_blocks:
             finished = [(acc, cell) for cell, acc in zip(cells, accuracies, strict=True) if acc is not None]
             finished.sort(key=lambda pair: -pair[0])  # stable: ties keep proposal order
-            self.beam = [cell for _, cell in finished[: self._beam_limit()]]
+            self.beam = [cell for _, cell in finished]  # every finished cell of the step expands (Algorithm 1)
         if self._continues():
             known = [(cell, accuracy) for cell, accuracy in self.history.items() if accuracy is not None]
             if known:
                 targets = np.array([accuracy for _, accuracy in known], dtype=float)
-                self._scale = _UnitScale.of(targets)
+                self._scale = UnitScale.of(targets)
                 cells = [cell for cell, _ in known]
                 self._fitted_with_features = self.side_features is not None and len(cells) >= SIDE_FEATURES_FROM
                 features = self.side_features(cells) if self._fitted_with_features else None
                 tokens = [self.space.tokens(cell) for cell in cells]
                 self.surrogate.fit(tokens, self._scale.to_unit(targets), features=features)
-
-    def _beam_limit(self) -> int | None:
-        """How many of the step's finished cells the next level expands: all of them (Algorithm 1).
-
-        Step 1's cells all become parents (the paper expands every 1-block cell); a later step trains K cells,
-        so its beam is those K, less any that failed.
-        """
-        return None
 
     def predict(self, tokens: CellTokens, cell_at: Callable[[int], Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The surrogate's mean and std for ``tokens``, in the units of the observed scores.
@@ -311,81 +304,6 @@ class ProgressiveSearch(SearchStrategy):
         return {"step": self.step, "level": self.level, "beam": beam, "evaluated": len(self.history)}
 
 
-class _UnitScale:
-    """How observed scores map onto the surrogate's [0, 1] targets.
-
-    Unchanged when they are accuracies already; otherwise (a loss, a negated metric) an affine map of their range
-    onto [0.1, 0.9].
-    """
-
-    def __init__(self, low: float = 0.0, span: float = 1.0, offset: float = 0.0) -> None:
-        self.low, self.span, self.offset = low, span, offset
-
-    @classmethod
-    def of(cls, scores: np.ndarray) -> _UnitScale:
-        """The identity for scores within [0, 1], else the map of their range onto [0.1, 0.9]."""
-        if scores.min() >= 0 and scores.max() <= 1:
-            return cls()
-        return cls(float(scores.min()), max(float(scores.max() - scores.min()), 1e-12) / 0.8, 0.1)
-
-    def to_unit(self, scores: np.ndarray) -> np.ndarray:
-        """Scores as surrogate targets."""
-        return self.offset + (scores - self.low) / self.span
-
-    def from_unit(self, values: np.ndarray) -> np.ndarray:
-        """Surrogate outputs back in score units."""
-        return self.low + (values - self.offset) * self.span
-
-
-def _front_first(order: np.ndarray, cost: np.ndarray, score: np.ndarray, seen: Callable[[int], bool]) -> np.ndarray:
-    """``order`` (rows best first) with the predicted front moved ahead: each row cheaper than the last kept one.
-
-    Rows scored ``-inf`` (over a limit), rows of unknown cost (NaN) and rows of cells already evaluated never join
-    the front.
-    """
-    ranked_cost = np.asarray(cost[order], dtype=float)
-    ranked_cost = np.where((score[order] == -np.inf) | np.isnan(ranked_cost), np.inf, ranked_cost)
-    while True:
-        cheapest_before = np.minimum.accumulate(np.concatenate([[np.inf], ranked_cost[:-1]]))
-        positions = np.flatnonzero(ranked_cost < cheapest_before)
-        evaluated = [position for position in positions if seen(int(order[position]))]
-        if not evaluated:
-            break
-        ranked_cost[evaluated] = np.inf  # an evaluated cell neither joins the front nor sets its bar
-    in_front = np.zeros(len(order), dtype=bool)
-    in_front[positions] = True
-    return np.concatenate([order[in_front], order[~in_front]])
-
-
-def _encode(space: SearchSpace, cells: Sequence[Any]) -> CellTokens:
-    """``cells`` encoded as the surrogate reads them."""
-    return encode_cells([space.tokens(cell) for cell in cells], space.num_inputs, space.num_ops)
-
-
 def _name_of(side_features: SideFeatures) -> str:
     """The name recorded in a search's settings for its side features: their ``name``, else their type's."""
     return str(getattr(side_features, "name", type(side_features).__qualname__))
-
-
-def _check_positive(**settings: int | None) -> None:
-    """Refuse any setting below 1 (``None``: unset, allowed)."""
-    out_of_range = {name: value for name, value in settings.items() if value is not None and value < 1}
-    if out_of_range:
-        wrong = ", ".join(f"{name}={value}" for name, value in out_of_range.items())
-        names = list(settings)
-        listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-        raise ConfigError(f"{wrong}: {listed} must be >= 1")
-
-
-def _append(
-    tokens: CellTokens, child_at: Callable[[int], Any], extra_tokens: list, extra: Sequence[Any]
-) -> tuple[CellTokens, Callable[[int], Any]]:
-    """``tokens`` followed by the ``extra`` cells' tokens, and the row -> cell function over both."""
-    count = len(tokens)
-    width = max(tokens.blocks.shape[1], *(len(cell) for cell in extra_tokens))
-    blocks = np.zeros((count + len(extra), width, 4), dtype=np.int64)
-    blocks[:count, : tokens.blocks.shape[1]] = tokens.blocks
-    for row, cell in enumerate(extra_tokens, start=count):
-        blocks[row, : len(cell)] = cell
-    lengths = np.concatenate([tokens.lengths, [len(cell) for cell in extra_tokens]]).astype(np.int64)
-    return CellTokens(blocks, lengths), lambda row: child_at(row) if row < count else extra[row - count]
