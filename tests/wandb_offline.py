@@ -39,8 +39,9 @@ def summarize(run_dir: Path) -> dict:
     found: dict = {"config": set(), "history": set(), "summary": {}, "artifacts": []}
     for record in read_records(run_file):
         kind = record.WhichOneof("record_type")
-        if kind == "config":
-            found["config"] |= {item.key for item in record.config.update}
+        if kind in ("config", "run"):  # an update wandb takes in before it writes the run rides in the run record
+            updates = record.config.update if kind == "config" else record.run.config.update
+            found["config"] |= {item.key or next(iter(item.nested_key), "") for item in updates}  # merged: nested
         elif kind == "history":
             found["history"] |= {item.key or "/".join(item.nested_key) for item in record.history.item}
         elif kind == "summary":

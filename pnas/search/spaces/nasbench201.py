@@ -18,14 +18,16 @@ import itertools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from pnas.benchmark.table import BenchmarkTable
 from pnas.errors import ConfigError, GenotypeError, brief
 from pnas.search.spaces.cell_space import SearchSpace
 from surrogate import CellTokens, encode_cells
+
+if TYPE_CHECKING:  # a table is read through its interface alone: the search never imports the benchmark
+    from pnas.benchmark.table import BenchmarkTable
 
 __all__ = [
     "NB201_EDGES",
