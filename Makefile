@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install test lint fit search bench gpu-check nasbench201 nasbench201-pareto clean
+.PHONY: install test lint docs fit search bench gpu-check nasbench201 nasbench201-pareto clean
 
 install: $(INSTALLED)
 
@@ -21,6 +21,11 @@ test: $(INSTALLED)
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# The documentation site (README, docs/, results and the API reference from the docstrings) into site/; any warning,
+# a broken link or a page missing from the navigation included, fails the build.
+docs: $(INSTALLED)
+	$(VENV)/bin/mkdocs build --strict --site-dir site
 
 fit: $(INSTALLED)
 	$(VENV)/bin/pnas fit --config configs/fit/pnasnet5_digits.yaml
@@ -64,4 +69,4 @@ nasbench201-pareto: $(INSTALLED)
 		--plot benchmarks/figures/nasbench201_pareto.png
 
 clean:
-	rm -rf runs .pytest_cache .ruff_cache
+	rm -rf runs site .pytest_cache .ruff_cache
