@@ -7,7 +7,7 @@ The search must train the same cells to the same accuracies whatever ``workers``
 
     SearchTrainer(max_epochs=2, accelerator="cpu", deterministic=True, logger=False).search(
         PNASModule(num_classes=10, in_channels=1, num_cells=1, filters=8), DigitsDataModule(),
-        max_blocks=2, beam_size=4, initial_cells=8, workers=N)
+        ProgressiveSearch(max_blocks=2, beam_size=4, initial_cells=8), execution=Execution(workers=N))
 
 Target on 2 CPU cores: workers=2 at least 1.6x faster than workers=1, with identical candidates and accuracies.
 
@@ -35,16 +35,14 @@ import sys
 
 from pnas.data import DigitsDataModule
 from pnas.module import PNASModule
-from pnas.search import SearchTrainer
+from pnas.search import Execution, ProgressiveSearch, SearchTrainer
 
 if __name__ == "__main__":
     SearchTrainer(max_epochs=2, accelerator="cpu", deterministic=True, logger=False).search(
         PNASModule(num_classes=10, in_channels=1, num_cells=1, filters=8),
         DigitsDataModule(),
-        max_blocks=2,
-        beam_size=4,
-        initial_cells=8,
-        workers=int(sys.argv[1]),
+        ProgressiveSearch(max_blocks=2, beam_size=4, initial_cells=8),
+        execution=Execution(workers=int(sys.argv[1])),
         run_dir=sys.argv[2],
         progress=False,
         wandb="disabled",

@@ -52,15 +52,30 @@ TINY_RECIPE_ARGS = [
 def tiny_search(
     run_dir: Path, trainer_kwargs: dict | None = None, model_kwargs: dict | None = None, **search_kwargs: Any
 ) -> Any:
-    """A real progressive search on digits that takes seconds: B=2, K=2, 3 one-block cells, W&B off."""
+    """A real progressive search on digits that takes seconds: B=2, K=2, 3 one-block cells, W&B off.
+
+    ``search_kwargs`` are :meth:`SearchTrainer.search`'s arguments, except that the strategy's (``max_blocks``,
+    ``beam_size``, ``surrogate``, ``initial_cells``), the constraints' and the execution's are given by name and go
+    into their groups here.
+    """
     from pnas.data import DigitsDataModule
     from pnas.module import PNASModule
-    from pnas.search import SearchTrainer
+    from pnas.search import Constraints, Execution, ProgressiveSearch, SearchTrainer
+    from pnas.search.assembly import FLAT_SETTINGS
 
     trainer = SearchTrainer(**{**TINY_TRAINER_KWARGS, **(trainer_kwargs or {})})
     template = PNASModule(**{"num_classes": 10, "in_channels": 1, "num_cells": 1, "filters": 4, **(model_kwargs or {})})
-    options = dict(max_blocks=2, beam_size=2, initial_cells=3, progress=False, wandb="disabled")
-    return trainer.search(template, DigitsDataModule(), run_dir=str(run_dir), **{**options, **search_kwargs})
+    options = {"max_blocks": 2, "beam_size": 2, "initial_cells": 3, "progress": False, "wandb": "disabled"}
+    options.update(search_kwargs)
+    group = {
+        name: {k: options.pop(k) for k in list(options) if FLAT_SETTINGS.get(k) == name}
+        for name in ("strategy", "constraints", "execution")
+    }
+    strategy = ProgressiveSearch(**group["strategy"], seed=options.get("seed", 0))
+    constraints, execution = Constraints(**group["constraints"]), Execution(**group["execution"])
+    return trainer.search(
+        template, DigitsDataModule(), strategy, constraints, execution, run_dir=str(run_dir), **options
+    )
 
 
 def cli_error(capsys: pytest.CaptureFixture, args: list[str]) -> str:

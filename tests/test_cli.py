@@ -84,9 +84,9 @@ def test_python_dash_m_pnas_help():
 
 SEARCH_CONFIG = str(ROOT / "configs/search/digits.yaml")
 TINY_SEARCH_ARGS = [
-    "--max_blocks=2",
-    "--beam_size=2",
-    "--initial_cells=3",
+    "--strategy.max_blocks=2",
+    "--strategy.beam_size=2",
+    "--strategy.initial_cells=3",
     "--trainer.max_epochs=1",
     "--trainer.limit_train_batches=2",
     "--trainer.limit_val_batches=1",
@@ -117,7 +117,8 @@ def test_search_smoke_on_digits(tmp_path, capsys):
     rows = (run_dir / "candidates.csv").read_text().splitlines()
     assert len(rows) == 1 + 3 + 2 and all(row.endswith(",ok,") for row in rows[1:])
     config = yaml.safe_load((run_dir / "config.yaml").read_text())
-    assert config["max_blocks"] == 2 and config["data"]["class_path"] == "pnas.data.DigitsDataModule"
+    assert config["strategy"]["init_args"]["max_blocks"] == 2
+    assert config["data"]["class_path"] == "pnas.data.DigitsDataModule"
     result = json.loads((run_dir / "result.json").read_text())
     assert result["candidates"] == 5 and 0 <= result["test_acc"] <= 1
     assert "best cell:" in capsys.readouterr().out
@@ -128,14 +129,14 @@ def test_search_help_documents_its_arguments(capsys):
         main(["search", "--help"])
     assert exit_info.value.code == 0
     text = " ".join(capsys.readouterr().out.split())
-    for flag in ("--max_blocks", "--beam_size", "--surrogate", "--initial_cells", "--run_dir"):
+    for flag in ("--strategy", "--constraints.max_params", "--execution.workers", "--run_dir"):
         assert flag in text
-    assert "K, candidates trained at every step after the first" in text
+    assert "What to train next" in text and "Candidates trained at once" in text
 
 
 def test_search_with_a_bad_beam_size_is_one_line(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        main(["search", "--config", SEARCH_CONFIG, "--beam_size=0", f"--run_dir={tmp_path}"])
+        main(["search", "--config", SEARCH_CONFIG, "--strategy.beam_size=0", f"--run_dir={tmp_path}"])
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert "pnas: error: beam_size=0: beam_size and initial_cells must be >= 1" in err

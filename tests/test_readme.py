@@ -42,10 +42,10 @@ def test_lightning_project_snippet_runs(capsys):
 def test_search_snippet_runs(tmp_path):
     (snippet,) = [block for block in python_blocks() if "SearchTrainer(" in block and "PNASModule(" in block]
     tiny_trainer = "max_epochs=1, limit_train_batches=2, limit_val_batches=1, limit_test_batches=1"
-    tiny_search = "max_blocks=2, beam_size=2, initial_cells=3, progress=False"
     quick = snippet.replace("max_epochs=8", tiny_trainer).replace(
-        "max_blocks=3, beam_size=8, initial_cells=32", tiny_search
+        "max_blocks=3, beam_size=8, initial_cells=32", "max_blocks=2, beam_size=2, initial_cells=3"
     )
+    quick = quick.replace('run_dir="runs/search/mine"', 'run_dir="runs/search/mine", progress=False')
     assert quick.count("limit_train_batches") == 1 and "progress=False" in quick
     namespace: dict = {}
     exec(compile(quick, "documentation", "exec"), namespace)
@@ -76,7 +76,7 @@ def readme_user_module(tmp_path, monkeypatch):
 def test_user_module_example_runs_from_python(readme_user_module):
     (snippet,) = [block for block in python_blocks() if "from my_module import" in block]
     quick = snippet.replace("max_epochs=8,", "max_epochs=1, limit_train_batches=2, limit_val_batches=1,")
-    quick = quick.replace("max_blocks=2, beam_size=4, initial_cells=16,", "max_blocks=2, beam_size=2, initial_cells=3,")
+    quick = quick.replace("max_blocks=2, beam_size=4, initial_cells=16", "max_blocks=2, beam_size=2, initial_cells=3")
     quick = quick.replace('run_dir="runs/search/f1",', 'run_dir="runs/search/f1", progress=False, wandb="disabled",')
     assert quick.count("limit_train_batches") == 1 and quick.count("progress=False") == 1
     namespace: dict = {}
@@ -91,7 +91,12 @@ def test_user_module_example_runs_from_its_yaml_config(readme_user_module, capsy
     path = readme_user_module / "my_search.yaml"
     path.write_text(config)
     tiny = ["--trainer.max_epochs=1", "--trainer.limit_train_batches=2", "--trainer.limit_val_batches=1"]
-    tiny += ["--trainer.limit_test_batches=1", "--max_blocks=1", "--initial_cells=2", "--progress=false"]
+    tiny += [
+        "--trainer.limit_test_batches=1",
+        "--strategy.max_blocks=1",
+        "--strategy.initial_cells=2",
+        "--progress=false",
+    ]
     main(["search", "--config", str(path), *tiny, "--wandb=disabled"])
     assert "val/f1" in capsys.readouterr().out
     assert (readme_user_module / "runs/search/f1/result.json").read_text().count('"monitor": "val/f1"') == 1

@@ -21,8 +21,23 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_search_export_fit_reload_same_test_accuracy(tmp_path):
     run_dir = tmp_path / "search"
     search = ["search", "--config", str(ROOT / "configs/search/digits.yaml"), f"--run_dir={run_dir}"]
-    tiny = ["--max_blocks=2", "--beam_size=2", "--initial_cells=3", "--trainer.max_epochs=1", "--model.filters=4"]
-    main([*search, *tiny, "--trainer.limit_train_batches=2", "--progress=false", "--wandb=disabled", "--workers=1"])
+    tiny = [
+        "--strategy.max_blocks=2",
+        "--strategy.beam_size=2",
+        "--strategy.initial_cells=3",
+        "--trainer.max_epochs=1",
+        "--model.filters=4",
+    ]
+    main(
+        [
+            *search,
+            *tiny,
+            "--trainer.limit_train_batches=2",
+            "--progress=false",
+            "--wandb=disabled",
+            "--execution.workers=1",
+        ]
+    )
     found = load_genotype(run_dir / "best_genotype.json")
 
     fit = ["fit", "--config", str(ROOT / "configs/fit/pnasnet5_digits.yaml"), *TINY_FIT_ARGS]

@@ -26,6 +26,7 @@ from pnas.benchmark.fronts import ParetoBox, front_hypervolume_so_far
 from pnas.benchmark.proxies import ProxyTableFeatures
 from pnas.benchmark.table import TableEvaluator
 from pnas.errors import ConfigError
+from pnas.search.constraints.limits import CellConstraints
 from pnas.search.spaces.cell_space import SearchSpace
 from pnas.search.spaces.nasbench201 import NB201TableCost
 from pnas.search.strategies.anytime import AnytimeProgressiveSearch
@@ -82,11 +83,11 @@ Cost = NB201TableCost | None
 
 def _progressive(space: SearchSpace, budget: int, seed: int, cost: Cost, **settings: Any) -> SearchStrategy:
     settings = strategy_settings("progressive", settings)
-    pareto_cost = None if cost is None else (cost.name, cost)
+    constraints = CellConstraints(pareto_cost=None if cost is None else (cost.name, cost))
     proxies = settings.pop("proxies", None)
     side_features = None if proxies is None else ProxyTableFeatures(proxies)
     return AnytimeProgressiveSearch(
-        budget, space=space, seed=seed, pareto_cost=pareto_cost, side_features=side_features, **settings
+        budget, space=space, seed=seed, constraints=constraints, side_features=side_features, **settings
     )
 
 

@@ -5,12 +5,14 @@ One sub-package per job:
 - ``strategies``: the :class:`SearchStrategy` interface and :class:`Proposal`, :class:`ProgressiveSearch` (the
   paper's algorithm) and its budgeted variant, the baselines and NSGA-II, and ``steps``, the cycle they all run;
 - ``spaces``: the :class:`SearchSpace` interface, the PNAS :class:`CellSpace` and NAS-Bench-201;
-- ``constraints``: hard limits on costs known before training; Pareto fronts and hypervolumes;
+- ``constraints``: :class:`Constraints` as the user states them, hard limits on costs known before training;
+  Pareto fronts and hypervolumes;
 - ``evaluation``: the :class:`Evaluator` interface and :class:`Evaluation`, training with Lightning, the candidate;
-- ``execution``: where candidates train (this process, worker processes, Ray actors);
+- ``execution``: where candidates train (this process, worker processes, Ray actors), set by :class:`Execution`;
 - ``run``: :func:`run_search` and the SQLite store, the run directory's lock, interrupts and records;
 - ``callbacks``: the :class:`SearchCallback` hooks and the callbacks every search runs;
-- ``trainer``: :class:`SearchTrainer`, a Lightning ``Trainer`` with a ``search`` method.
+- ``trainer``: :class:`SearchTrainer`, a Lightning ``Trainer`` with a ``search`` method, which ``assembly`` helps
+  make a search's parts from its settings.
 
 Tabular benchmarks (:class:`BenchmarkTable`, :class:`TableEvaluator`) live in :mod:`pnas.benchmark.table`.
 
@@ -29,8 +31,10 @@ if TYPE_CHECKING:
     from pnas.search.callbacks.pictures import SearchPictures
     from pnas.search.callbacks.progress import SearchProgressBar
     from pnas.search.callbacks.run_files import BestModelExport, RunFiles
+    from pnas.search.constraints.settings import Constraints
     from pnas.search.evaluation.base import Evaluation, Evaluator
     from pnas.search.evaluation.lightning import LightningEvaluator
+    from pnas.search.execution.settings import Execution
     from pnas.search.run.loop import run_search
     from pnas.search.run.records import CandidateRecord, SearchResult, StepReport
     from pnas.search.spaces.cell_space import CellSpace, SearchSpace
@@ -47,8 +51,10 @@ _LAZY = {
     "BestModelExport": "pnas.search.callbacks.run_files",
     "CandidateRecord": "pnas.search.run.records",
     "CellSpace": "pnas.search.spaces.cell_space",
+    "Constraints": "pnas.search.constraints.settings",
     "Evaluation": "pnas.search.evaluation.base",
     "Evaluator": "pnas.search.evaluation.base",
+    "Execution": "pnas.search.execution.settings",
     "LightningEvaluator": "pnas.search.evaluation.lightning",
     "LocalSearch": "pnas.search.strategies.baselines",
     "NASBench201Space": "pnas.search.spaces.nasbench201",
@@ -76,8 +82,10 @@ __all__ = [
     "BestModelExport",
     "CandidateRecord",
     "CellSpace",
+    "Constraints",
     "Evaluation",
     "Evaluator",
+    "Execution",
     "LightningEvaluator",
     "LocalSearch",
     "NASBench201Space",

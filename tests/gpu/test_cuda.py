@@ -18,7 +18,7 @@ import torch
 from pnas.data import DeviceImageLoader, DigitsDataModule
 from pnas.data.synthetic import SyntheticCIFAR10DataModule
 from pnas.module import PNASModule
-from pnas.search import LightningEvaluator, SearchTrainer
+from pnas.search import Constraints, Execution, LightningEvaluator, ProgressiveSearch, SearchTrainer
 from pnas.space import one_block_cells
 
 pytestmark = pytest.mark.cuda
@@ -36,11 +36,20 @@ CUDA_TRAINER = dict(
 )
 
 
-def cuda_search(run_dir: Any, model: PNASModule | None = None, **kwargs: Any) -> Any:
-    """A B=2, K=2 digits search with 4 one-block cells trained on the GPU, W&B off."""
+def cuda_search(
+    run_dir: Any, model: PNASModule | None = None, constraints: Constraints | None = None, **kwargs: Any
+) -> Any:
+    """A B=2, K=2 digits search with 4 one-block cells trained on the GPU, W&B off; ``kwargs`` set its execution."""
     template = model or PNASModule(num_classes=10, in_channels=1, num_cells=1, filters=8)
-    options = dict(max_blocks=2, beam_size=2, initial_cells=4, progress=False, wandb="disabled", run_dir=str(run_dir))
-    return SearchTrainer(**CUDA_TRAINER).search(template, DigitsDataModule(), **{**options, **kwargs})
+    strategy = ProgressiveSearch(max_blocks=2, beam_size=2, initial_cells=4)
+    options = dict(
+        execution=Execution(**kwargs),
+        constraints=constraints or Constraints(),
+        progress=False,
+        wandb="disabled",
+        run_dir=str(run_dir),
+    )
+    return SearchTrainer(**CUDA_TRAINER).search(template, DigitsDataModule(), strategy, **options)
 
 
 def test_device_loader_on_cuda_makes_the_cpu_batches():
@@ -114,7 +123,7 @@ def test_an_out_of_memory_candidate_fails_alone_and_the_search_goes_on(tmp_path)
 
 
 def test_latency_limit_measured_on_cuda(tmp_path):
-    result = cuda_search(tmp_path, max_latency_ms=1_000.0, latency_device="cuda")
+    result = cuda_search(tmp_path, constraints=Constraints(max_latency_ms=1_000.0, latency_device="cuda"))
     timings = json.loads((tmp_path / "latency.json").read_text())  # cell -> milliseconds
     assert len(result.candidates) == 6 and timings
     assert all(0.0 < milliseconds < 1_000.0 for milliseconds in timings.values())

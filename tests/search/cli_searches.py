@@ -18,15 +18,15 @@ SEARCH = [
     "search",
     "--config",
     str(ROOT / "configs/search/digits.yaml"),
-    "--max_blocks=2",
-    "--beam_size=3",
-    "--initial_cells=5",
+    "--strategy.max_blocks=2",
+    "--strategy.beam_size=3",
+    "--strategy.initial_cells=5",
     "--trainer.max_epochs=1",
     "--trainer.limit_train_batches=2",
     "--model.filters=4",
     "--progress=false",
     "--wandb=disabled",
-    "--workers=1",  # in this process: the kill points count its candidates (tests/search/test_workers.py: N)
+    "--execution.workers=1",  # in this process: the kill points count its candidates (tests/search/test_workers.py: N)
 ]
 
 #: The files a search derives from its store; a re-run must never make one of them worse.

@@ -109,8 +109,8 @@ ROOT = Path(__file__).resolve().parents[2]
     [
         (["--trainer.max_epochs=-5"], "max_epochs"),
         (["--trainer.max_epochs=-1"], "max_epochs (epochs per candidate) must be >= 1"),
-        (["--beam_size=0"], "beam_size"),
-        (["--max_blocks=0"], "max_blocks"),
+        (["--strategy.beam_size=0"], "beam_size"),
+        (["--strategy.max_blocks=0"], "max_blocks"),
         (["--max_consecutive_failures=0"], "max_consecutive_failures must be >= 1"),
         (["--run_dir=/dev/null/run"], "cannot create run_dir /dev/null/run"),
     ],

@@ -129,7 +129,7 @@ def test_a_finished_search_run_again_with_side_files_missing_loses_and_worsens_n
 
 def test_more_blocks_without_the_kept_weights_keeps_the_model_and_the_test_figure(finished_run, finished_copy):
     (finished_copy / "best_candidate.pt").unlink()
-    main([*SEARCH, f"--run_dir={finished_copy}", "--max_blocks=3"])
+    main([*SEARCH, f"--run_dir={finished_copy}", "--strategy.max_blocks=3"])
     grown, before = outcome(finished_copy), outcome(finished_run)
     assert grown["candidates"] == before["candidates"] + 3
     assert grown["best_cell"].count(";") == 2 and grown["test_acc"] is not None  # the answer: a 3-block cell

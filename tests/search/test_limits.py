@@ -9,7 +9,7 @@ import pytest
 
 from pnas.errors import ConfigError
 from pnas.nn import build_network
-from pnas.search.constraints.limits import CostLimits
+from pnas.search.constraints.limits import CellConstraints, CostLimits, LatencyLimit
 from pnas.search.strategies.progressive import ProgressiveSearch
 from pnas.space import OP_INDEX, expand_beam, one_block_cells
 from tests.conftest import cli_error, tiny_search
@@ -27,7 +27,10 @@ def separable_count(tokens) -> dict[str, np.ndarray]:
 
 def test_cells_over_a_limit_are_never_proposed_and_are_counted():
     strategy = ProgressiveSearch(
-        max_blocks=2, beam_size=5, surrogate="mlp", limits=CostLimits(separable_count, max_params=1)
+        max_blocks=2,
+        beam_size=5,
+        surrogate="mlp",
+        constraints=CellConstraints(limits=CostLimits(separable_count, max_params=1)),
     )
     first = strategy.propose()
     with_sep = [c for c in one_block_cells() if "sep_conv_3x3" in str(c)]
@@ -43,7 +46,7 @@ def test_cells_over_a_limit_are_never_proposed_and_are_counted():
 def test_a_limit_nothing_fits_is_one_line_naming_it_and_the_smallest_cost():
     limits = CostLimits(separable_count, max_params=1, max_macs=5)
     with pytest.raises(ConfigError) as error:
-        ProgressiveSearch(max_blocks=2, limits=limits).propose()
+        ProgressiveSearch(max_blocks=2, constraints=CellConstraints(limits=limits)).propose()
     message = str(error.value)
     assert "\n" not in message and message.startswith("no cell of step 1 fits max_macs=5 (the smallest has 10")
     assert "max_params" not in message  # that one alone would leave cells
@@ -71,7 +74,13 @@ def test_a_digits_search_under_max_params_trains_only_cells_within_it(tmp_path):
 
 
 def test_a_too_tight_limit_at_the_cli_is_one_line(tmp_path, capsys):
-    args = ["search", "--config", str(ROOT / "configs/search/digits.yaml"), "--max_params=10", "--model.filters=4"]
+    args = [
+        "search",
+        "--config",
+        str(ROOT / "configs/search/digits.yaml"),
+        "--constraints.max_params=10",
+        "--model.filters=4",
+    ]
     err = cli_error(capsys, [*args, f"--run_dir={tmp_path / 'run'}", "--wandb=disabled", "--progress=false"])
     assert len(err.strip().splitlines()) == 1 and "max_params=10 (the smallest has" in err
     assert not (tmp_path / "run" / "search.sqlite").exists()  # refused before anything was written
@@ -90,7 +99,9 @@ def test_pareto_mode_proposes_the_predicted_front_then_tops_up_by_score():
 
 
 def test_a_pareto_step_is_the_predicted_front_then_the_best_predicted():
-    strategy = ProgressiveSearch(max_blocks=2, beam_size=6, surrogate="mlp", pareto_cost=("params", separable_count))
+    strategy = ProgressiveSearch(
+        max_blocks=2, beam_size=6, surrogate="mlp", constraints=CellConstraints(pareto_cost=("params", separable_count))
+    )
     first = strategy.propose()
     # sep_conv_3x3 raises accuracy here, and cost: the best predicted children are the dearest
     accuracies = [str(cell).count("sep_conv_3x3") + 0.01 * (i % 5) for i, cell in enumerate(first.cells)]
@@ -146,7 +157,6 @@ def test_objectives_must_be_the_monitor_and_a_known_cost(tmp_path):
 
 
 def test_a_latency_limit_skips_slow_cells_as_they_come_and_counts_them():
-    from pnas.search.constraints.limits import LatencyLimit
 
     measured = []
 
@@ -154,7 +164,12 @@ def test_a_latency_limit_skips_slow_cells_as_they_come_and_counts_them():
         measured.append(cell)
         return float(str(cell).count("sep_conv_3x3"))
 
-    strategy = ProgressiveSearch(max_blocks=2, beam_size=5, surrogate="mlp", latency_limit=LatencyLimit(latency, 0.5))
+    strategy = ProgressiveSearch(
+        max_blocks=2,
+        beam_size=5,
+        surrogate="mlp",
+        constraints=CellConstraints(latency_limit=LatencyLimit(latency, 0.5)),
+    )
     first = strategy.propose()
     with_sep = [c for c in one_block_cells() if "sep_conv_3x3" in str(c)]
     assert first.excluded == len(with_sep) and all("sep_conv_3x3" not in str(c) for c in first.cells)
@@ -167,16 +182,19 @@ def test_a_latency_limit_skips_slow_cells_as_they_come_and_counts_them():
 
 
 def test_a_latency_limit_nothing_fits_is_one_line_naming_it_and_the_fastest():
-    from pnas.search.constraints.limits import LatencyLimit
 
     limit = LatencyLimit(lambda cell: 3.0 + str(cell).count("sep_conv_3x3"), 2)
     with pytest.raises(ConfigError) as error:
-        ProgressiveSearch(max_blocks=2, latency_limit=limit).check_limits()
+        ProgressiveSearch(max_blocks=2, constraints=CellConstraints(latency_limit=limit)).check_limits()
     message = str(error.value)
     assert "\n" not in message and message.startswith("no cell of step 1 fits max_latency_ms=2 (the fastest takes 3 ms")
     with pytest.raises(ConfigError, match="max_latency_ms must be > 0"):
         LatencyLimit(lambda cell: 1.0, 0)
-    later = ProgressiveSearch(max_blocks=2, surrogate="mlp", latency_limit=LatencyLimit(lambda c: len(c.blocks), 1.5))
+    later = ProgressiveSearch(
+        max_blocks=2,
+        surrogate="mlp",
+        constraints=CellConstraints(latency_limit=LatencyLimit(lambda c: len(c.blocks), 1.5)),
+    )
     first = later.propose()
     later.observe(first.cells, [float(i % 5) for i in range(len(first.cells))])
     with pytest.raises(ConfigError, match=r"^no cell of step 2 fits max_latency_ms=1.5 \(the fastest takes 2 ms"):

@@ -5,6 +5,7 @@ import pytest
 
 from pnas.errors import ConfigError
 from pnas.search import ProgressiveSearch
+from pnas.search.constraints.limits import CellConstraints
 from pnas.space import Cell, expand, expand_beam, one_block_cells
 from surrogate import rank_correlations
 from tests.conftest import random_cell
@@ -169,8 +170,9 @@ def test_in_pareto_mode_the_neighbours_joining_each_round_are_those_of_the_front
     table = BenchmarkTable(write_table(tmp_path / "table.csv", ops))
     cost = NB201TableCost(table, "params_m")
     space = NASBench201Space(ops)
+    pareto = CellConstraints(pareto_cost=("params_m", cost))
     strategy = AnytimeProgressiveSearch(40, batch_size=4, mutation_parents=3, space=space, beam_size=3,
-                                        surrogate="mlp", pareto_cost=("params_m", cost), seed=0)  # fmt: skip
+                                        surrogate="mlp", constraints=pareto, seed=0)  # fmt: skip
     drive(strategy, lambda cell: table.value(cell, "val") / 100)
     last = [cell for cell in strategy.history if cell.level == 3]
     points = [(strategy.history[cell], cost.of_cell(cell)) for cell in last]

@@ -5,7 +5,7 @@ import pytest
 from pnas.data import DigitsDataModule
 from pnas.errors import ConfigError
 from pnas.module import PNASModule
-from pnas.search import SearchTrainer
+from pnas.search import ProgressiveSearch, SearchTrainer
 from tests.conftest import TINY_TRAINER_KWARGS, tiny_search
 
 
@@ -33,8 +33,7 @@ def test_candidates_that_log_no_validation_accuracy_stop_the_search(tmp_path):
         trainer.search(
             template,
             DigitsDataModule(),
-            max_blocks=1,
-            initial_cells=2,
+            ProgressiveSearch(max_blocks=1, initial_cells=2),
             run_dir=tmp_path,
             progress=False,
             wandb="disabled",

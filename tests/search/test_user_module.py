@@ -12,7 +12,7 @@ from pytorch_lightning.callbacks import EarlyStopping, LearningRateMonitor, Mode
 from pnas.cli import main
 from pnas.data import DigitsDataModule
 from pnas.errors import ConfigError
-from pnas.search import SearchTrainer
+from pnas.search import ProgressiveSearch, SearchTrainer
 from tests.conftest import TINY_TRAINER_KWARGS
 from tests.search.user_module import (
     CountingCallback,
@@ -22,13 +22,14 @@ from tests.search.user_module import (
     UntestedModule,
 )
 
-QUICK = dict(max_blocks=2, beam_size=2, initial_cells=3, progress=False, wandb="disabled")
+QUICK = dict(progress=False, wandb="disabled")
 
 
-def search(run_dir, template=None, trainer_kwargs=None, **kwargs):
+def search(run_dir, template=None, trainer_kwargs=None, max_blocks=2, **kwargs):
     trainer = SearchTrainer(**{**TINY_TRAINER_KWARGS, **(trainer_kwargs or {})})
     template = template if template is not None else F1Module(filters=3, lr=0.1)
-    return trainer.search(template, DigitsDataModule(), run_dir=str(run_dir), **{**QUICK, **kwargs})
+    strategy = ProgressiveSearch(max_blocks=max_blocks, beam_size=2, initial_cells=3)
+    return trainer.search(template, DigitsDataModule(), strategy, run_dir=str(run_dir), **{**QUICK, **kwargs})
 
 
 def test_a_user_module_is_searched_on_its_own_metric(tmp_path):
@@ -116,7 +117,14 @@ def test_a_user_module_needs_no_data_attributes_it_does_not_take(capsys):
 
 def test_pnas_search_takes_a_user_module_from_the_command_line(tmp_path, capsys):
     args = ["search", "--model", "tests.search.user_module.F1Module", "--model.init_args.filters", "3"]
-    quick = ["--max_blocks=1", "--initial_cells=2", "--wandb=disabled", "--progress=false", "--monitor=val/f1"]
+    quick = [
+        "--strategy=ProgressiveSearch",  # its arguments follow, with no config to name the class
+        "--strategy.max_blocks=1",
+        "--strategy.initial_cells=2",
+        "--wandb=disabled",
+        "--progress=false",
+        "--monitor=val/f1",
+    ]
     trainer = ["--trainer.max_epochs=1", "--trainer.limit_train_batches=2", "--trainer.limit_val_batches=1"]
     trainer += ["--trainer.limit_test_batches=1", "--trainer.logger=false"]
     with pytest.raises(SystemExit) as printed:

@@ -16,7 +16,7 @@ import pytest
 from pnas.data import DigitsDataModule
 from pnas.errors import ConfigError
 from pnas.module import PNASModule
-from pnas.search import SearchTrainer
+from pnas.search import Execution, ProgressiveSearch, SearchTrainer
 from tests.conftest import TINY_TRAINER_KWARGS
 from tests.search.cli_searches import ROOT, SEARCH
 from tests.search.test_workers import alive, child_pids
@@ -27,16 +27,15 @@ linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="re
 #: A tiny search with two workers, as a user would type it into ``python -`` (no file, no main guard).
 SCRIPT = """
 from pnas.data import DigitsDataModule
-from pnas.data import DigitsDataModule
 from pnas.errors import ConfigError
 from pnas.module import PNASModule
-from pnas.search import SearchTrainer
+from pnas.search import Execution, ProgressiveSearch, SearchTrainer
 {prelude}
 trainer = SearchTrainer(max_epochs=1, limit_train_batches=2, limit_val_batches=1, accelerator="cpu", logger=False)
 try:
     result = trainer.search(
-        {model}, DigitsDataModule(), max_blocks=1, initial_cells=3, workers=2, wandb="disabled", progress=False,
-        run_dir={run_dir!r},
+        {model}, DigitsDataModule(), ProgressiveSearch(max_blocks=1, initial_cells=3), execution=Execution(workers=2),
+        wandb="disabled", progress=False, run_dir={run_dir!r},
     )
     print("trained", len(result.candidates), [record.status for record in result.candidates])
 except ConfigError as error:
@@ -47,8 +46,9 @@ except ConfigError as error:
 def two_worker_search(run_dir: Path, datamodule: DigitsDataModule) -> None:
     """A tiny search of 4 one-block cells with 2 workers on ``datamodule``."""
     template = PNASModule(num_classes=10, in_channels=1, num_cells=1, filters=4)
-    options = dict(max_blocks=1, initial_cells=4, workers=2, wandb="disabled", progress=False, run_dir=str(run_dir))
-    SearchTrainer(**TINY_TRAINER_KWARGS).search(template, datamodule, **options)
+    strategy, execution = ProgressiveSearch(max_blocks=1, initial_cells=4), Execution(workers=2)
+    options = dict(execution=execution, wandb="disabled", progress=False, run_dir=str(run_dir))
+    SearchTrainer(**TINY_TRAINER_KWARGS).search(template, datamodule, strategy, **options)
 
 
 def run_stdin(script: str, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -95,7 +95,7 @@ def test_a_worker_that_dies_while_starting_fails_the_search_at_once_in_one_line(
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_while_workers_start_leaves_no_traceback_and_no_process(tmp_path, signum):
     process = subprocess.Popen(
-        [sys.executable, "-m", "pnas", *SEARCH, "--workers=2", f"--run_dir={tmp_path}"],
+        [sys.executable, "-m", "pnas", *SEARCH, "--execution.workers=2", f"--run_dir={tmp_path}"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

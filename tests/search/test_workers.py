@@ -22,12 +22,12 @@ from pnas.cli import main
 from pnas.data import DigitsDataModule
 from pnas.errors import ConfigError
 from pnas.module import PNASModule
-from pnas.search import SearchTrainer
+from pnas.search import Execution, ProgressiveSearch, SearchTrainer
 from tests.conftest import TINY_TRAINER_KWARGS, cli_error, tiny_search
 from tests.search.cli_searches import ROOT, SEARCH, count_candidates, stored_candidates
 
 #: Every worker gets one thread, as the reference does: the accuracies then agree to the last digit.
-WORKERS = ["--workers=2", "--num_cpus=1"]
+WORKERS = ["--execution.workers=2", "--execution.num_cpus=1"]
 
 
 @contextmanager
@@ -66,7 +66,7 @@ def test_ray_executor_on_a_local_cluster_gives_the_same_results(tmp_path, refere
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     try:
         with torch_threads(1):
-            main([*SEARCH, *WORKERS, "--executor=ray", f"--run_dir={tmp_path}"])
+            main([*SEARCH, *WORKERS, "--execution.executor=ray", f"--run_dir={tmp_path}"])
     finally:
         ray.shutdown()
     assert outcome(tmp_path) == reference
@@ -143,15 +143,21 @@ def test_kill_9_of_a_search_with_workers_kills_them_and_loses_only_candidates_in
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--workers=0"], "workers (candidates trained at once) must be an integer >= 1, got 0"),
-        (["--num_cpus=0"], "num_cpus (CPU cores per candidate) must be > 0"),
-        (["--ray_address=127.0.0.1:6379"], "ray_address is set ('127.0.0.1:6379') but executor is 'local'"),
-        (["--executor=ray", "--ray_address=127.0.0.1:1"], "cannot reach the Ray cluster at 127.0.0.1:1"),
-        (["--workers=2", "--trainer.devices=2"], "each candidate trains on one device, but trainer devices is '2'"),
+        (["--execution.workers=0"], "workers (candidates trained at once) must be an integer >= 1, got 0"),
+        (["--execution.num_cpus=0"], "num_cpus (CPU cores per candidate) must be > 0"),
+        (["--execution.ray_address=127.0.0.1:6379"], "ray_address is set ('127.0.0.1:6379') but executor is 'local'"),
+        (
+            ["--execution.executor=ray", "--execution.ray_address=127.0.0.1:1"],
+            "cannot reach the Ray cluster at 127.0.0.1:1",
+        ),
+        (
+            ["--execution.workers=2", "--trainer.devices=2"],
+            "each candidate trains on one device, but trainer devices is '2'",
+        ),
     ],
 )
 def test_bad_executor_settings_are_one_line_at_the_cli(tmp_path, capsys, args, message):
-    if "--executor=ray" in args:
+    if "--execution.executor=ray" in args:
         pytest.importorskip("ray")
     err = cli_error(capsys, [*SEARCH, f"--run_dir={tmp_path}", *args])
     assert message in err and len(err.strip().splitlines()) == 1
@@ -168,9 +174,10 @@ class LoaderProcessesDigits(DigitsDataModule):
 def test_workers_train_data_modules_whose_loaders_start_processes(tmp_path):
     trainer = SearchTrainer(**TINY_TRAINER_KWARGS)
     template = PNASModule(num_classes=10, in_channels=1, num_cells=1, filters=4)
-    options = dict(max_blocks=1, initial_cells=2, progress=False, wandb="disabled", workers=2, num_cpus=1)
+    strategy, execution = ProgressiveSearch(max_blocks=1, initial_cells=2), Execution(workers=2, num_cpus=1)
+    options = dict(execution=execution, progress=False, wandb="disabled", run_dir=str(tmp_path))
     with torch_threads(1):
-        result = trainer.search(template, LoaderProcessesDigits(), run_dir=str(tmp_path), **options)
+        result = trainer.search(template, LoaderProcessesDigits(), strategy, **options)
     assert [record.status for record in result.candidates] == ["ok", "ok"], [r.error for r in result.candidates]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -13,7 +14,7 @@ from surrogate import CellTokens
 if TYPE_CHECKING:
     from pnas.nn.costs import CellCosts
 
-__all__ = ["LIMITS", "CostLimits", "LatencyLimit", "network_costs"]
+__all__ = ["LIMITS", "CellConstraints", "CostLimits", "LatencyLimit", "network_costs"]
 
 #: Each limit's name and the cost it bounds, with the unit its messages use.
 LIMITS: dict[str, tuple[str, str]] = {"max_params": ("params", "parameters"), "max_macs": ("macs", "multiply-adds")}
@@ -103,6 +104,32 @@ class LatencyLimit:
             f"{fastest:.3g} ms on {self.device}), among {len(too_slow):,} measured; raise the limit or make the "
             "network smaller (num_cells, filters)"
         )
+
+
+@dataclass(frozen=True)
+class CellConstraints:
+    """Everything a strategy checks before it proposes a cell, built from a search's costs.
+
+    Attributes:
+        limits: Hard limits on costs known before training: a cell over one is never proposed.
+        latency_limit: A limit on a cost measured cell by cell, checked on each cell about to be proposed.
+        pareto_cost: ``(name, costs)`` of Pareto mode: the cost traded off against the predicted value.
+    """
+
+    limits: CostLimits | None = None
+    latency_limit: LatencyLimit | None = None
+    pareto_cost: tuple[str, CostFunction] | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.limits) or self.latency_limit is not None or self.pareto_cost is not None
+
+    def settings(self) -> dict[str, Any]:
+        """The constraints that decide what a strategy proposes, for a search's fingerprint."""
+        return {
+            **({"limits": self.limits.settings()} if self.limits else {}),
+            **({"latency_limit": self.latency_limit.settings()} if self.latency_limit else {}),
+            **({"pareto_cost": self.pareto_cost[0]} if self.pareto_cost else {}),
+        }
 
 
 def _nothing_fits(limits: Mapping[str, float], smallest: Mapping[str, int], step: int, count: int) -> str:

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pnas.errors import ConfigError
+from pnas.search.constraints.limits import CellConstraints
 from pnas.space import Cell
 
 __all__ = ["Proposal", "SearchStrategy"]
@@ -56,6 +58,17 @@ class SearchStrategy(ABC):
     def observe(self, cells: Sequence[Cell], accuracies: Sequence[float | None]) -> None:
         """Accuracies of the proposed ``cells``; ``None`` marks a failed evaluation."""
         raise NotImplementedError
+
+    def constrain(self, constraints: CellConstraints) -> None:
+        """Respect ``constraints`` from now on (limits on costs, Pareto mode); called before the first proposal.
+
+        Raises:
+            ConfigError: The strategy takes no constraints, or nothing fits them.
+        """
+        if constraints:
+            raise ConfigError(
+                f"{type(self).__name__} takes no limits on costs or Pareto objectives; use ProgressiveSearch"
+            )
 
     def settings(self) -> dict[str, Any]:
         """JSON-ready settings that decide what the strategy proposes: the fingerprint a resumed search must match.

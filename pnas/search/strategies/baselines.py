@@ -53,6 +53,10 @@ class BudgetedStrategy(SearchStrategy):
         for cell, accuracy in zip(cells, accuracies, strict=True):
             self.history[cell] = accuracy
 
+    def settings(self) -> dict[str, Any]:
+        """The space and the seed (not the budget: it may grow)."""
+        return {"space": self.space.settings(), "seed": self.seed}
+
     def state(self) -> dict[str, Any]:
         """How many cells have been evaluated."""
         return {"step": self.step, "evaluated": len(self.history)}
@@ -99,6 +103,10 @@ class RegularizedEvolution(BudgetedStrategy):
             raise ConfigError(f"need 1 <= sample_size <= population_size, got {sample_size} and {population_size}")
         self.population_size, self.sample_size = population_size, sample_size
         self.population: collections.deque[tuple[Any, float]] = collections.deque()
+
+    def settings(self) -> dict[str, Any]:
+        """The space, the seed, the population and the tournament's sizes."""
+        return {**super().settings(), "population_size": self.population_size, "sample_size": self.sample_size}
 
     def propose(self) -> Proposal | None:
         """A random cell while the population fills, then a mutation of a tournament winner."""
@@ -161,6 +169,10 @@ class LocalSearch(BudgetedStrategy):
         self.queue: list[Any] = []
         self.candidate: tuple[Any, float] | None = None  # best start sample, or best neighbour ("best" variant)
         self.starts_left = initial_samples
+
+    def settings(self) -> dict[str, Any]:
+        """The space, the seed, the variant and the random starts."""
+        return {**super().settings(), "variant": self.variant, "initial_samples": self.initial_samples}
 
     def _move(self, member: tuple[Any, float]) -> None:
         self.current, self.candidate = member, None

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from pnas.errors import ConfigError
-from pnas.search.constraints.limits import CostFunction, CostLimits, LatencyLimit
+from pnas.search.constraints.limits import CellConstraints, CostFunction, CostLimits, LatencyLimit
 from pnas.search.spaces.cell_space import CellSpace, SearchSpace
 from pnas.search.strategies.base import Proposal, SearchStrategy
 from pnas.search.strategies.scoring import UnitScale, append_cells, check_positive, encode, front_first
@@ -50,15 +50,13 @@ class ProgressiveSearch(SearchStrategy):
         seed: Seed of the step-1 sample and of the surrogate.
         space: The space to search; ``None``: the PNAS cell space with ``max_blocks`` blocks.
         exploration: Weight of the ensemble's std in the acquisition score (0: rank by predicted mean).
-        limits: Hard limits on costs known before training (:class:`~pnas.search.constraints.limits.CostLimits`):
-            a cell over one is never proposed, at step 1 or later; each proposal counts the cells left out
-            (``excluded``).
-        pareto_cost: ``(name, costs)`` for Pareto mode, as POPNAS builds its beam: each later step first takes
-            the children in order of acquisition score, keeping one only if ``costs(tokens)[name]`` is lower than
-            the last kept one's (the predicted front of score against cost), then tops the step up to K by score.
-        latency_limit: A limit on a cost measured cell by cell
-            (:class:`~pnas.search.constraints.limits.LatencyLimit`): each cell is checked as it is about to be
-            proposed, and skipped (and counted in ``excluded``) when over it.
+        constraints: What every proposed cell must respect (:class:`~pnas.search.constraints.limits.CellConstraints`):
+            hard ``limits`` on costs known before training (a cell over one is never proposed, at step 1 or later;
+            each proposal counts the cells left out as ``excluded``); a ``latency_limit`` checked on each cell as it
+            is about to be proposed; the ``pareto_cost`` ``(name, costs)`` of Pareto mode, as POPNAS builds its beam:
+            each later step first takes the children in order of acquisition score, keeping one only if
+            ``costs(tokens)[name]`` is lower than the last kept one's (the predicted front of score against cost),
+            then tops the step up to K by score. :meth:`constrain` sets them later.
         side_features: The surrogate's side inputs of cells (e.g. zero-cost proxies), used once it is fitted on
             :data:`SIDE_FEATURES_FROM` cells; then asked for every cell fitted on and every cell
             scored (a departure from the paper, whose predictor sees the cell alone).
@@ -77,9 +75,7 @@ class ProgressiveSearch(SearchStrategy):
         seed: int = 0,
         space: SearchSpace | None = None,
         exploration: float = 0.0,
-        limits: CostLimits | None = None,
-        pareto_cost: tuple[str, CostFunction] | None = None,
-        latency_limit: LatencyLimit | None = None,
+        constraints: CellConstraints | None = None,
         side_features: SideFeatures | None = None,
     ) -> None:
         from surrogate import SURROGATES
@@ -107,7 +103,7 @@ class ProgressiveSearch(SearchStrategy):
         self._previous_level: tuple[CellTokens, Callable[[int], Any]] | None = None
         self.history: dict[Any, float | None] = {}
         self._scale = UnitScale()
-        self.limits, self.pareto_cost, self.latency_limit = limits, pareto_cost, latency_limit
+        self.constraints = constraints or CellConstraints()
         self.side_features = side_features
         self._fitted_with_features = False
         self._excluded = 0
@@ -120,6 +116,30 @@ class ProgressiveSearch(SearchStrategy):
             self._next_level()
             return self._children_step(self.parents, self.beam_size)
         return None
+
+    @property
+    def limits(self) -> CostLimits | None:
+        """The hard limits on costs known before training, if any."""
+        return self.constraints.limits
+
+    @property
+    def latency_limit(self) -> LatencyLimit | None:
+        """The limit on latency, if any."""
+        return self.constraints.latency_limit
+
+    @property
+    def pareto_cost(self) -> tuple[str, CostFunction] | None:
+        """``(name, costs)`` of Pareto mode, if on."""
+        return self.constraints.pareto_cost
+
+    def constrain(self, constraints: CellConstraints) -> None:
+        """Respect ``constraints`` from the first proposal on.
+
+        Raises:
+            ConfigError: No level-1 cell fits them (raised now, before a search writes anything).
+        """
+        self.constraints = constraints
+        self.check_limits()
 
     def check_limits(self) -> None:
         """Raise the limits' ``ConfigError`` now if no level-1 cell fits them, before a search writes anything."""
@@ -293,9 +313,7 @@ class ProgressiveSearch(SearchStrategy):
             "seed": self.seed,
             "exploration": self.exploration,
             **({"side_features": _name_of(self.side_features)} if self.side_features else {}),
-            **({"limits": self.limits.settings()} if self.limits else {}),
-            **({"latency_limit": self.latency_limit.settings()} if self.latency_limit else {}),
-            **({"pareto_cost": self.pareto_cost[0]} if self.pareto_cost else {}),
+            **self.constraints.settings(),
         }
 
     def state(self) -> dict[str, Any]:
