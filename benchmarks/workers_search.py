@@ -51,7 +51,7 @@ if __name__ == "__main__":
 
 
 def candidates(run_dir: Path) -> list[tuple[int, str, float]]:
-    """``(step, cell, val_acc)`` of every stored candidate, sorted."""
+    """``(step, cell, value)`` of every stored candidate, sorted."""
     connection = sqlite3.connect(f"file:{run_dir / 'search.sqlite'}?mode=ro", uri=True)
     try:
         return sorted(connection.execute("SELECT step, cell, val_acc FROM candidates").fetchall())

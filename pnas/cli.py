@@ -67,9 +67,9 @@ class PNASCLI(LightningCLI):
         if result.best_cell is None:
             summary = "no candidate finished: see the status and error columns of candidates.csv"
         else:
-            summary = f"best cell: {result.best_cell}\n{result.monitor} {result.best_val_acc:.4f}"
-        if result.test_acc is not None:
-            summary += f", test {result.test_acc:.4f}"
+            summary = f"best cell: {result.best_cell}\n{result.monitor} {result.best_value:.4f}"
+        if result.test_value is not None:
+            summary += f", test {result.test_value:.4f}"
         if result.front is not None:
             summary += f"\nPareto front: {len(result.front)} cells, in pareto.csv and pareto/"
         print(f"{summary}\nrecords in {result.run_dir} ({result.seconds:.0f} s)")

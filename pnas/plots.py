@@ -133,7 +133,7 @@ def plot_search_progress(
     Args:
         records: The candidates, in training order.
         path: The image file to write.
-        metric: The name of the metric in ``val_acc``, for the axis.
+        metric: The name of the metric in ``value``, for the axis.
         mode: ``"max"`` or ``"min"``: which way the best so far goes.
     """
     plt = _pyplot()
@@ -141,11 +141,11 @@ def plot_search_progress(
     best, best_curve = None, []
     better = (lambda a, b: a > b) if mode == "max" else (lambda a, b: a < b)
     for record in records:
-        if record.val_acc is not None and (best is None or better(record.val_acc, best)):
-            best = record.val_acc
+        if record.value is not None and (best is None or better(record.value, best)):
+            best = record.value
         best_curve.append(best)
     for step in sorted({record.step for record in records}):
-        points = [(n, r.val_acc) for n, r in enumerate(records, start=1) if r.step == step and r.val_acc is not None]
+        points = [(n, r.value) for n, r in enumerate(records, start=1) if r.step == step and r.value is not None]
         if points:
             xs, ys = zip(*points, strict=True)
             axes.scatter(
@@ -173,15 +173,15 @@ def plot_predicted_vs_actual(
     from surrogate import rank_correlations
 
     plt = _pyplot()
-    steps = sorted({r.step for r in records if r.predicted_acc is not None and r.val_acc is not None})
+    steps = sorted({r.step for r in records if r.predicted_value is not None and r.value is not None})
     figure, axes_list = plt.subplots(
         1, max(1, len(steps)), figsize=(4.2 * max(1, len(steps)), 4), squeeze=False, layout="constrained"
     )
     for axes, step in zip(axes_list[0], steps, strict=False):
         pairs = [
-            (r.predicted_acc, r.val_acc)
+            (r.predicted_value, r.value)
             for r in records
-            if r.step == step and r.predicted_acc is not None and r.val_acc is not None
+            if r.step == step and r.predicted_value is not None and r.value is not None
         ]
         xs, ys = zip(*pairs, strict=True)
         axes.scatter(xs, ys, s=24, color=_STEP_COLORS[(step - 1) % len(_STEP_COLORS)], edgecolors="none")

@@ -96,8 +96,8 @@ class WandbSearchLogger(SearchCallback):
         metrics = {
             "candidate/index": len(self._curves),
             "candidate/step": record.step,
-            "candidate/val_acc": record.val_acc,
-            "candidate/predicted_acc": record.predicted_acc,
+            "candidate/value": record.value,
+            "candidate/predicted_value": record.predicted_value,
             "candidate/parameters": record.parameters,
             "candidate/train_seconds": record.train_seconds,
         }
@@ -108,7 +108,7 @@ class WandbSearchLogger(SearchCallback):
         records, pictures = search.candidates, dict(search.pictures)
         metrics = {
             "search/step": report.step,
-            "search/best_val_acc": report.best_val_acc,
+            "search/best_value": report.best_value,
             "search/children_scored": report.children_scored,
             "search/scoring_seconds": report.scoring_seconds,
             "search/step_seconds": report.step_seconds,
@@ -167,10 +167,10 @@ class WandbSearchLogger(SearchCallback):
                 {
                     "best_cell": str(search.best_cell) if search.best_cell else None,
                     "monitor": search.monitor,
-                    "best_val_acc": search.best_val_acc,
-                    "test_acc": search.test_acc,
+                    "best_value": search.best_value,
+                    "test_value": search.test_value,
                     "best_overall_cell": str(search.best_overall_cell) if search.best_overall_cell else None,
-                    "best_overall_val_acc": search.best_overall_val_acc,
+                    "best_overall_value": search.best_overall_value,
                     "search_seconds": round(search.seconds, 1),
                 }
             )
@@ -180,8 +180,8 @@ class WandbSearchLogger(SearchCallback):
                     type="genotype",
                     metadata={
                         "cell": str(search.best_cell),
-                        "val_acc": search.best_val_acc,
-                        "test_acc": search.test_acc,
+                        "value": search.best_value,
+                        "test_value": search.test_value,
                     },
                 )
                 artifact.add_file(str(search.run_dir / "best_genotype.json"))

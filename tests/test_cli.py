@@ -120,7 +120,7 @@ def test_search_smoke_on_digits(tmp_path, capsys):
     assert config["strategy"]["init_args"]["max_blocks"] == 2
     assert config["data"]["class_path"] == "pnas.data.DigitsDataModule"
     result = json.loads((run_dir / "result.json").read_text())
-    assert result["candidates"] == 5 and 0 <= result["test_acc"] <= 1
+    assert result["candidates"] == 5 and 0 <= result["test_value"] <= 1
     assert "best cell:" in capsys.readouterr().out
 
 

@@ -82,7 +82,7 @@ def test_user_module_example_runs_from_python(readme_user_module):
     namespace: dict = {}
     exec(compile(quick, "documentation", "exec"), namespace)
     result = namespace["result"]
-    assert result.monitor == "val/f1" and len(result.candidates) == 5 and result.test_acc is not None
+    assert result.monitor == "val/f1" and len(result.candidates) == 5 and result.test_value is not None
     assert (readme_user_module / "runs/search/f1/best.ckpt").is_file()
 
 

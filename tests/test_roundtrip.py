@@ -52,11 +52,11 @@ def test_search_export_fit_reload_same_test_accuracy(tmp_path):
     )
     version = tmp_path / "pnasnet5_digits/version_0"
     with open(version / "metrics.csv", newline="") as handle:
-        test_acc = next(float(row["test/acc"]) for row in csv.DictReader(handle) if row.get("test/acc"))
+        test_value = next(float(row["test/acc"]) for row in csv.DictReader(handle) if row.get("test/acc"))
 
     model = PNASModule.load_from_checkpoint(version / "checkpoints/best.ckpt")
     assert model.genotype == found and model.hparams.num_cells == 2 and model.hparams.filters == 6
     # On the command line "--trainer.limit_test_batches=1" parses as 1.0: the whole test split, as here.
     trainer = pl.Trainer(**{**TINY_TRAINER_KWARGS, "limit_test_batches": 1.0})
     (result,) = trainer.test(model, DigitsDataModule(), verbose=False)
-    assert result["test/acc"] == pytest.approx(test_acc)
+    assert result["test/acc"] == pytest.approx(test_value)

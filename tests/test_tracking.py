@@ -26,11 +26,11 @@ def test_offline_wandb_run_holds_metrics_table_artifact_and_pictures(tmp_path, o
 
     assert {"search", "trainer", "model", "data"} <= found["config"]
     history = found["history"]
-    assert {"search/best_val_acc", "surrogate/spearman", "surrogate/kendall_tau", "search/children_scored"} <= history
-    assert {"candidate/val_acc", "candidate/index"} <= history
+    assert {"search/best_value", "surrogate/spearman", "surrogate/kendall_tau", "search/children_scored"} <= history
+    assert {"candidate/value", "candidate/index"} <= history
     assert {"curves/step_1_table/_type", "curves/step_2_table/_type"} <= history  # one curve chart per step
     assert any(key.startswith("candidates/") for key in history)
-    assert float(found["summary"]["test_acc"]) == pytest.approx(result.test_acc)
+    assert float(found["summary"]["test_value"]) == pytest.approx(result.test_value)
 
     artifacts = {name: (kind, files) for name, kind, files in found["artifacts"]}
     genotype = [files for name, (kind, files) in artifacts.items() if kind == "genotype"]
@@ -40,7 +40,7 @@ def test_offline_wandb_run_holds_metrics_table_artifact_and_pictures(tmp_path, o
     images = {path.name.split("_")[0] for path in (wandb_dir / "files/media/images/pictures").iterdir()}
     assert {"search", "predicted", "best"} <= images
     tables = list((wandb_dir / "files/media/table").glob("candidates_*.table.json"))
-    assert tables and '"cell"' in tables[-1].read_text() and '"val_acc"' in tables[-1].read_text()
+    assert tables and '"cell"' in tables[-1].read_text() and '"value"' in tables[-1].read_text()
 
 
 def test_wandb_failure_is_reported_once_and_the_search_goes_on(tmp_path, offline, monkeypatch, capsys):
@@ -53,7 +53,7 @@ def test_wandb_failure_is_reported_once_and_the_search_goes_on(tmp_path, offline
     result = search_with_wandb(tmp_path / "run")
     err = capsys.readouterr().err
     assert err.count("W&B logging failed (ConnectionError: backend went away)") == 1
-    assert len(result.candidates) == 7 and result.test_acc is not None
+    assert len(result.candidates) == 7 and result.test_value is not None
     assert len((tmp_path / "run/candidates.csv").read_text().splitlines()) == 8
     assert (tmp_path / "run/best.ckpt").is_file() and (tmp_path / "run/search_progress.png").is_file()
     import wandb

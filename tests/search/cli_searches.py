@@ -34,7 +34,7 @@ DERIVED_FILES = ("candidates.csv", "steps.csv", "result.json", "best_genotype.js
 
 
 def stored_candidates(run_dir: Path) -> list[tuple[int, str, float]]:
-    """``(step, cell, val_acc)`` of every stored candidate, in the order they were stored (read-only)."""
+    """``(step, cell, value)`` of every stored candidate, in the order they were stored (read-only)."""
     connection = sqlite3.connect(f"file:{run_dir / 'search.sqlite'}?mode=ro", uri=True)
     try:
         return connection.execute("SELECT step, cell, val_acc FROM candidates ORDER BY id").fetchall()

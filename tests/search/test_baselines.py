@@ -77,7 +77,7 @@ def test_baselines_run_on_the_pnas_cell_space_in_the_search_loop(tmp_path, strat
     cells = [Cell.from_string(record.cell) for record in result.candidates]
     assert len(cells) == len(set(cells)) == 12
     assert all(cell.num_blocks == 2 for cell in cells)
-    assert result.best_val_acc == max(additive_objective(cell, 2) for cell in cells)
+    assert result.best_value == max(additive_objective(cell, 2) for cell in cells)
 
 
 def test_local_search_solves_an_additive_objective_on_the_pnas_cell_space():

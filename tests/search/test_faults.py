@@ -121,7 +121,7 @@ def test_a_finished_search_run_again_with_side_files_missing_loses_and_worsens_n
         assert (finished_copy / name).read_bytes() == (finished_run / name).read_bytes()
     expected = outcome(finished_run)
     if removed >= {"best_candidate.pt", "result.json"}:  # the test figure went with both; the model stayed
-        expected["test_acc"] = None
+        expected["test_value"] = None
     assert outcome(finished_copy) == expected
     saved = torch.load(finished_copy / "best.ckpt", map_location="cpu", weights_only=False)
     assert saved["hyper_parameters"]["genotype"] == expected["best_cell"]
@@ -132,7 +132,7 @@ def test_more_blocks_without_the_kept_weights_keeps_the_model_and_the_test_figur
     main([*SEARCH, f"--run_dir={finished_copy}", "--strategy.max_blocks=3"])
     grown, before = outcome(finished_copy), outcome(finished_run)
     assert grown["candidates"] == before["candidates"] + 3
-    assert grown["best_cell"].count(";") == 2 and grown["test_acc"] is not None  # the answer: a 3-block cell
+    assert grown["best_cell"].count(";") == 2 and grown["test_value"] is not None  # the answer: a 3-block cell
     saved = torch.load(finished_copy / "best.ckpt", map_location="cpu", weights_only=False)
     assert saved["hyper_parameters"]["genotype"] == grown["best_cell"]
 

@@ -136,7 +136,7 @@ def test_a_pareto_search_on_digits_writes_the_front_after_every_step(tmp_path):
     assert json.loads((run_dir / "result.json").read_text())["front"] == summary["front"]
     with open(run_dir / "candidates.csv") as file:
         trained = [row for row in csv.DictReader(file) if row["status"] == "ok"]
-    points = [(float(row["val_acc"]), int(row["parameters"])) for row in trained]
+    points = [(float(row["value"]), int(row["parameters"])) for row in trained]
     expected = {trained[i]["cell"] for i in pareto_front(points, (True, False))}
     assert {member["cell"] for member in summary["front"]} == expected  # the front of every trained candidate
     assert all(

@@ -26,25 +26,25 @@ def test_run_search_records_every_candidate_and_step(tmp_path):
     assert list(rows[0]) == [
         "step",
         "cell",
-        "predicted_acc",
-        "val_acc",
+        "predicted_value",
+        "value",
         "parameters",
         "train_seconds",
         "status",
         "error",
     ]
     assert {row["step"] for row in rows} == {"1", "2"}
-    assert all(row["predicted_acc"] == "" for row in rows if row["step"] == "1")
-    assert all(0 < float(row["predicted_acc"]) < 1 for row in rows if row["step"] == "2")
+    assert all(row["predicted_value"] == "" for row in rows if row["step"] == "1")
+    assert all(0 < float(row["predicted_value"]) < 1 for row in rows if row["step"] == "2")
 
     steps = read_csv(tmp_path / "run/steps.csv")
     assert [s["children_scored"] for s in steps] == ["0", str(30 * 300)]  # every evaluated 1-block cell expanded
     assert steps[0]["spearman"] == "" and -1 <= float(steps[1]["spearman"]) <= 1
 
     best = load_genotype(tmp_path / "run/best_genotype.json")
-    assert best == result.best_cell and result.best_val_acc == additive_objective(best, 2)
+    assert best == result.best_cell and result.best_value == additive_objective(best, 2)
     summary = json.loads((tmp_path / "run/result.json").read_text())
-    assert summary["candidates"] == 35 and summary["test_acc"] == result.test_acc == result.best_val_acc - 0.01
+    assert summary["candidates"] == 35 and summary["test_value"] == result.test_value == result.best_value - 0.01
     assert (tmp_path / "run/config.yaml").read_text() == "note: x\n"
 
 
@@ -60,9 +60,9 @@ def test_the_answer_is_the_best_cell_of_the_last_step_and_the_best_overall_is_re
     strategy = ProgressiveSearch(max_blocks=2, beam_size=4, surrogate="mlp", initial_cells=10)
     result = run_search(strategy, DeeperIsWorse(max_blocks=2), tmp_path, progress=False)
     last = [record for record in result.candidates if record.step == 2]
-    assert result.best_cell.num_blocks == 2 and result.best_val_acc == max(record.val_acc for record in last)
+    assert result.best_cell.num_blocks == 2 and result.best_value == max(record.value for record in last)
     assert result.best_overall_cell.num_blocks == 1
-    assert result.best_overall_val_acc == max(record.val_acc for record in result.candidates) > result.best_val_acc
+    assert result.best_overall_value == max(record.value for record in result.candidates) > result.best_value
     summary = json.loads((tmp_path / "result.json").read_text())
     assert summary["best_cell"] == str(result.best_cell) and summary["best_overall_cell"] == str(
         result.best_overall_cell
@@ -79,7 +79,7 @@ def test_failed_candidate_is_recorded_and_the_search_goes_on(tmp_path):
     )
     failed = [record for record in result.candidates if record.status == "failed"]
     assert [record.cell for record in failed] == [doomed.to_string()]
-    assert failed[0].val_acc is None and failed[0].error == "RuntimeError: CUDA out of memory (simulated)"
+    assert failed[0].value is None and failed[0].error == "RuntimeError: CUDA out of memory (simulated)"
     assert len(result.candidates) == 136 + 4 and result.steps[0].failed == 1
     assert result.best_cell is not None and result.best_cell.num_blocks == 2
 
@@ -119,4 +119,4 @@ def test_results_are_recorded_as_they_arrive_and_observed_in_proposal_order(tmp_
     assert arrivals.cells == [record.cell for record in result.candidates]
     assert [row["cell"] for row in read_csv(tmp_path / "candidates.csv")] == arrivals.cells
     assert strategy.history == {cell: additive_objective(cell, 2) for cell in evaluator.calls}  # each its own score
-    assert len(result.candidates) == 10 and result.best_val_acc == max(strategy.history.values())
+    assert len(result.candidates) == 10 and result.best_value == max(strategy.history.values())

@@ -51,7 +51,7 @@ def test_a_cell_missing_from_the_table_fails_as_a_candidate_and_the_search_goes_
     result = run_search(strategy, evaluator, tmp_path / "run", progress=False, max_consecutive_failures=12)
     statuses = {record.status for record in result.candidates}
     assert statuses == {"ok", "failed"} and len(result.candidates) == 12
-    assert result.test_acc == pytest.approx(evaluator.test(NB201Cell.from_arch(str(result.best_cell))))
+    assert result.test_value == pytest.approx(evaluator.test(NB201Cell.from_arch(str(result.best_cell))))
 
 
 def test_unknown_columns_and_missing_files_say_what_to_do(table_path, tmp_path):

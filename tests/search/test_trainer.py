@@ -11,8 +11,8 @@ from tests.conftest import TINY_TRAINER_KWARGS, tiny_search
 
 def test_same_seed_gives_the_same_trained_candidates(tmp_path):
     first, second = tiny_search(tmp_path / "a"), tiny_search(tmp_path / "b")
-    assert [(c.cell, c.val_acc) for c in first.candidates] == [(c.cell, c.val_acc) for c in second.candidates]
-    assert len(first.candidates) == 5 and first.test_acc == second.test_acc
+    assert [(c.cell, c.value) for c in first.candidates] == [(c.cell, c.value) for c in second.candidates]
+    assert len(first.candidates) == 5 and first.test_value == second.test_value
     other = tiny_search(tmp_path / "c", seed=1)
     assert [c.cell for c in other.candidates] != [c.cell for c in first.candidates]
 

@@ -35,12 +35,12 @@ def search(run_dir, template=None, trainer_kwargs=None, max_blocks=2, **kwargs):
 def test_a_user_module_is_searched_on_its_own_metric(tmp_path):
     result = search(tmp_path, monitor="val/f1")
     assert len(result.candidates) == 5 and result.monitor == "val/f1"
-    assert all(0 <= record.val_acc <= 1 for record in result.candidates)
-    assert result.best_val_acc == max(record.val_acc for record in result.candidates if record.step == 2)
-    assert result.best_overall_val_acc == max(record.val_acc for record in result.candidates)
-    assert result.test_acc is not None  # test/f1, the counterpart of val/f1
+    assert all(0 <= record.value <= 1 for record in result.candidates)
+    assert result.best_value == max(record.value for record in result.candidates if record.step == 2)
+    assert result.best_overall_value == max(record.value for record in result.candidates)
+    assert result.test_value is not None  # test/f1, the counterpart of val/f1
     summary = json.loads((tmp_path / "result.json").read_text())
-    assert summary["monitor"] == "val/f1" and summary["test_acc"] == pytest.approx(result.test_acc)
+    assert summary["monitor"] == "val/f1" and summary["test_value"] == pytest.approx(result.test_value)
     rebuilt = F1Module.load_from_checkpoint(tmp_path / "best.ckpt")  # the user's class, the best cell
     assert rebuilt.hparams.genotype == str(result.best_cell) and rebuilt.hparams.filters == 3
     expected = sum(p.numel() for p in rebuilt.parameters())
@@ -56,11 +56,11 @@ def test_candidates_share_the_templates_settings_and_its_non_hyperparameter_argu
 
 def test_mode_min_ranks_by_the_lowest_value(tmp_path):
     result = search(tmp_path, monitor="val/loss", mode="min")  # losses above 1: the surrogate sees them rescaled
-    losses = [record.val_acc for record in result.candidates]
-    last = [record.val_acc for record in result.candidates if record.step == 2]
-    assert result.best_val_acc == min(last) and result.best_overall_val_acc == min(losses) < max(losses)
+    losses = [record.value for record in result.candidates]
+    last = [record.value for record in result.candidates if record.step == 2]
+    assert result.best_value == min(last) and result.best_overall_value == min(losses) < max(losses)
     assert max(losses) > 1
-    predicted = [record.predicted_acc for record in result.candidates if record.step == 2]
+    predicted = [record.predicted_value for record in result.candidates if record.step == 2]
     assert all(p is not None and p > 1 for p in predicted)  # predictions in the metric's units
     assert json.loads((tmp_path / "result.json").read_text())["mode"] == "min"
 
@@ -155,8 +155,8 @@ def test_a_logger_other_than_wandb_is_not_used_and_named_in_a_warning(tmp_path):
 
 def test_a_module_without_a_test_step_is_exported_but_not_tested(tmp_path, capsys):
     result = search(tmp_path, UntestedModule(filters=3), monitor="val/f1", max_blocks=1)
-    assert result.test_acc is None and result.checkpoint == tmp_path / "best.ckpt"
-    assert json.loads((tmp_path / "result.json").read_text())["test_acc"] is None
+    assert result.test_value is None and result.checkpoint == tmp_path / "best.ckpt"
+    assert json.loads((tmp_path / "result.json").read_text())["test_value"] is None
     assert "the best cell was not tested" in capsys.readouterr().err
 
 

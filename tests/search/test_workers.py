@@ -42,7 +42,7 @@ def torch_threads(count: int) -> Iterator[None]:
 
 def outcome(run_dir: Path) -> tuple[list, dict]:
     result = json.loads((run_dir / "result.json").read_text())
-    return sorted(stored_candidates(run_dir)), {k: result[k] for k in ("best_cell", "best_val_acc", "test_acc")}
+    return sorted(stored_candidates(run_dir)), {k: result[k] for k in ("best_cell", "best_value", "test_value")}
 
 
 @pytest.fixture(scope="module")

@@ -40,7 +40,7 @@ class SearchCallback:
         """A step ended and was stored (``report`` is ``search.steps[-1]``)."""
 
     def on_search_end(self, search: SearchResult) -> None:
-        """The search ended; hooks earlier in the list may have set ``search.test_acc`` and ``search.checkpoint``."""
+        """The search ended; hooks earlier in the list may have set ``search.test_value`` and ``search.checkpoint``."""
 
     def on_search_error(self, search: SearchResult, error: BaseException) -> None:
         """The search stopped on ``error`` (an interruption, too many failures, ...); it is re-raised after."""

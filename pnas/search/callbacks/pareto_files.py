@@ -47,12 +47,12 @@ class ParetoFiles(SearchCallback):
 
     def on_step_end(self, search: SearchResult, report: StepReport) -> None:
         """Recompute the front of all trained candidates and rewrite the files (a failed write is one line)."""
-        trained = [r for r in search.candidates if r.status == "ok" and r.val_acc is not None]
+        trained = [r for r in search.candidates if r.status == "ok" and r.value is not None]
         if not trained:
             return
         cells = [Cell.from_string(record.cell) for record in trained]
         cost_values = self.costs(cells)[self.cost]
-        points = [(float(r.val_acc), float(c)) for r, c in zip(trained, cost_values, strict=True)]
+        points = [(float(r.value), float(c)) for r, c in zip(trained, cost_values, strict=True)]
         front = sorted(pareto_front(points, METRIC_AGAINST_COST).tolist(), key=lambda i: (-points[i][0], points[i][1]))
         self.hypervolumes[report.step] = normalized_hypervolume(
             [points[i] for i in front], self.reference, (1.0, 0.0), METRIC_AGAINST_COST

@@ -39,8 +39,8 @@ class SearchProgressBar(SearchCallback):
     def on_candidate_end(self, search: SearchResult, record: CandidateRecord, history: dict[str, Any]) -> None:
         """Advance the step's bar; show the best value so far."""
         self.bar.update()
-        if search.best_val_acc is not None:
-            self.bar.set_postfix(best=f"{search.best_val_acc:.4f}")
+        if search.best_value is not None:
+            self.bar.set_postfix(best=f"{search.best_value:.4f}")
 
     def on_step_end(self, search: SearchResult, report: StepReport) -> None:
         """Close the step's bar and print its line."""

@@ -89,7 +89,7 @@ class RunFiles(SearchCallback):
 class BestModelExport(SearchCallback):
     """When the search ends, test the best cell and save its trained model as ``best.ckpt`` (if the evaluator can).
 
-    Sets ``search.test_acc`` and ``search.checkpoint``; place it before callbacks that report them. ``best.ckpt``
+    Sets ``search.test_value`` and ``search.checkpoint``; place it before callbacks that report them. ``best.ckpt``
     is only replaced by a complete checkpoint of the best cell. A finished search run again is not tested again:
     its ``best.ckpt`` and the test figure in ``result.json`` stand. When the best cell's weights were lost (a
     missing or damaged ``best_candidate.pt``), a ``best.ckpt`` of that cell is kept, with its test figure.
@@ -110,12 +110,12 @@ class BestModelExport(SearchCallback):
         previous = _read_json(read_text_or_none(search.run_dir / "result.json"))
         exported = checkpoint.is_file() and _checkpoint_genotype(checkpoint) == answer
         if not search.added and exported and previous.get("best_cell") == answer:
-            search.test_acc, search.checkpoint = previous.get("test_acc"), checkpoint
+            search.test_value, search.checkpoint = _test_value(previous), checkpoint
             return
         partial = checkpoint.with_name(checkpoint.name + ".partial")
         try:
             partial.unlink(missing_ok=True)
-            search.test_acc = self.evaluator.test(search.best_cell, checkpoint=partial)
+            search.test_value = self.evaluator.test(search.best_cell, checkpoint=partial)
             if partial.is_file():
                 os.replace(partial, checkpoint)
                 exported = True
@@ -126,8 +126,8 @@ class BestModelExport(SearchCallback):
                 partial.unlink(missing_ok=True)
         if exported:
             search.checkpoint = checkpoint
-            if search.test_acc is None and previous.get("best_cell") == answer:
-                search.test_acc = previous.get("test_acc")  # the weights were lost, not the model and its figure
+            if search.test_value is None and previous.get("best_cell") == answer:
+                search.test_value = _test_value(previous)  # the weights were lost, not the model and its figure
         elif checkpoint.is_file():
             print(
                 f"pnas: {checkpoint} holds another cell than the answer, {answer}; it was left as it is",
@@ -155,3 +155,8 @@ def _checkpoint_genotype(path: Path) -> str | None:
         return str(saved["hyper_parameters"]["genotype"])
     except Exception:  # damaged, cut short, not a checkpoint of a cell module, or holding more than plain data
         return None
+
+
+def _test_value(result: dict[str, Any]) -> float | None:
+    """The test figure of a ``result.json``, under its name now or the one earlier releases gave it."""
+    return result.get("test_value", result.get("test_acc"))

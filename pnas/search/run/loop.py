@@ -209,11 +209,11 @@ class _Loop:
         finish out of order, results replayed on resume).
         """
         search.candidates.append(record)
-        if record.val_acc is not None:
-            if self.answer.offer(record.val_acc, rank, level=cell_level(cell)):
-                search.best_cell, search.best_val_acc = cell, record.val_acc
-            if self.overall.offer(record.val_acc, rank):
-                search.best_overall_cell, search.best_overall_val_acc = cell, record.val_acc
+        if record.value is not None:
+            if self.answer.offer(record.value, rank, level=cell_level(cell)):
+                search.best_cell, search.best_value = cell, record.value
+            if self.overall.offer(record.value, rank):
+                search.best_overall_cell, search.best_overall_value = cell, record.value
         for hook in self.hooks:
             hook.on_candidate_end(search, record, history)
         # Counted over replayed results too, so a resumed search stops where the uninterrupted one would.
@@ -223,7 +223,7 @@ class _Loop:
                 f"{self.consecutive_failures} candidates failed in a row, the last with {record.error!r}; "
                 f"every result so far is in {search.run_dir}"
             )
-        return record.val_acc
+        return record.value
 
     def _report(self, proposal: Proposal, values: list[float | None], search: SearchResult) -> StepReport:
         predicted = [self.evaluator.score(value) for value in proposal.predicted]
@@ -237,7 +237,7 @@ class _Loop:
             failed=sum(value is None for value in values),
             spearman=correlations.get("spearman"),
             kendall_tau=correlations.get("kendall_tau"),
-            best_val_acc=search.best_val_acc,
+            best_value=search.best_value,
             best_cell=str(search.best_cell) if search.best_cell is not None else None,
             step_seconds=round(time.perf_counter() - self.step_start, 3),
             excluded=proposal.excluded,
@@ -265,8 +265,8 @@ def _record(step: int, cell: Any, predicted: float | None, evaluation: Evaluatio
     return CandidateRecord(
         step=step,
         cell=str(cell),
-        predicted_acc=predicted,
-        val_acc=evaluation.accuracy,
+        predicted_value=predicted,
+        value=evaluation.accuracy,
         parameters=evaluation.parameters,
         train_seconds=round(evaluation.seconds, 3),
         status=evaluation.status,

@@ -28,12 +28,22 @@ class CandidateRecord:
 
     step: int
     cell: str
-    predicted_acc: float | None
-    val_acc: float | None
+    predicted_value: float | None
+    value: float | None
     parameters: int | None
     train_seconds: float
     status: str
     error: str = ""
+
+    @property
+    def val_acc(self) -> float | None:
+        """Deprecated name of :attr:`value`, for this release."""
+        return self.value
+
+    @property
+    def predicted_acc(self) -> float | None:
+        """Deprecated name of :attr:`predicted_value`, for this release."""
+        return self.predicted_value
 
 
 @dataclass(frozen=True)
@@ -53,13 +63,18 @@ class StepReport:
     failed: int
     spearman: float | None
     kendall_tau: float | None
-    best_val_acc: float | None
+    best_value: float | None
     best_cell: str | None
     step_seconds: float
     excluded: int = 0
 
+    @property
+    def best_val_acc(self) -> float | None:
+        """Deprecated name of :attr:`best_value`, for this release."""
+        return self.best_value
+
     def describe(self, monitor: str = "val/acc") -> str:
-        """One human-readable line; ``monitor`` names the metric of ``best_val_acc``."""
+        """One human-readable line; ``monitor`` names the metric of ``best_value``."""
         parts = [f"step {self.step}: trained {self.candidates - self.failed}/{self.candidates}"]
         if self.children_scored:
             parts.append(f"scored {self.children_scored:,} children in {self.scoring_seconds:.2f} s")
@@ -67,8 +82,8 @@ class StepReport:
             parts.append(f"{self.excluded:,} over a limit left out")
         if self.spearman is not None:
             parts.append(f"surrogate spearman {self.spearman:.3f}, kendall tau {self.kendall_tau:.3f}")
-        if self.best_val_acc is not None:
-            parts.append(f"best {monitor} so far {self.best_val_acc:.4f}")
+        if self.best_value is not None:
+            parts.append(f"best {monitor} so far {self.best_value:.4f}")
         return "; ".join(parts) + f" ({self.step_seconds:.0f} s)"
 
 
@@ -80,10 +95,10 @@ class SearchResult:
         best_cell: The search's answer: of the cells with the most blocks (those of a progressive search's last
             step), the one with the best monitored metric; ``None`` if nothing finished. Cells of spaces without
             blocks all compete.
-        best_val_acc: Its monitored metric (validation accuracy unless ``monitor`` says otherwise).
+        best_value: Its monitored metric (validation accuracy unless ``monitor`` says otherwise).
         best_overall_cell: The cell with the best monitored metric of any step (it may have fewer blocks).
-        best_overall_val_acc: Its monitored metric.
-        test_acc: Its test counterpart, when the evaluator could measure it (set when the search ends).
+        best_overall_value: Its monitored metric.
+        test_value: Its test counterpart, when the evaluator could measure it (set when the search ends).
         candidates: Every evaluated candidate, in the order the results arrived.
         steps: One report per finished step.
         run_dir: Where the records are written.
@@ -102,8 +117,8 @@ class SearchResult:
     """
 
     best_cell: Any | None
-    best_val_acc: float | None
-    test_acc: float | None
+    best_value: float | None
+    test_value: float | None
     candidates: list[CandidateRecord] = field(default_factory=list)
     steps: list[StepReport] = field(default_factory=list)
     run_dir: Path | None = None
@@ -115,10 +130,25 @@ class SearchResult:
     pictures: dict[str, Path] = field(default_factory=dict)
     added: int = 0
     best_overall_cell: Any | None = None
-    best_overall_val_acc: float | None = None
+    best_overall_value: float | None = None
     front: list[dict[str, Any]] | None = None
     pareto_points: list[dict[str, Any]] = field(default_factory=list)
     hypervolume: float | None = None
+
+    @property
+    def best_val_acc(self) -> float | None:
+        """Deprecated name of :attr:`best_value`, for this release."""
+        return self.best_value
+
+    @property
+    def best_overall_val_acc(self) -> float | None:
+        """Deprecated name of :attr:`best_overall_value`, for this release."""
+        return self.best_overall_value
+
+    @property
+    def test_acc(self) -> float | None:
+        """Deprecated name of :attr:`test_value`, for this release."""
+        return self.test_value
 
     def summary(self) -> dict[str, Any]:
         """The JSON-ready outcome written to ``result.json``."""
@@ -126,10 +156,10 @@ class SearchResult:
             "best_cell": str(self.best_cell) if self.best_cell is not None else None,
             "monitor": self.monitor,
             "mode": self.mode,
-            "best_val_acc": self.best_val_acc,
-            "test_acc": self.test_acc,
+            "best_value": self.best_value,
+            "test_value": self.test_value,
             "best_overall_cell": str(self.best_overall_cell) if self.best_overall_cell is not None else None,
-            "best_overall_val_acc": self.best_overall_val_acc,
+            "best_overall_value": self.best_overall_value,
             "candidates": len(self.candidates),
             "failed": sum(record.status != "ok" for record in self.candidates),
             "seconds": round(self.seconds, 1),

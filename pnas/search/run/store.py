@@ -12,7 +12,7 @@ import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,11 @@ CREATE TABLE IF NOT EXISTS candidates (
 );
 CREATE TABLE IF NOT EXISTS steps (step INTEGER PRIMARY KEY, report TEXT NOT NULL, state TEXT NOT NULL);
 """
-_CANDIDATE_COLUMNS = [f.name for f in fields(CandidateRecord)]
+#: The candidates table's columns, in the order of :class:`CandidateRecord`'s fields. The table keeps the names the
+#: first store format gave them (``predicted_acc``, ``val_acc``: the monitored value), so every store stays readable.
+_CANDIDATE_COLUMNS = ["step", "cell", "predicted_acc", "val_acc", "parameters", "train_seconds", "status", "error"]
+#: Step-report keys of earlier releases, and their names now.
+_RENAMED_STEP_KEYS = {"best_val_acc": "best_value"}
 
 
 class StoreError(PNASError):
@@ -284,4 +288,9 @@ class SearchStore:
         """Every recorded step report, in order."""
         with self._reading():
             rows = self.connection.execute("SELECT report FROM steps ORDER BY step").fetchall()
-            return [StepReport(**json.loads(row[0])) for row in rows]
+            return [_step_report(json.loads(row[0])) for row in rows]
+
+
+def _step_report(data: dict[str, Any]) -> StepReport:
+    """A stored step report, its keys renamed where an earlier release named them otherwise."""
+    return StepReport(**{_RENAMED_STEP_KEYS.get(key, key): value for key, value in data.items()})
