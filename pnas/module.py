@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytorch_lightning as pl
 import torch
@@ -16,6 +17,9 @@ from torchmetrics.classification import MulticlassAccuracy
 from pnas.errors import ConfigError, require_integer
 from pnas.nn import build_network
 from pnas.space import Cell, resolve_genotype
+
+if TYPE_CHECKING:
+    from pnas.nn.costs import CellCosts
 
 __all__ = ["LR_SCHEDULES", "PNASModule"]
 
@@ -139,6 +143,25 @@ class PNASModule(pl.LightningModule):
     def num_parameters(self) -> int:
         """Trainable parameters of the network, the auxiliary head (a training aid) not counted."""
         return self.network.num_parameters
+
+    def cell_costs(self, input_size: Sequence[int], max_blocks: int) -> CellCosts:
+        """The costs of the networks this module builds for other cells, counted before training.
+
+        A search asks its template for them to enforce limits on parameters, multiply-adds and latency, and in
+        Pareto mode; any module may define this method (see :class:`~pnas.nn.costs.CellCosts`).
+
+        Args:
+            input_size: ``(channels, height, width)`` of one training image.
+            max_blocks: Blocks of the largest cell to cost.
+        """
+        import inspect
+
+        from pnas.nn.costs import CellCosts
+        from pnas.nn.network import CellNetwork
+
+        settings = set(inspect.signature(CellNetwork).parameters) - {"genotype", "num_classes", "in_channels"}
+        network = {name: value for name, value in self.hparams.items() if name in settings}
+        return CellCosts(self.hparams.num_classes, input_size, max_blocks, **network)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Class logits."""

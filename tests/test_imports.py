@@ -142,6 +142,12 @@ def test_no_module_imports_another_that_imports_it_back_even_inside_a_function()
     assert import_cycles(graph) == []
 
 
+def test_the_search_counts_networks_through_its_model_never_by_importing_the_module_class():
+    search = [module for module in MODULES if module.startswith("pnas.search")]
+    assert "pnas.search.constraints.limits" in search
+    assert [module for module in search if "pnas.module" in project_imports(module)] == []
+
+
 def test_every_public_name_resolves_and_every_project_error_is_exported_from_pnas():
     import pnas.benchmark
     import pnas.errors

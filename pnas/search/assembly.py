@@ -73,11 +73,16 @@ def group_settings(
 
 
 def build_constraints(
-    constraints: Constraints, strategy: SearchStrategy, evaluator: LightningEvaluator, latency_path: Path
+    constraints: Constraints,
+    strategy: SearchStrategy,
+    template: Any,
+    evaluator: LightningEvaluator,
+    latency_path: Path,
 ) -> tuple[CellConstraints, list[SearchCallback]]:
     """The checks ``constraints`` become on the template's networks, and the callbacks that keep their files.
 
-    Costs are counted on the network the template builds for a cell, before anything trains.
+    Costs are counted on the network the template builds for a cell, before anything trains, as the template says
+    (its ``cell_costs`` method).
 
     Raises:
         ConfigError: The strategy does not grow cells block by block, the template's networks cannot be counted, or
@@ -89,8 +94,7 @@ def build_constraints(
     max_blocks = getattr(strategy, "max_blocks", None)
     if max_blocks is None:
         raise ConfigError(f"{needed_by} need a strategy that grows cells block by block, such as ProgressiveSearch")
-    factory = evaluator.factory
-    costs = network_costs(factory.cls, factory.arguments, evaluator.input_size, max_blocks, needed_by)
+    costs = network_costs(template, evaluator.input_size, max_blocks, needed_by)
     cost_limits = constraints.cost_limits()
     limits = CostLimits(costs.of_tokens, **cost_limits) if cost_limits else None
     latency_limit, callbacks = None, []

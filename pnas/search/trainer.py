@@ -142,7 +142,7 @@ class SearchTrainer(pl.Trainer):
             **execution.arguments(),
         )
         evaluator.check_data()
-        checks, constraint_files = build_constraints(constraints, strategy, evaluator, latency_path)
+        checks, constraint_files = build_constraints(constraints, strategy, model, evaluator, latency_path)
         if checks:
             strategy.constrain(checks)
         from pnas.tracking import WandbSearchLogger  # pnas.tracking imports wandb: import it on use

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 import torch
 import yaml
@@ -12,9 +13,11 @@ from pytorch_lightning.callbacks import EarlyStopping, LearningRateMonitor, Mode
 from pnas.cli import main
 from pnas.data import DigitsDataModule
 from pnas.errors import ConfigError
-from pnas.search import ProgressiveSearch, SearchTrainer
+from pnas.search import Constraints, ProgressiveSearch, SearchTrainer
+from pnas.space import one_block_cells
 from tests.conftest import TINY_TRAINER_KWARGS
 from tests.search.user_module import (
+    CountedF1Module,
     CountingCallback,
     CriterionModule,
     F1Module,
@@ -192,3 +195,17 @@ def test_the_test_metric_is_the_monitors_test_counterpart(monitor, expected):
     from pnas.search.evaluation.lightning import LightningEvaluator
 
     assert LightningEvaluator(F1Module(), DigitsDataModule(), monitor=monitor).test_metric == expected
+
+
+def test_limits_on_a_module_that_cannot_count_its_networks_are_one_line(tmp_path):
+    with pytest.raises(ConfigError, match=r"^max_params need the model to count .* F1Module has no cell_costs"):
+        search(tmp_path, monitor="val/f1", max_blocks=1, constraints=Constraints(max_params=10**6))
+
+
+def test_limits_apply_to_a_module_that_counts_its_networks(tmp_path):
+    template = CountedF1Module(filters=3, lr=0.1)
+    costs = template.cell_costs((1, 8, 8), 2)
+    limit = int(np.median(costs.of_cells(one_block_cells())["params"]))
+    result = search(tmp_path, template, monitor="val/f1", constraints=Constraints(max_params=limit))
+    assert result.candidates and all(record.parameters <= limit for record in result.candidates)
+    assert result.steps[0].excluded > 0

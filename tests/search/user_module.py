@@ -104,3 +104,12 @@ class DigitsThatKillWorkers(DigitsDataModule):
         if os.getpid() != state["search_pid"]:
             os._exit(3)
         self.__dict__.update(state)
+
+
+class CountedF1Module(F1Module):
+    """:class:`F1Module` that says how to count the networks it builds, so limits and Pareto mode apply to it."""
+
+    def cell_costs(self, input_size: Any, max_blocks: int) -> Any:
+        from pnas.nn.costs import CellCosts
+
+        return CellCosts(self.hparams.num_classes, input_size, max_blocks, num_cells=1, filters=self.hparams.filters)

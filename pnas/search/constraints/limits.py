@@ -143,35 +143,26 @@ def _nothing_fits(limits: Mapping[str, float], smallest: Mapping[str, int], step
     )
 
 
-def network_costs(
-    model_class: type, arguments: Mapping[str, Any], input_size: tuple[int, ...] | None, max_blocks: int, needed_by: str
-) -> CellCosts:
-    """The :class:`~pnas.nn.costs.CellCosts` of the :class:`~pnas.PNASModule` networks a search trains.
+def network_costs(template: Any, input_size: tuple[int, ...] | None, max_blocks: int, needed_by: str) -> CellCosts:
+    """The :class:`~pnas.nn.costs.CellCosts` of the networks a search trains, as its template counts them.
 
     Args:
-        model_class: The template's class.
-        arguments: The template's hyperparameters (its network settings).
+        template: The search's model; it says how to count a cell's network with a ``cell_costs(input_size,
+            max_blocks)`` method (:meth:`pnas.PNASModule.cell_costs`).
         input_size: ``(channels, height, width)`` of the training images.
         max_blocks: Blocks of the search's last cells.
         needed_by: The settings that need the costs, for the error message.
 
     Raises:
-        ConfigError: The template is not a ``PNASModule`` (whose networks the costs describe), or the data's batches
-            are not ``(images, labels)``.
+        ConfigError: The template cannot count its networks, or the data's batches are not ``(images, labels)``.
     """
-    import inspect
-
-    from pnas.module import PNASModule
-    from pnas.nn.costs import CellCosts
-    from pnas.nn.network import CellNetwork
-
-    if not issubclass(model_class, PNASModule):
+    count = getattr(template, "cell_costs", None)
+    if not callable(count):
         raise ConfigError(
-            f"{needed_by} need the network a PNASModule builds, to count it before training; the model is "
-            f"{model_class.__name__}: use pnas.PNASModule or leave {needed_by} unset"
+            f"{needed_by} need the model to count a cell's network before training, and {type(template).__name__} "
+            f"has no cell_costs(input_size, max_blocks) method: use pnas.PNASModule, give your module one, or leave "
+            f"{needed_by} unset"
         )
     if input_size is None or len(input_size) != 3:
         raise ConfigError(f"{needed_by} need (images, labels) batches to size the network; the data gives others")
-    network_settings = set(inspect.signature(CellNetwork).parameters) - {"genotype", "num_classes", "in_channels"}
-    network = {name: value for name, value in arguments.items() if name in network_settings}
-    return CellCosts(arguments["num_classes"], input_size, max_blocks, **network)
+    return count(input_size, max_blocks)
