@@ -18,7 +18,14 @@ from typing import Any
 
 from pnas.errors import PNASError, brief
 
-__all__ = ["parse_user_json", "read_text_or_none", "read_user_text", "replace_atomically", "write_text_atomically"]
+__all__ = [
+    "json_object",
+    "parse_user_json",
+    "read_text_or_none",
+    "read_user_text",
+    "replace_atomically",
+    "write_text_atomically",
+]
 
 
 def read_user_text(
@@ -82,6 +89,15 @@ def _os_reason(error: OSError) -> str:
     if isinstance(error, PermissionError):
         return "permission denied"
     return (error.strerror or str(error)).lower()
+
+
+def json_object(text: str | None) -> dict[str, Any]:
+    """The object in ``text``; empty when there is none (missing, cut short, not an object)."""
+    try:
+        value = json.loads(text) if text else {}
+    except (ValueError, RecursionError):
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def parse_user_json(text: str | bytes, what: str, error: type[PNASError]) -> Any:

@@ -27,10 +27,11 @@ from pnas._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from pnas.search.callbacks.base import SearchCallback
+    from pnas.search.callbacks.best_model import BestModelExport
     from pnas.search.callbacks.pareto_files import ParetoFiles
     from pnas.search.callbacks.pictures import SearchPictures
     from pnas.search.callbacks.progress import SearchProgressBar
-    from pnas.search.callbacks.run_files import BestModelExport, RunFiles
+    from pnas.search.callbacks.run_files import RunFiles
     from pnas.search.constraints.settings import Constraints
     from pnas.search.evaluation.base import Evaluation, Evaluator
     from pnas.search.evaluation.lightning import LightningEvaluator
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
 
 _LAZY = {
     "AnytimeProgressiveSearch": "pnas.search.strategies.anytime",
-    "BestModelExport": "pnas.search.callbacks.run_files",
+    "BestModelExport": "pnas.search.callbacks.best_model",
     "CandidateRecord": "pnas.search.run.records",
     "CellSpace": "pnas.search.spaces.cell_space",
     "Constraints": "pnas.search.constraints.settings",

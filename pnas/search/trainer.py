@@ -11,6 +11,7 @@ from pytorch_lightning.loggers import Logger, WandbLogger
 from pnas.errors import ConfigError
 from pnas.search.assembly import FLAT_SETTINGS, build_constraints, group_settings
 from pnas.search.callbacks.base import SearchCallback
+from pnas.search.callbacks.best_model import BEST_WEIGHTS_FILE
 from pnas.search.constraints.settings import Constraints
 from pnas.search.evaluation.candidates import warn_left_out
 from pnas.search.evaluation.lightning import LightningEvaluator
@@ -129,7 +130,7 @@ class SearchTrainer(pl.Trainer):
         strategy, constraints, execution = group_settings(strategy, constraints, execution, seed, flat)
         self._check(model, max_consecutive_failures)
         constraints.check(monitor, mode)
-        best_path, latency_path = _clear_stale_files(run_dir)
+        latency_path = _clear_stale_files(run_dir)
         evaluator = LightningEvaluator(
             model,
             datamodule,
@@ -138,7 +139,6 @@ class SearchTrainer(pl.Trainer):
             mode,
             seed,
             verbose,
-            best_path=best_path,
             **execution.arguments(),
         )
         evaluator.check_data()
@@ -181,15 +181,16 @@ class SearchTrainer(pl.Trainer):
         return next((logger for logger in loggers if isinstance(logger, WandbLogger)), None)
 
 
-def _clear_stale_files(run_dir: str) -> tuple[Path, Path]:
-    """Check ``run_dir`` is free for this search; the paths of its best candidate's and latencies' files.
+def _clear_stale_files(run_dir: str) -> Path:
+    """Check ``run_dir`` is free for this search; the path of its latencies' file.
 
-    Those files are removed first if they belong to an earlier, unrelated search (one with no store).
+    The best candidates' and the latencies' files are removed first if they belong to an earlier, unrelated
+    search (one with no store).
     """
     check_run_dir(run_dir)
-    best_path, latency_path = Path(run_dir) / "best_candidate.pt", Path(run_dir) / LATENCY_FILE
+    best_path, latency_path = Path(run_dir) / BEST_WEIGHTS_FILE, Path(run_dir) / LATENCY_FILE
     if not (Path(run_dir) / "search.sqlite").exists():
         for stale in (best_path, latency_path):
             if stale.is_file():
                 stale.unlink()
-    return best_path, latency_path
+    return latency_path

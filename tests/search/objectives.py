@@ -47,5 +47,5 @@ class ObjectiveEvaluator(Evaluator):
             raise RuntimeError("CUDA out of memory (simulated)\nsecond line")
         return Evaluation(additive_objective(cell, self.max_blocks), parameters=10 * cell.num_blocks)
 
-    def test(self, cell: Cell, checkpoint: Path | None = None) -> float | None:
+    def test(self, cell: Cell, weights: dict | None = None, checkpoint: Path | None = None) -> float | None:
         return additive_objective(cell, self.max_blocks) - 0.01

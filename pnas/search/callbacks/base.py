@@ -2,7 +2,7 @@
 
 Everything a search does besides proposing, evaluating, observing and storing is a callback: the run directory's
 files (:class:`~pnas.search.callbacks.run_files.RunFiles`), the test and export of the best model
-(:class:`~pnas.search.callbacks.run_files.BestModelExport`), the pictures
+(:class:`~pnas.search.callbacks.best_model.BestModelExport`), the pictures
 (:class:`~pnas.search.callbacks.pictures.SearchPictures`), progress bars
 (:class:`~pnas.search.callbacks.progress.SearchProgressBar`) and W&B (:class:`~pnas.tracking.WandbSearchLogger`).
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pnas.search.evaluation.base import Evaluation
 from pnas.search.run.records import CandidateRecord, SearchResult, StepReport
 from pnas.search.strategies.base import Proposal
 
@@ -21,7 +22,8 @@ class SearchCallback:
     """Base class of search callbacks; every hook is a no-op.
 
     The loop calls the hooks in this order: :meth:`on_search_start` once; then for each step
-    :meth:`on_step_start`, :meth:`on_candidate_end` per candidate as its result arrives, and :meth:`on_step_end`;
+    :meth:`on_step_start`, per candidate :meth:`on_candidate_trained` (before its result is stored; not for results
+    replayed on resume) and :meth:`on_candidate_end` as its result arrives, and :meth:`on_step_end`;
     finally :meth:`on_search_end` once, or :meth:`on_search_error` if the search stops on an error. Each hook gets
     the :class:`~pnas.search.run.records.SearchResult` so far (candidates, steps, best cell, run directory, ...).
     On a resumed search the stored candidates and steps come through the same hooks as they are replayed.
@@ -32,6 +34,12 @@ class SearchCallback:
 
     def on_step_start(self, search: SearchResult, proposal: Proposal) -> None:
         """A step starts: ``proposal`` holds the cells about to be evaluated."""
+
+    def on_candidate_trained(self, search: SearchResult, cell: Any, evaluation: Evaluation) -> None:
+        """A candidate was evaluated, its result not yet stored: what a hook writes now survives any later crash.
+
+        ``evaluation.weights`` holds its trained weights when the evaluator trains networks.
+        """
 
     def on_candidate_end(self, search: SearchResult, record: CandidateRecord, history: dict[str, Any]) -> None:
         """A candidate's result arrived (already in ``search.candidates``); ``history`` holds its per-epoch curves."""

@@ -31,6 +31,8 @@ class Evaluation:
         seconds: Wall-clock seconds the evaluation took.
         error: What went wrong, for a failed evaluation.
         history: Per-epoch training curves, metric name -> values (empty when there are none).
+        weights: The trained network's weights (a ``state_dict``), when the evaluator trained one; handed to the
+            callbacks before the result is stored, never stored with it.
     """
 
     accuracy: float | None
@@ -39,6 +41,7 @@ class Evaluation:
     seconds: float = 0.0
     error: str = ""
     history: dict[str, list[float]] = field(default_factory=dict)
+    weights: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
 
 def cell_level(cell: Any) -> int:
@@ -123,11 +126,12 @@ class Evaluator(ABC):
             return value
         return -value
 
-    def test(self, cell: Any, checkpoint: Path | None = None) -> float | None:
-        """Test accuracy of an evaluated ``cell``, or ``None`` when this evaluator cannot tell.
+    def test(self, cell: Any, weights: dict[str, Any] | None = None, checkpoint: Path | None = None) -> float | None:
+        """The test counterpart of the monitored metric for an evaluated ``cell``, or ``None`` when unknown.
 
         Args:
             cell: A cell this evaluator evaluated.
+            weights: Its trained weights, as its evaluation handed them over, for an evaluator that trains.
             checkpoint: Where to save the trained model, if the evaluator has one.
         """
         return None

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import pytorch_lightning as pl
-import torch
 from pytorch_lightning.callbacks import Checkpoint, ProgressBar
 from pytorch_lightning.cli import SaveConfigCallback
 from pytorch_lightning.loggers.logger import DummyLogger
@@ -17,7 +17,7 @@ from pytorch_lightning.loggers.logger import DummyLogger
 from pnas.errors import ConfigError
 from pnas.files import replace_atomically
 from pnas.resources import candidate_threads
-from pnas.search.evaluation.base import Evaluation, Evaluator, cell_level
+from pnas.search.evaluation.base import Evaluation, Evaluator
 from pnas.search.evaluation.candidates import CandidateFactory, quiet_lightning, warn_left_out
 from pnas.search.evaluation.training import CandidateTraining, TrainedCandidate
 from pnas.search.execution.base import CandidateExecutor
@@ -44,10 +44,9 @@ class LightningEvaluator(Evaluator):
 
     Each candidate is ``type(template)(genotype=<cell string>, **hyperparameters of the template)`` (see
     :class:`~pnas.search.evaluation.candidates.CandidateFactory`). The value of ``monitor`` after the last epoch is the
-    cell's result. The weights of the best cells so far (every cell with the best value, as ties are decided by the
-    search) are kept, and written to ``best_path`` before the result is handed on, so :meth:`test` evaluates the best
-    cell on the test split without training it again, also after a crash. The best are the cells that can be the
-    search's answer: of the highest level (most blocks) seen, the best value.
+    cell's result, handed on with the trained weights (:attr:`Evaluation.weights`); what is kept of them is the
+    search's business (:class:`~pnas.search.callbacks.best_model.BestModelExport`). :meth:`test` tests a cell from
+    its weights, without training it again.
 
     Candidates train in this process (``workers=1``), in ``workers`` processes on this machine, or as Ray actors
     (``executor="ray"``); see :func:`~pnas.search.execution.executors.create_executor`. The workers start on first use
@@ -64,8 +63,6 @@ class LightningEvaluator(Evaluator):
         mode: ``"max"`` or ``"min"``: whether a higher or a lower ``monitor`` is better.
         seed: Seed set before each candidate is built, so a candidate's result does not depend on its turn.
         verbose: Show Lightning's own output for each candidate.
-        best_path: File keeping the best candidate's weights across restarts, so a resumed search can still test
-            (and export) a best cell trained before the interruption.
         workers: Candidates trained at once.
         executor: ``local`` (this machine) or ``ray``.
         ray_address: An existing Ray cluster; unset starts a local Ray instance.
@@ -87,7 +84,6 @@ class LightningEvaluator(Evaluator):
         mode: str = "max",
         seed: int = 0,
         verbose: bool = False,
-        best_path: Path | None = None,
         workers: int = 1,
         executor: Literal["local", "ray"] = "local",
         ray_address: str | None = None,
@@ -117,16 +113,7 @@ class LightningEvaluator(Evaluator):
             workers=workers, executor=executor, ray_address=ray_address, num_cpus=num_cpus, num_gpus=num_gpus
         )
         self._executor: CandidateExecutor | None = None
-        self.seed, self.verbose, self.best_path = seed, verbose, best_path
-        self.best_level, self.best_value = 0, None
-        self.best_weights: dict[str, dict[str, Any]] = {}  # cell -> CPU weights, for every cell at the best
-        if best_path is not None and Path(best_path).is_file():
-            try:
-                saved = torch.load(best_path, map_location="cpu", weights_only=True)
-                self.best_value, self.best_weights = saved["accuracy"], dict(saved["cells"])
-                self.best_level = int(saved.get("level", 0))
-            except Exception:  # unreadable (e.g. cut short, an older format): the weights are lost, the results not
-                self.best_level, self.best_value, self.best_weights = 0, None, {}
+        self.seed, self.verbose = seed, verbose
 
     def check_data(self) -> None:
         """Fail early, with the shapes, when the data does not fit the template's ``in_channels``/``num_classes``.
@@ -167,7 +154,7 @@ class LightningEvaluator(Evaluator):
         Raises:
             ConfigError: The candidate logged no ``monitor`` (the message lists what it did log).
         """
-        return self._take(cell, self.training.train(cell))
+        return _with_weights(self.training.train(cell))
 
     def evaluate_all(self, cells: Sequence[Any]) -> Iterator[tuple[int, Evaluation]]:
         """Train ``cells`` with the configured executor; yield each evaluation as soon as its candidate finishes.
@@ -178,7 +165,7 @@ class LightningEvaluator(Evaluator):
         if cells and self._executor is None:
             self._executor = create_executor(self.training, **self.executor_settings)
         for index, trained in self._executor.run(cells) if cells else ():
-            yield index, self._take(cells[index], trained)
+            yield index, _with_weights(trained)
 
     def start(self) -> None:
         """Start the executor's workers now, so they load while the search sets up (else on the first cells).
@@ -190,27 +177,6 @@ class LightningEvaluator(Evaluator):
             self._executor = create_executor(self.training, **self.executor_settings)
         self._executor.start()
 
-    def _take(self, cell: Any, trained: TrainedCandidate) -> Evaluation:
-        """Keep ``trained``'s weights when it is (one of) the best so far, on disk too; its evaluation.
-
-        The best are those of the highest level (most blocks) seen, and among them the best value: the cells that
-        can be the search's answer.
-        """
-        value, level = trained.evaluation.accuracy, cell_level(cell)
-        if value is None or trained.state_dict is None:
-            return trained.evaluation
-        best = None if self.best_value is None else (self.best_level, self.best_value)
-        order = self.compare_answers((level, value), best)
-        if order < 0:
-            return trained.evaluation
-        if order > 0:
-            self.best_level, self.best_value, self.best_weights = level, value, {}
-        self.best_weights[str(cell)] = {name: tensor.cpu() for name, tensor in trained.state_dict.items()}
-        if self.best_path is not None:
-            saved = {"accuracy": value, "level": level, "cells": self.best_weights}
-            _save_atomically(saved, Path(self.best_path))
-        return trained.evaluation
-
     @property
     def test_metric(self) -> str:
         """The test counterpart of ``monitor``: ``val/acc`` -> ``test/acc``, ``valid_f1`` -> ``test_f1``, ..."""
@@ -220,15 +186,15 @@ class LightningEvaluator(Evaluator):
                 return "test" + rest
         return self.monitor
 
-    def test(self, cell: Any, checkpoint: Path | None = None) -> float | None:
-        """The :attr:`test_metric` of the best cell evaluated so far (``None`` for any other cell, or if not logged).
+    def test(self, cell: Any, weights: dict[str, Any] | None = None, checkpoint: Path | None = None) -> float | None:
+        """The :attr:`test_metric` of ``cell`` trained to ``weights`` (``None`` without weights, or if not logged).
 
         Args:
-            cell: The best cell evaluated so far.
+            cell: A cell this evaluator trained.
+            weights: Its trained weights, as its evaluation handed them over.
             checkpoint: Where to save its trained model as a Lightning checkpoint; the module's
                 ``load_from_checkpoint`` rebuilds it from that file alone.
         """
-        weights = self.best_weights.get(str(cell))
         if weights is None:
             return None
         model = self.factory.build(cell)
@@ -258,17 +224,11 @@ class LightningEvaluator(Evaluator):
             self._executor = None
 
 
-def _save_atomically(payload: Any, path: Path) -> None:
-    """``torch.save`` ``payload`` to ``path`` atomically: a crash leaves the old file or the new one.
-
-    A write that fails (a full disk: ``OSError``, or torch's ``RuntimeError``) is reported on stderr; the weights
-    stay in memory and the search goes on.
-    """
-    try:
-        replace_atomically(path, lambda partial: torch.save(payload, partial))
-    except (OSError, RuntimeError) as error:
-        reason = getattr(error, "strerror", None) or str(error).splitlines()[0]
-        print(f"pnas: could not write {path} ({reason}); the search goes on", file=sys.stderr)
+def _with_weights(trained: TrainedCandidate) -> Evaluation:
+    """The evaluation of a trained candidate, its weights handed over with it."""
+    if trained.state_dict is None:
+        return trained.evaluation
+    return dataclasses.replace(trained.evaluation, weights=trained.state_dict)
 
 
 def _applicable_callbacks(callbacks: Any) -> list[pl.Callback]:

@@ -28,11 +28,13 @@ def default_callbacks(
     evaluator: Evaluator, store: SearchStore, strategy: SearchStrategy, progress: bool
 ) -> list[SearchCallback]:
     """What every search writes and shows: best-model export, run files, pictures, and progress bars if asked."""
+    from pnas.search.callbacks.best_model import BEST_WEIGHTS_FILE, BestModelExport
     from pnas.search.callbacks.pictures import SearchPictures  # matplotlib: loaded only when a search runs
     from pnas.search.callbacks.progress import SearchProgressBar
-    from pnas.search.callbacks.run_files import BestModelExport, RunFiles
+    from pnas.search.callbacks.run_files import RunFiles
 
-    callbacks: list[SearchCallback] = [BestModelExport(evaluator), RunFiles(store.candidates(), store.steps())]
+    best = BestModelExport(evaluator, store.path.parent / BEST_WEIGHTS_FILE)
+    callbacks: list[SearchCallback] = [best, RunFiles(store.candidates(), store.steps())]
     callbacks.append(SearchPictures())
     if progress:
         callbacks.append(SearchProgressBar(strategy.num_steps, resumed=len(store.candidates())))
@@ -191,6 +193,8 @@ class _Loop:
             index = pending[position]
             predicted = self.evaluator.score(proposal.predicted[index])
             record = _record(proposal.step, proposal.cells[index], predicted, evaluation)
+            for hook in self.hooks:
+                hook.on_candidate_trained(search, proposal.cells[index], evaluation)
             with self.signals.deferred():
                 self.store.add_candidate(record, evaluation.history)
             search.added += 1
