@@ -211,9 +211,7 @@ class TableEvaluator(Evaluator):
         values = self.table.column(self.report) / self.report_scale
         return float(np.nanmin(values)), float(np.nanmax(values))
 
-    def test(
-        self, cell: Any, weights: dict[str, Any] | None = None, checkpoint: Path | None = None
-    ) -> float | None:
+    def test(self, cell: Any, weights: dict[str, Any] | None = None, checkpoint: Path | None = None) -> float | None:
         """The cell's ``report`` entry, as a fraction (no weights, no checkpoint: nothing was trained)."""
         value = self.table.value(cell, self.report) / self._scale[self.report]
         return None if math.isnan(value) else value

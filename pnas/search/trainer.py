@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Literal
 
 import pytorch_lightning as pl
@@ -11,22 +10,18 @@ from pytorch_lightning.loggers import Logger, WandbLogger
 from pnas.errors import ConfigError
 from pnas.search.assembly import FLAT_SETTINGS, build_constraints, group_settings
 from pnas.search.callbacks.base import SearchCallback
-from pnas.search.callbacks.best_model import BEST_WEIGHTS_FILE
 from pnas.search.constraints.settings import Constraints
 from pnas.search.evaluation.candidates import warn_left_out
 from pnas.search.evaluation.lightning import LightningEvaluator
 from pnas.search.execution.settings import Execution
 from pnas.search.run.fingerprint import config_record, search_fingerprint
+from pnas.search.run.layout import LATENCIES
 from pnas.search.run.lock import check_run_dir
 from pnas.search.run.loop import run_search
 from pnas.search.run.records import SearchResult
 from pnas.search.strategies.base import SearchStrategy
 
 __all__ = ["SearchTrainer"]
-
-
-#: The run directory's file of measured latencies (cell -> milliseconds), with a latency limit.
-LATENCY_FILE = "latency.json"
 
 
 class SearchTrainer(pl.Trainer):
@@ -130,7 +125,7 @@ class SearchTrainer(pl.Trainer):
         strategy, constraints, execution = group_settings(strategy, constraints, execution, seed, flat)
         self._check(model, max_consecutive_failures)
         constraints.check(monitor, mode)
-        latency_path = _clear_stale_files(run_dir)
+        latency_path = check_run_dir(run_dir) / LATENCIES  # a bad run_dir fails before the data loads
         evaluator = LightningEvaluator(
             model,
             datamodule,
@@ -179,18 +174,3 @@ class SearchTrainer(pl.Trainer):
         unused = [logger for logger in loggers if isinstance(logger, Logger) and not isinstance(logger, WandbLogger)]
         warn_left_out("loggers", unused, "records are in run_dir; a WandbLogger given as logger is the search's run")
         return next((logger for logger in loggers if isinstance(logger, WandbLogger)), None)
-
-
-def _clear_stale_files(run_dir: str) -> Path:
-    """Check ``run_dir`` is free for this search; the path of its latencies' file.
-
-    The best candidates' and the latencies' files are removed first if they belong to an earlier, unrelated
-    search (one with no store).
-    """
-    check_run_dir(run_dir)
-    best_path, latency_path = Path(run_dir) / BEST_WEIGHTS_FILE, Path(run_dir) / LATENCY_FILE
-    if not (Path(run_dir) / "search.sqlite").exists():
-        for stale in (best_path, latency_path):
-            if stale.is_file():
-                stale.unlink()
-    return latency_path

@@ -8,6 +8,7 @@ import yaml
 
 from pnas.files import json_object
 from pnas.search.callbacks.base import SearchCallback
+from pnas.search.run.layout import BEST_GENOTYPE, CONFIG, RESULT
 from pnas.search.run.records import CandidateRecord, RunDirectory, SearchResult, StepReport
 
 __all__ = ["RunFiles"]
@@ -41,7 +42,7 @@ class RunFiles(SearchCallback):
             ConfigError: The run directory cannot be written.
         """
         self.directory = RunDirectory(search.run_dir, self.stored_candidates, self.stored_steps)
-        self._write_if_changed("config.yaml", yaml.safe_dump(search.config, sort_keys=False))
+        self._write_if_changed(CONFIG, yaml.safe_dump(search.config, sort_keys=False))
 
     def on_candidate_end(self, search: SearchResult, record: CandidateRecord, history: dict[str, Any]) -> None:
         """Append a new candidate's row; rewrite ``best_genotype.json`` when the best cell changed."""
@@ -60,13 +61,13 @@ class RunFiles(SearchCallback):
         """Write ``best_genotype.json`` and ``result.json``, unless they already say the same."""
         self._write_best_genotype(search)
         summary = search.summary()
-        previous = json_object(self.directory.read_text("result.json"))
+        previous = json_object(self.directory.read_text(RESULT))
         if search.added or {**previous, "seconds": None} != {**summary, "seconds": None}:
-            self.directory.write_json("result.json", summary)
+            self.directory.write_json(RESULT, summary)
 
     def _write_best_genotype(self, search: SearchResult) -> None:
         if search.best_cell is not None:
-            self._write_if_changed("best_genotype.json", search.best_cell.to_json() + "\n")
+            self._write_if_changed(BEST_GENOTYPE, search.best_cell.to_json() + "\n")
 
     def _write_if_changed(self, name: str, text: str) -> None:
         """Write ``name`` unless it holds ``text``; the file is read once, then what was written is remembered."""

@@ -8,11 +8,9 @@ from pathlib import Path
 from types import TracebackType
 
 from pnas.errors import ConfigError
+from pnas.search.run.layout import LOCK, STORE
 
 __all__ = ["RunDirLock", "check_run_dir"]
-
-#: The lock file inside a run directory; it holds the process id of the search that owns the directory.
-LOCK_NAME = ".pnas.lock"
 
 
 def check_run_dir(run_dir: str | Path) -> Path:
@@ -41,9 +39,9 @@ def check_run_dir(run_dir: str | Path) -> Path:
 
 def _foreign_entries(path: Path) -> list[str]:
     """The names in ``path`` that make it someone else's directory: none when it is new, empty or a pnas run."""
-    if not path.is_dir() or (path / "search.sqlite").exists():
+    if not path.is_dir() or (path / STORE).exists():
         return []
-    return sorted(entry.name for entry in path.iterdir() if entry.name != LOCK_NAME)
+    return sorted(entry.name for entry in path.iterdir() if entry.name != LOCK)
 
 
 class RunDirLock:
@@ -60,7 +58,7 @@ class RunDirLock:
     """
 
     def __init__(self, run_dir: str | Path) -> None:
-        self.path = Path(run_dir) / LOCK_NAME
+        self.path = Path(run_dir) / LOCK
         self._fd: int | None = None
 
     def __enter__(self) -> RunDirLock:

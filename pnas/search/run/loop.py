@@ -14,6 +14,7 @@ from pnas.errors import ConfigError, SearchFailedError
 from pnas.search.callbacks.base import SearchCallback
 from pnas.search.evaluation.base import Evaluation, Evaluator, cell_level
 from pnas.search.run.interrupts import StopOnSignals
+from pnas.search.run.layout import BEST_WEIGHTS, STORE
 from pnas.search.run.lock import RunDirLock, check_run_dir
 from pnas.search.run.records import CandidateRecord, SearchResult, StepReport
 from pnas.search.run.store import SearchStore
@@ -28,12 +29,12 @@ def default_callbacks(
     evaluator: Evaluator, store: SearchStore, strategy: SearchStrategy, progress: bool
 ) -> list[SearchCallback]:
     """What every search writes and shows: best-model export, run files, pictures, and progress bars if asked."""
-    from pnas.search.callbacks.best_model import BEST_WEIGHTS_FILE, BestModelExport
+    from pnas.search.callbacks.best_model import BestModelExport
     from pnas.search.callbacks.pictures import SearchPictures  # matplotlib: loaded only when a search runs
     from pnas.search.callbacks.progress import SearchProgressBar
     from pnas.search.callbacks.run_files import RunFiles
 
-    best = BestModelExport(evaluator, store.path.parent / BEST_WEIGHTS_FILE)
+    best = BestModelExport(evaluator, store.path.parent / BEST_WEIGHTS)
     callbacks: list[SearchCallback] = [best, RunFiles(store.candidates(), store.steps())]
     callbacks.append(SearchPictures())
     if progress:
@@ -116,7 +117,7 @@ def _created(run_dir: str | Path) -> Path:
 
 def _checked_store(run_dir: Path, strategy: SearchStrategy, fingerprint: dict[str, Any] | None) -> SearchStore:
     """The run's store, checked against this search: the same fingerprint and strategy, no more steps."""
-    store = SearchStore(run_dir / "search.sqlite")
+    store = SearchStore(run_dir / STORE)
     try:
         strategy_fingerprint = {"class": type(strategy).__qualname__, **strategy.settings()}
         store.check_fingerprint({**(fingerprint or {}), "strategy": strategy_fingerprint})

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from pnas.errors import ConfigError
 from pnas.files import read_text_or_none, write_text_atomically
+from pnas.search.run.layout import CANDIDATES, STEPS
 
 __all__ = ["CandidateRecord", "RunDirectory", "SearchResult", "StepReport"]
 
@@ -199,8 +200,8 @@ class RunDirectory:
         self._guarded(lambda: self.path.mkdir(parents=True, exist_ok=True))
         stored = candidates or []
         self._keep_rows_missing_from_store({(str(record.step), record.cell) for record in stored})
-        self._rewrite("candidates.csv", CandidateRecord, stored)
-        self._rewrite("steps.csv", StepReport, steps or [])
+        self._rewrite(CANDIDATES, CandidateRecord, stored)
+        self._rewrite(STEPS, StepReport, steps or [])
 
     def _guarded(self, write: Callable[[], T]) -> T:
         try:
@@ -226,7 +227,7 @@ class RunDirectory:
 
         A file that cannot be read or parsed is moved aside whole. The new name is never one already taken.
         """
-        existing = self.path / "candidates.csv"
+        existing = self.path / CANDIDATES
         if not existing.exists():
             return
         text = read_text_or_none(existing)
@@ -253,11 +254,11 @@ class RunDirectory:
 
     def add_candidate(self, record: CandidateRecord) -> None:
         """Append a row to ``candidates.csv``."""
-        self._append("candidates.csv", record)
+        self._append(CANDIDATES, record)
 
     def add_step(self, report: StepReport) -> None:
         """Append a row to ``steps.csv``."""
-        self._append("steps.csv", report)
+        self._append(STEPS, report)
 
     def read_text(self, name: str) -> str | None:
         """The text of a file of the run directory; ``None`` if it is missing or unreadable."""
