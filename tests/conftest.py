@@ -61,16 +61,13 @@ def tiny_search(
     from pnas.data import DigitsDataModule
     from pnas.module import PNASModule
     from pnas.search import Constraints, Execution, ProgressiveSearch, SearchTrainer
-    from pnas.search.assembly import FLAT_SETTINGS
+    from pnas.search.assembly import FLAT_SETTINGS, split_flat_settings
 
     trainer = SearchTrainer(**{**TINY_TRAINER_KWARGS, **(trainer_kwargs or {})})
     template = PNASModule(**{"num_classes": 10, "in_channels": 1, "num_cells": 1, "filters": 4, **(model_kwargs or {})})
     options = {"max_blocks": 2, "beam_size": 2, "initial_cells": 3, "progress": False, "wandb": "disabled"}
     options.update(search_kwargs)
-    group = {
-        name: {k: options.pop(k) for k in list(options) if FLAT_SETTINGS.get(k) == name}
-        for name in ("strategy", "constraints", "execution")
-    }
+    group = split_flat_settings({name: options.pop(name) for name in list(options) if name in FLAT_SETTINGS})
     strategy = ProgressiveSearch(**group["strategy"], seed=options.get("seed", 0))
     constraints, execution = Constraints(**group["constraints"]), Execution(**group["execution"])
     return trainer.search(

@@ -22,7 +22,7 @@ from pnas.search.execution.settings import Execution
 from pnas.search.strategies.base import SearchStrategy
 from pnas.search.strategies.progressive import ProgressiveSearch
 
-__all__ = ["FLAT_SETTINGS", "build_constraints", "group_settings"]
+__all__ = ["FLAT_SETTINGS", "build_constraints", "group_settings", "split_flat_settings"]
 
 #: The flat settings of earlier releases, each with the group it now belongs to.
 FLAT_SETTINGS: dict[str, str] = {
@@ -32,7 +32,13 @@ FLAT_SETTINGS: dict[str, str] = {
 }
 
 
-_GROUPS = ("strategy", "constraints", "execution")
+def split_flat_settings(flat: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The flat settings given (``None``: not given) by the group they belong to: strategy, constraints, execution."""
+    groups: dict[str, dict[str, Any]] = {group: {} for group in ("strategy", "constraints", "execution")}
+    for name, value in flat.items():
+        if value is not None:
+            groups[FLAT_SETTINGS[name]][name] = value
+    return groups
 
 
 def group_settings(
@@ -56,11 +62,12 @@ def group_settings(
     Raises:
         ConfigError: A flat strategy setting beside a strategy given whole.
     """
-    given = {name: value for name, value in flat.items() if value is not None}
-    if given:
-        moved = ", ".join(f"{name} -> {FLAT_SETTINGS[name]}.{_inner(name)}{name}" for name in given)
-        warnings.warn(f"flat search settings are deprecated and go in the next release: {moved}", FutureWarning, 3)
-    by_group = {group: {k: v for k, v in given.items() if FLAT_SETTINGS[k] == group} for group in _GROUPS}
+    by_group = split_flat_settings(flat)
+    moved = [f"{name} -> {group}.{_inner(name)}{name}" for group, given in by_group.items() for name in given]
+    if moved:
+        warnings.warn(
+            f"flat search settings are deprecated and go in the next release: {', '.join(moved)}", FutureWarning, 3
+        )
     if strategy is None:
         strategy = ProgressiveSearch(**by_group["strategy"], seed=seed)
     elif by_group["strategy"]:
