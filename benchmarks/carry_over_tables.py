@@ -9,8 +9,11 @@ column, e.g. the column the signal was made from):
   progressive search evaluates first) take one another's values in a seeded shuffle, so they say nothing about
   which prefixes lead to good full cells, as on a table where short cells rank unlike full ones.
 
+``--without-op OP`` keeps only the cells that do not use ``OP`` (a smaller space over the other 4 operations,
+e.g. without ``nor_conv_3x3``, the strongest one), with the two columns added to those.
+
     python benchmarks/carry_over_tables.py --table ../shared/data/nasbench201/cifar10.csv --signal val_acc_12 \
-        --output runs/carry_over.csv
+        --output runs/carry_over.csv [--without-op nor_conv_3x3]
 
 The output is derived data: write it outside the repository (``runs/`` is ignored).
 """
@@ -24,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pnas.search.spaces.nasbench201 import nb201_level_cells
+from pnas.search.spaces.nasbench201 import NB201_OPS, nb201_level_cells
 
 
 def carry_over_rows(rows: list[dict[str, str]], signal: str, noise: float, seed: int) -> list[dict[str, str]]:
@@ -56,9 +59,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--output", type=Path, required=True)
     parser.add_argument("--noise", type=float, default=0.3, help="std of the noise, in the signal's units")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--without-op", choices=NB201_OPS, help="keep only the cells that do not use this op")
     args = parser.parse_args(argv)
     with args.table.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
+    if args.without_op:
+        rows = [row for row in rows if f"{args.without_op}~" not in row["arch"]]
     out = carry_over_rows(rows, args.signal, args.noise, args.seed)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     with args.output.open("w", newline="") as handle:

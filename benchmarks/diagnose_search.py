@@ -36,6 +36,7 @@ from pnas.benchmark.table import BenchmarkTable  # noqa: E402
 from pnas.benchmark.tuning import TUNING_SEED_OFFSET  # noqa: E402
 from pnas.search.spaces.nasbench201 import NB201Cell, nasbench201_space, nb201_level_cells  # noqa: E402
 from pnas.search.strategies.base import Proposal  # noqa: E402
+from pnas.search.strategies.scoring import encode  # noqa: E402
 from pnas.search.strategies.steps import search_steps  # noqa: E402
 from surrogate.ranking import rank_correlations  # noqa: E402
 
@@ -100,7 +101,7 @@ def diagnose_run(name: str, settings: dict[str, Any], seed: int, budget: int, co
         last_level = [cell for cell in evaluated if cell.level == 3]
         outside = 100.0 * sum(cell not in region for cell in last_level) / max(1, len(last_level))
         sample = context["sample"]
-        mean, _ = strategy.predict(_encode(space, sample), sample.__getitem__)
+        mean, _ = strategy.predict(encode(space, sample), sample.__getitem__)
         run.update(
             beam_percentile=float(np.mean([_percentile(signal_of[cell], level2) for cell in beam_level2])),
             reachable_best=max(reachable) if reachable else None,
@@ -109,12 +110,6 @@ def diagnose_run(name: str, settings: dict[str, Any], seed: int, budget: int, co
             tau_random_full_cells=rank_correlations(mean, [signal_of[cell] for cell in sample])["kendall_tau"],
         )
     return run
-
-
-def _encode(space: Any, cells: list[NB201Cell]) -> Any:
-    from surrogate import encode_cells
-
-    return encode_cells([space.tokens(cell) for cell in cells], space.num_inputs, space.num_ops)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,7 +6,7 @@ with half of each round); local search and REA at their defaults beside them. Th
 table's ``seconds`` of every distinct cell scored or fitted on) is counted in each run's wall clock.
 
     python benchmarks/proxy_search.py [--table CIFAR10.csv] [--signal val_acc_12] [--proxies PROXIES.csv]
-        [--surrogates lstm,forest,blend] [--runs 10] [--workers 2] [--json OUT.json]
+        [--surrogates lstm,forest,blend] [--without-proxies] [--runs 10] [--workers 2] [--json OUT.json]
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--signal", default="val_acc_12")
     parser.add_argument("--proxies", type=Path, default=ROOT / "data" / "nasbench201_proxies.csv")
     parser.add_argument("--surrogates", default="lstm,forest,blend", help="default: lstm,forest,blend")
+    parser.add_argument("--without-proxies", action="store_true", help="only the variants without proxies")
     parser.add_argument("--runs", type=int, default=10, help="development seeds 10000.. (default: 10)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", type=Path)
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> dict:
             {**DEFAULTS, "surrogate": surrogate, "proxies": str(args.proxies) if proxies else None},
         )
         for surrogate in args.surrogates.split(",")
-        for proxies in (False, True)
+        for proxies in ((False,) if args.without_proxies else (False, True))
     }
     variants["local search"], variants["REA"] = ("local", {}), ("rea", {})
     rows, figures = [], {}

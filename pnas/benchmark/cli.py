@@ -40,13 +40,25 @@ def int_list(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
 
 
+def _dashed_flag(arg: str) -> str:
+    """``arg`` with the underscores of its flag name as dashes: ``--report_column=x`` -> ``--report-column=x``.
+
+    Flags may so be spelled as ``pnas search`` spells its own; values and positional arguments are left as they are.
+    """
+    if not arg.startswith("--"):
+        return arg
+    name, equals, value = arg.partition("=")
+    return name.replace("_", "-") + equals + value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pnas benchmark",
         description="Compare search strategies on a NAS-Bench-201 table: same table, same budgets, many seeds. "
         "The search sees --signal; the --report-column of its best-by-signal architecture is reported. Each "
         "strategy's settings are first tuned on --signal alone, over seeds disjoint from the reported ones, with the "
-        "same number of configurations for every tunable strategy (--no-tune: use the given settings as is).",
+        "same number of configurations for every tunable strategy (--no-tune: use the given settings as is). "
+        "Flags take dashes or, as pnas search's do, underscores (--report-column or --report_column).",
     )
     parser.add_argument("--table", required=True, type=Path, help="CSV with an 'arch' column in NB201 format")
     parser.add_argument("--signal", default="val_acc_12", help="column the strategies optimise (default: %(default)s)")
@@ -182,7 +194,7 @@ def benchmark_command(args: list[str]) -> dict:
         DataNotFoundError: The table does not exist.
     """
     start = time.perf_counter()
-    options = _parser().parse_args(args)
+    options = _parser().parse_args([_dashed_flag(arg) for arg in args])
     allowed = SINGLE_OBJECTIVE if options.cost is None else MULTI_OBJECTIVE
     given = options.strategies if options.strategies is not None else ",".join(allowed)
     strategies = [name.strip() for name in given.split(",") if name.strip()]

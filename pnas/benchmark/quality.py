@@ -25,7 +25,9 @@ from pnas.benchmark.predictors import DEFAULT_PREDICTORS, Predictor, QualityData
 from pnas.benchmark.table import BenchmarkTable, percent_scale
 from pnas.errors import ConfigError, GenotypeError
 from pnas.nn.zero_cost import PROXIES
+from pnas.search.spaces.cell_space import SearchSpace
 from pnas.search.spaces.nasbench201 import NASBench201Space, NB201Cell, nasbench201_space, nb201_level_cells
+from pnas.search.strategies.scoring import encode
 from surrogate import rank_correlations
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "nasbench201_data",
     "side_features",
     "summarize_quality",
+    "surrogate_blocks",
     "surrogate_quality",
 ]
 
@@ -81,13 +84,21 @@ def nasbench201_data(
     keep = np.flatnonzero(np.isfinite(y))
     architectures = [table.architectures[i] for i in keep]
     try:
-        cells = [NB201Cell.from_arch(arch).to_tokens() for arch in architectures]
+        cells = [NB201Cell.from_arch(arch) for arch in architectures]
     except GenotypeError as error:
         raise ConfigError(f"{table.path} is not a NAS-Bench-201 table: {error}") from None
     targets = y[keep] / percent_scale(y)
-    space = NASBench201Space
+    space = NASBench201Space()
     features = side_features(table, architectures, params_column, proxies)
-    return QualityData(cells, targets, space.num_inputs, space.num_ops, features)
+    return QualityData(surrogate_blocks(space, cells), targets, space.num_inputs, space.num_ops, features)
+
+
+def surrogate_blocks(space: SearchSpace, cells: Sequence[Any]) -> list[list[tuple[int, int, int, int]]]:
+    """``cells`` as the blocks the search's surrogate reads (:meth:`SearchSpace.for_surrogate`)."""
+    tokens = space.for_surrogate(encode(space, cells))
+    return [
+        [tuple(block) for block in tokens.blocks[row, :length].tolist()] for row, length in enumerate(tokens.lengths)
+    ]
 
 
 def kfold_indices(count: int, folds: int, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -267,8 +278,7 @@ def extrapolation_quality(
             features = side_features(table, cells, params_column, proxies)
         except KeyError as error:
             raise ConfigError(f"{table.path} lacks a level-{b + 1} cell: {error.args[0]}") from None
-        tokens = [space.tokens(cell) for cell in cells]
-        data = QualityData(tokens, y, space.num_inputs, space.num_ops, features)
+        data = QualityData(surrogate_blocks(space, cells), y, space.num_inputs, space.num_ops, features)
         first = len(cells) - len(levels[b])
         train, test = np.arange(first), np.arange(first, len(cells))
         train, test = train[np.isfinite(y[train])], test[np.isfinite(y[test])]

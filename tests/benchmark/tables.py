@@ -15,8 +15,9 @@ OPTIMUM_EDGES = ("nor_conv_3x3", "nor_conv_3x3", "nor_conv_3x3", "skip_connect",
 
 
 def signal(cell: NB201Cell) -> float:
-    """An accuracy in percent: a weighted sum of op qualities, with a skip bonus on edge 3 (the optimum's)."""
-    total = sum(w * OP_QUALITY[op] for w, op in zip(EDGE_WEIGHT, cell.edges, strict=True))
+    """An accuracy in percent: a weighted sum of the live edges' op qualities (an edge that carries nothing to the
+    output adds nothing, as in a network), with a skip bonus on edge 3 (the optimum's)."""
+    total = sum(w * OP_QUALITY[op] for w, op in zip(EDGE_WEIGHT, cell.live_edges, strict=True))
     bonus = 12.0 if cell.edges[3] == "skip_connect" else 0.0
     return 50.0 + 40.0 * (total + bonus) / (3.0 * sum(EDGE_WEIGHT) + 12.0)
 

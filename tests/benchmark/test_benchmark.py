@@ -181,11 +181,12 @@ def test_the_checklist_says_no_when_the_tuning_budgets_differ(tuned_run):
 
 def test_no_tune_runs_the_given_settings_as_is(table_path, tmp_path, capsys):
     out = tmp_path / "bench.json"
+    # flags spelled with underscores, as pnas search spells its own, or with dashes
     with one_torch_thread():
         main(
-            ["benchmark", "--table", str(table_path), "--signal", "val", "--report-column", "test", "--budgets", "5,10",
-             "--runs", "2", "--strategies", "progressive,local", "--surrogate", "mlp", "--beam-size", "3",
-             "--batch-size", "5", "--local-variant", "best", "--no-tune", "--json", str(out), "--no-progress"]
+            ["benchmark", "--table", str(table_path), "--signal", "val", "--report_column", "test", "--budgets", "5,10",
+             "--runs", "2", "--strategies", "progressive,local", "--surrogate", "mlp", "--beam_size=3",
+             "--batch-size", "5", "--local_variant", "best", "--no_tune", "--json", str(out), "--no-progress"]
         )  # fmt: skip
     assert "tuning" not in capsys.readouterr().out
     document = json.loads(out.read_text())

@@ -45,6 +45,18 @@ def test_carry_over_columns_shuffle_only_the_partial_cells_and_add_seeded_noise(
     assert 0.2 < (sum(n * n for n in noise) / len(noise)) ** 0.5 < 0.4
 
 
+def test_a_carry_over_table_without_an_op_is_a_smaller_nb201_space(table, tmp_path):
+    from pnas.benchmark.table import BenchmarkTable
+    from pnas.search.spaces.nasbench201 import nasbench201_space
+
+    out = tmp_path / "no_conv.csv"
+    arguments = [f"--table={table}", "--signal=val", f"--output={out}", "--without-op=nor_conv_3x3"]
+    script("carry_over_tables").main(arguments)
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) == 2**6 and not any("nor_conv_3x3" in row["arch"] for row in rows)
+    assert nasbench201_space(BenchmarkTable(out)).ops == ("none", "skip_connect")
+
+
 def test_the_diagnosis_reports_the_beam_the_region_and_each_strategys_curve(table, tmp_path, capsys):
     diagnose = script("diagnose_search")
     out = tmp_path / "diagnosis.json"

@@ -349,7 +349,7 @@ def test_zero_cost_proxies_become_side_features_of_every_cell(table, tmp_path):
     assert rank_correlations(PREDICTORS["synflow"](data, train, test, 0), data.targets[test])["kendall_tau"] > 0.999
     blocks_only = rank_correlations(PREDICTORS["forest"](data, train, test, 0), data.targets[test])["kendall_tau"]
     with_proxies = rank_correlations(PREDICTORS["forest+proxies"](data, train, test, 0), data.targets[test])
-    assert with_proxies["kendall_tau"] > max(blocks_only + 0.1, 0.8)  # the signal itself is a feature: .92 vs .64
+    assert with_proxies["kendall_tau"] > max(blocks_only + 0.03, 0.93)  # the signal itself is a feature: .96 vs .89
     report = extrapolation_quality(table, "val", seeds=1, predictors=("synflow",), progress=False, proxies=proxies)
     assert report["predictors"]["synflow"][3]["kendall_tau"][0] > 0.999
 

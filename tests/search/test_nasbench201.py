@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from pnas.errors import GenotypeError
-from pnas.search.spaces.nasbench201 import NB201_OPS, NB201Cell, nb201_level_cells
+from pnas.search.spaces.nasbench201 import NB201_OPS, NASBench201Space, NB201Cell, nb201_level_cells
+from surrogate import encode_cells
 
 SHARED_TABLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "nasbench201" / "cifar10.csv"
 
@@ -98,3 +99,29 @@ def test_a_table_cost_prices_cells_and_encoded_children_as_the_table_does(tmp_pa
     assert np.isnan(cost.of_cell(NB201Cell(("nor_conv_1x1",) * 6)))  # not in the table: unknown
     with pytest.raises(ConfigError, match="no column 'latency'"):
         NB201TableCost(table, "latency")
+
+
+def test_live_edges_drop_what_carries_nothing_to_the_output():
+    # node 1 is cut from the input (its only edge is none), so its conv to the output carries nothing
+    cell = NB201Cell.from_arch("|none~0|+|nor_conv_3x3~0|none~1|+|skip_connect~0|nor_conv_1x1~1|avg_pool_3x3~2|")
+    assert cell.live_edges == ("none", "nor_conv_3x3", "none", "skip_connect", "none", "avg_pool_3x3")
+    # node 2 reaches nothing: the output's edges from it and into it are dead
+    cut = NB201Cell.from_arch("|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|skip_connect~0|nor_conv_1x1~1|none~2|")
+    assert cut.live_edges == ("nor_conv_3x3", "none", "none", "skip_connect", "nor_conv_1x1", "none")
+    full = NB201Cell.from_arch(
+        "|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|skip_connect~0|nor_conv_1x1~1|skip_connect~2|"
+    )
+    assert full.live_edges == full.edges
+
+
+def test_the_surrogate_reads_cells_that_compute_alike_as_one_and_costs_read_every_edge():
+    space = NASBench201Space()
+    cells = nb201_level_cells(3)
+    tokens = encode_cells([cell.to_tokens() for cell in cells], space.num_inputs, space.num_ops)
+    seen = space.for_surrogate(tokens)
+    assert seen.blocks[:, :, 1].tolist() == [[NB201_OPS.index(op) for op in cell.live_edges] for cell in cells]
+    assert (seen.blocks[:, :, 1] == seen.blocks[:, :, 3]).all()
+    assert (tokens.blocks[:, :, 1] == [[NB201_OPS.index(op) for op in cell.edges] for cell in cells]).all()
+    cut_off = [row for row, cell in enumerate(cells) if cell.edges[3:] == ("none", "none", "none")]
+    assert len(cut_off) == 125 and not seen.blocks[cut_off][:, :, 1].any()
+    assert 1 < len({row.tobytes() for row in seen.blocks}) < len(cells)

@@ -206,7 +206,7 @@ def test_with_neighbours_of_its_best_cells_the_budgeted_search_leaves_a_misleadi
     best = optimum(ops)
 
     def found(mutation_parents):
-        strategy = AnytimeProgressiveSearch(50, batch_size=5, mutation_parents=mutation_parents, beam_size=3,
+        strategy = AnytimeProgressiveSearch(100, batch_size=5, mutation_parents=mutation_parents, beam_size=3,
                                             space=NASBench201Space(ops), surrogate="mlp", seed=0)  # fmt: skip
         return drive(strategy, lambda cell: evaluator.evaluate(cell).accuracy)
 

@@ -51,6 +51,14 @@ class SearchSpace(ABC):
         """``cell`` as surrogate blocks ``(input_1, op_1, input_2, op_2)``."""
         raise NotImplementedError
 
+    def for_surrogate(self, tokens: CellTokens) -> CellTokens:
+        """Encoded cells as the surrogate should read them; costs and limits read ``tokens`` as they are.
+
+        A space where different cells compute the same network maps them to one encoding here, so the surrogate
+        need not learn that they are alike. The default reads every cell as it is.
+        """
+        return tokens
+
     @abstractmethod
     def random_cell(self, rng: np.random.Generator) -> Any:
         """A cell of the last level drawn uniformly at random (per level choice)."""

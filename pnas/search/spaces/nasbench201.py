@@ -36,6 +36,7 @@ __all__ = [
     "NB201Cell",
     "NB201TableCost",
     "nasbench201_space",
+    "live_ops",
     "nb201_level_cells",
 ]
 
@@ -50,6 +51,24 @@ _CHOSEN_EDGES = {1: 1, 2: 3, 3: 6}
 
 #: The edges a partial cell does not choose, per level: pass node 1 (level 1) or node 2 (level 2) on to the output.
 _PASS_THROUGH = {1: ("none", "skip_connect", "none", "none", "skip_connect"), 2: ("none", "none", "skip_connect")}
+
+
+def live_ops(ops: np.ndarray) -> np.ndarray:
+    """Op indices ``(n, 6)`` of NB201 cells with each edge that carries nothing to the output set to ``none``.
+
+    An edge is live when its op is not ``none``, its input node is reached from the cell input and its node reaches
+    the output, each through edges that are not ``none``.
+    """
+    on = ops != NB201_OPS.index("none")
+    e10, e20, e21, e30, e31, e32 = on.T  # edge (node, input), in NB201_EDGES order
+    reached_1 = e10
+    reached_2 = e20 | (e21 & reached_1)
+    reaches_2 = e32
+    reaches_1 = e31 | (e21 & reaches_2)
+    live = np.stack(
+        [e10 & reaches_1, e20 & reaches_2, e21 & reached_1 & reaches_2, e30, e31 & reached_1, e32 & reached_2], 1
+    )
+    return np.where(live, ops, NB201_OPS.index("none"))
 
 
 @dataclass(frozen=True)
@@ -123,6 +142,12 @@ class NB201Cell:
         ops = iter(self.edges)
         return "|" + "|+|".join("|".join(f"{next(ops)}~{i}" for i in range(node)) for node in (1, 2, 3)) + "|"
 
+    @property
+    def live_edges(self) -> tuple[str, ...]:
+        """The edges with every edge that carries nothing to the output set to ``none`` (:func:`live_ops`)."""
+        ops = live_ops(np.array([[NB201_OPS.index(op) for op in self.edges]]))[0]
+        return tuple(NB201_OPS[int(op)] for op in ops)
+
     def to_tokens(self) -> list[tuple[int, int, int, int]]:
         """The realised cell as blocks for the ``surrogate`` package: ``(input node, op, node, op)`` per edge."""
         return [
@@ -149,8 +174,8 @@ def nb201_level_cells(level: int, ops: Sequence[str] = NB201_OPS) -> list[NB201C
 class NASBench201Space(SearchSpace):
     """The NAS-Bench-201 cell space, grown node by node (:class:`NB201Cell`).
 
-    The surrogate reads each cell as the 6 edges of the architecture it realises, so partial and full cells are
-    encoded alike.
+    Cells are encoded as the 6 edges of the architecture they realise, so partial and full cells are encoded
+    alike; the surrogate reads only their live edges (:meth:`for_surrogate`).
 
     Args:
         ops: The operations chosen edges may take (default all 5; a benchmark table may cover fewer). Partial cells
@@ -186,6 +211,18 @@ class NASBench201Space(SearchSpace):
     def tokens(self, cell: NB201Cell) -> list[tuple[int, int, int, int]]:
         """The realised cell's 6 edges as blocks."""
         return cell.to_tokens()
+
+    def for_surrogate(self, tokens: CellTokens) -> CellTokens:
+        """The cells with every edge that carries nothing to the output read as ``none`` (:func:`live_ops`).
+
+        Cells that differ only in such edges compute the same network (e.g. the 125 cells whose output edges are
+        all ``none``), and the surrogate reads them as one: Kendall tau on held-out cells rises by about 0.05
+        (``docs/surrogate.md``).
+        """
+        blocks = tokens.blocks.copy()
+        live = live_ops(blocks[:, : len(NB201_EDGES), 1])
+        blocks[:, : len(NB201_EDGES), 1] = blocks[:, : len(NB201_EDGES), 3] = live
+        return CellTokens(blocks, tokens.lengths)
 
     def random_cell(self, rng: np.random.Generator) -> NB201Cell:
         """6 ops drawn uniformly."""

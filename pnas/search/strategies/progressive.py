@@ -283,7 +283,7 @@ class ProgressiveSearch(SearchStrategy):
                 cells = [cell for cell, _ in known]
                 self._fitted_with_features = self.side_features is not None and len(cells) >= SIDE_FEATURES_FROM
                 features = self.side_features(cells) if self._fitted_with_features else None
-                tokens = [self.space.tokens(cell) for cell in cells]
+                tokens = self.space.for_surrogate(encode(self.space, cells))
                 self.surrogate.fit(tokens, self._scale.to_unit(targets), features=features)
 
     def predict(self, tokens: CellTokens, cell_at: Callable[[int], Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -296,7 +296,7 @@ class ProgressiveSearch(SearchStrategy):
             if cell_at is None:
                 raise ValueError("this search's surrogate uses side features: pass the cells of the tokens")
             features = self.side_features([cell_at(row) for row in range(len(tokens))])
-        mean, std = self.surrogate.predict(tokens, features=features)
+        mean, std = self.surrogate.predict(self.space.for_surrogate(tokens), features=features)
         return self._scale.from_unit(mean), std * self._scale.span
 
     def _continues(self) -> bool:
