@@ -35,8 +35,8 @@ __all__ = [
     "NASBench201Space",
     "NB201Cell",
     "NB201TableCost",
-    "nasbench201_space",
     "live_ops",
+    "nasbench201_space",
     "nb201_level_cells",
 ]
 
