@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pnas.search.spaces.nasbench201 import NB201_OPS, nb201_level_cells
+from pnas.search.spaces.nasbench201 import NB201_OPS, NB201Cell, nb201_level_cells
 
 
 def carry_over_rows(rows: list[dict[str, str]], signal: str, noise: float, seed: int) -> list[dict[str, str]]:
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     with args.table.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     if args.without_op:
-        rows = [row for row in rows if f"{args.without_op}~" not in row["arch"]]
+        rows = [row for row in rows if args.without_op not in NB201Cell.from_arch(row["arch"]).edges]
     out = carry_over_rows(rows, args.signal, args.noise, args.seed)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     with args.output.open("w", newline="") as handle:
