@@ -33,7 +33,7 @@ from _report import machine, table  # noqa: E402
 from pnas.benchmark.quality import mean_se  # noqa: E402
 from pnas.benchmark.runner import make_strategy  # noqa: E402
 from pnas.benchmark.table import BenchmarkTable  # noqa: E402
-from pnas.benchmark.tuning import TUNING_SEED_OFFSET  # noqa: E402
+from pnas.benchmark.tuning import DEFAULT_SETTINGS, TUNING_SEED_OFFSET  # noqa: E402
 from pnas.search.spaces.nasbench201 import NB201Cell, nasbench201_space, nb201_level_cells  # noqa: E402
 from pnas.search.strategies.base import Proposal  # noqa: E402
 from pnas.search.strategies.scoring import encode  # noqa: E402
@@ -44,9 +44,7 @@ BUDGETS = (25, 50, 100, 150)
 
 #: ``pnas benchmark --no-tune``'s defaults (docs/evaluation.md); ``--set`` overrides one.
 SETTINGS: dict[str, dict[str, Any]] = {
-    "progressive": {"beam_size": 5, "batch_size": 10, "exploration": 0.0, "mutation_parents": 1, "climb_share": 0.5},
-    "local": {"variant": "first", "initial_samples": 1},
-    "rea": {"population_size": 10, "sample_size": 10},
+    **{name: dict(settings) for name, settings in DEFAULT_SETTINGS.items()},
     "random": {},
 }
 

@@ -2,7 +2,7 @@
 
 Development runs, never the reported seeds: seeds 10000-10009 (``--runs``), the signal as the report, budgets 25 /
 50 / 100 / 150, the defaults of ``pnas benchmark`` otherwise (K=5, rounds of 10, the climb from the best full cell
-with half of each round); local search and REA at their defaults beside them. The proxies' compute time (the
+with every round); local search and REA at their defaults beside them. The proxies' compute time (the
 table's ``seconds`` of every distinct cell scored or fitted on) is counted in each run's wall clock.
 
     python benchmarks/proxy_search.py [--table CIFAR10.csv] [--signal val_acc_12] [--proxies PROXIES.csv]
@@ -26,12 +26,12 @@ from _report import machine, run_script, table  # noqa: E402
 from pnas.benchmark.quality import mean_se  # noqa: E402
 from pnas.benchmark.runner import run_benchmark, worker_pool  # noqa: E402
 from pnas.benchmark.table import BenchmarkTable, TableEvaluator  # noqa: E402
-from pnas.benchmark.tuning import TUNING_SEED_OFFSET  # noqa: E402
+from pnas.benchmark.tuning import DEFAULT_SETTINGS, TUNING_SEED_OFFSET  # noqa: E402
 from pnas.search.spaces.nasbench201 import nasbench201_space  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 BUDGETS = (25, 50, 100, 150)
-DEFAULTS = {"beam_size": 5, "batch_size": 10, "mutation_parents": 1, "climb_share": 0.5}
+DEFAULTS = DEFAULT_SETTINGS["progressive"]
 
 
 def main(argv: list[str] | None = None) -> dict:

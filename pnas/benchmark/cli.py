@@ -23,7 +23,7 @@ from pnas.benchmark.runner import (
     worker_pool,
 )
 from pnas.benchmark.table import BenchmarkTable, TableEvaluator
-from pnas.benchmark.tuning import PARETO_TUNING_GRIDS, TUNING_GRIDS, format_tuning, tune, tuning_seeds
+from pnas.benchmark.tuning import DEFAULT_SETTINGS, PARETO_TUNING_GRIDS, TUNING_GRIDS, format_tuning, tune, tuning_seeds
 from pnas.errors import ConfigError
 from pnas.search.spaces.nasbench201 import NB201TableCost, nasbench201_space
 from pnas.search.strategies.baselines import LocalSearch
@@ -92,7 +92,10 @@ def _parser() -> argparse.ArgumentParser:
     tuning.add_argument("--tune-runs", type=int, default=10, help="seeds per configuration (default: %(default)s)")
     tuning.add_argument("--tune-table", type=Path, help="tune on this table instead (default: --table)")
     progressive = parser.add_argument_group("progressive search (the tuning grid replaces what it varies)")
-    progressive.add_argument("--beam-size", type=int, default=5, help="K, cells kept per level (default: %(default)s)")
+    defaults = DEFAULT_SETTINGS["progressive"]
+    progressive.add_argument(
+        "--beam-size", type=int, default=defaults["beam_size"], help="K, cells kept per level (default: %(default)s)"
+    )
     progressive.add_argument(
         "--surrogate", choices=list(SURROGATES), default="lstm", help="the accuracy predictor (default: %(default)s)"
     )
@@ -103,33 +106,54 @@ def _parser() -> argparse.ArgumentParser:
         "surrogate's side features, their compute time counted in each run's wall clock",
     )
     progressive.add_argument(
-        "--batch-size", type=int, default=10, help="cells per round at the last level (default: %(default)s)"
+        "--batch-size",
+        type=int,
+        default=defaults["batch_size"],
+        help="cells per round at the last level (default: %(default)s)",
     )
-    progressive.add_argument("--exploration", type=float, default=0.0, help="weight of the ensemble std (default: 0)")
+    progressive.add_argument(
+        "--exploration",
+        type=float,
+        default=defaults["exploration"],
+        help="weight of the ensemble std (default: %(default)s)",
+    )
     progressive.add_argument(
         "--final-beam-size", type=int, help="last-level parents: this many previous-level cells by the surrogate"
     )
     progressive.add_argument(
         "--mutation-parents",
         type=int,
-        default=1,
-        help="unseen neighbours of this many best last-level cells join each round's candidates (default: 1)",
+        default=defaults["mutation_parents"],
+        help="unseen neighbours of this many best last-level cells join each round's candidates (default: %(default)s)",
     )
     progressive.add_argument(
         "--climb-share",
         type=float,
-        default=0.5,
+        default=defaults["climb_share"],
         help="share of each last-level round kept for those neighbours (default: %(default)s; 0: they compete)",
     )
     evolution = parser.add_argument_group("regularized evolution and NSGA-II")
-    evolution.add_argument("--population-size", type=int, default=10, help="(default: %(default)s)")
-    evolution.add_argument("--sample-size", type=int, default=10, help="tournament size (default: %(default)s)")
+    evolution.add_argument(
+        "--population-size", type=int, default=DEFAULT_SETTINGS["rea"]["population_size"], help="(default: %(default)s)"
+    )
+    evolution.add_argument(
+        "--sample-size",
+        type=int,
+        default=DEFAULT_SETTINGS["rea"]["sample_size"],
+        help="tournament size (default: %(default)s)",
+    )
     local = parser.add_argument_group("local search")
     local.add_argument(
-        "--local-variant", choices=LocalSearch.VARIANTS, default="first", help="improvement rule (default: first)"
+        "--local-variant",
+        choices=LocalSearch.VARIANTS,
+        default=DEFAULT_SETTINGS["local"]["variant"],
+        help="improvement rule (default: %(default)s)",
     )
     local.add_argument(
-        "--initial-samples", type=int, default=1, help="random cells per (re)start, climb from the best (default: 1)"
+        "--initial-samples",
+        type=int,
+        default=DEFAULT_SETTINGS["local"]["initial_samples"],
+        help="random cells per (re)start, climb from the best (default: %(default)s)",
     )
     parser.add_argument(
         "--workers",

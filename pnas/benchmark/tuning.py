@@ -25,6 +25,7 @@ from pnas.errors import ConfigError
 from pnas.search.spaces.cell_space import SearchSpace
 
 __all__ = [
+    "DEFAULT_SETTINGS",
     "PARETO_TUNING_GRIDS",
     "TUNING_GRIDS",
     "TUNING_SEED_OFFSET",
@@ -56,6 +57,14 @@ TUNING_GRIDS: dict[str, tuple[dict[str, Any], ...]] = {
         {"variant": "best", "initial_samples": 1},
         {"variant": "best", "initial_samples": 10},
     ),
+}
+
+#: What ``pnas benchmark --no-tune`` runs, and the benchmark scripts' defaults: per strategy, the configuration of its
+#: grid that tuning chose on the CIFAR-10 table's signal (``benchmarks/results/nasbench201.md``).
+DEFAULT_SETTINGS: dict[str, dict[str, Any]] = {
+    "progressive": dict(TUNING_GRIDS["progressive"][3]),
+    "rea": dict(TUNING_GRIDS["rea"][1]),
+    "local": dict(TUNING_GRIDS["local"][0]),
 }
 
 #: The same for a multi-objective benchmark (``--cost``): progressive search in Pareto mode, with and without the

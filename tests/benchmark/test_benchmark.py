@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 from pnas.benchmark import PARETO_TUNING_GRIDS, TUNING_GRIDS, checklist, markdown_report
+from pnas.benchmark.cli import _parser
 from pnas.benchmark.runner import best_so_far
 from pnas.benchmark.table import BenchmarkTable
+from pnas.benchmark.tuning import DEFAULT_SETTINGS
 from pnas.cli import main
 from pnas.search.spaces.nasbench201 import NB201Cell, nasbench201_space
 from tests.benchmark.tables import write_table
@@ -196,6 +198,14 @@ def test_no_tune_runs_the_given_settings_as_is(table_path, tmp_path, capsys):
     assert progressive["beam_size"] == 3 and progressive["batch_size"] == 5 and progressive["surrogate"] == "mlp"
     assert document["strategies"]["local"]["settings"] == {"variant": "best", "initial_samples": 1}
     assert list(document["differences"]["baselines"]) == ["local"]
+
+
+def test_no_tune_defaults_are_the_configurations_tuning_chose():
+    defaults = vars(_parser().parse_args(["--table", "t.csv"]))
+    names = {"variant": "local_variant"}  # the one flag named apart from its setting
+    for strategy, settings in DEFAULT_SETTINGS.items():
+        assert settings in TUNING_GRIDS[strategy]  # a --no-tune run is a configuration the grid holds
+        assert {key: defaults[names.get(key, key)] for key in settings} == settings
 
 
 @pytest.mark.parametrize(
