@@ -21,18 +21,28 @@ __all__ = ["EnsembleSurrogate"]
 
 
 class _Ensemble(nn.Module):
-    """An encoder of cells into ``(M, n, size)`` vectors, and a linear head over them and the side features."""
+    """An encoder of cells into ``(M, n, size)`` vectors, and a head over them and the side features.
 
-    def __init__(self, encoder: nn.Module, members: int, size: int, num_features: int) -> None:
+    The head is linear, or with ``head_hidden`` units a ReLU layer and then a linear one.
+    """
+
+    def __init__(self, encoder: nn.Module, members: int, size: int, num_features: int, head_hidden: int) -> None:
         super().__init__()
         self.encoder, self.size = encoder, size
-        self.head = MemberLinear(members, size + num_features, 1)
+        width = size + num_features
+        self.hidden = MemberLinear(members, width, head_hidden) if head_hidden else None
+        self.head = MemberLinear(members, head_hidden or width, 1)
 
-    def forward(self, blocks: torch.Tensor, lengths: torch.Tensor, features: torch.Tensor | None) -> torch.Tensor:
-        encoded = self.encoder(blocks, lengths)
+    def read_out(self, encoded: torch.Tensor, features: torch.Tensor | None) -> torch.Tensor:
+        """Logits ``(M, n)`` of encoded cells ``(M, n, size)`` and their standardised features ``(M, n, k)``."""
         if features is not None:
             encoded = torch.cat([encoded, features], dim=-1)
+        if self.hidden is not None:
+            encoded = torch.relu(self.hidden(encoded))
         return self.head(encoded).squeeze(-1)
+
+    def forward(self, blocks: torch.Tensor, lengths: torch.Tensor, features: torch.Tensor | None) -> torch.Tensor:
+        return self.read_out(self.encoder(blocks, lengths), features)
 
 
 class EnsembleSurrogate:
@@ -44,8 +54,8 @@ class EnsembleSurrogate:
     member, every member is fitted on all the data and trained for the whole budget.
 
     Side features known before training (parameter count, multiply-adds, ...) may be given to :meth:`fit` as an
-    ``(n, k)`` array; they are standardised and join the encoded cell at the linear head, and :meth:`predict` then
-    needs them too.
+    ``(n, k)`` array; they are standardised and join the encoded cell at the head, and :meth:`predict` then needs
+    them too.
 
     Subclasses provide :meth:`_make_encoder` and may override :meth:`_predict_logits` with a faster path.
 
@@ -63,6 +73,8 @@ class EnsembleSurrogate:
         eval_every: Steps between held-out checks.
         ranking_weight: Weight of a pairwise ranking loss added to the L1 loss: within each batch, the logistic
             loss of every pair's predicted order against its true order (0: the paper's L1 loss alone).
+        head_hidden: Units of a ReLU layer between the encoded cell (with its side features) and the output
+            (0: the paper's linear head).
         warm_start: A later :meth:`fit` continues from the fitted weights (fine-tuning, as the paper does after
             each step) instead of starting afresh.
         seed: Seed of initialisation, folds and batches: the same seed gives the same predictions.
@@ -82,6 +94,7 @@ class EnsembleSurrogate:
         early_stopping: bool = True,
         eval_every: int = 20,
         ranking_weight: float = 0.0,
+        head_hidden: int = 0,
         warm_start: bool = False,
         seed: int = 0,
     ) -> None:
@@ -102,17 +115,19 @@ class EnsembleSurrogate:
             wrong["weight_decay"] = weight_decay
         if ranking_weight < 0:
             wrong["ranking_weight"] = ranking_weight
+        if not isinstance(head_hidden, int) or head_hidden < 0:
+            wrong["head_hidden"] = head_hidden
         if wrong:
             raise ValueError(
                 f"{', '.join(f'{k}={v}' for k, v in wrong.items())}: sizes, steps, batch_size and eval_every must be "
-                "integers >= 1, learning_rate > 0, weight_decay and ranking_weight >= 0"
+                "integers >= 1, head_hidden an integer >= 0, learning_rate > 0, weight_decay and ranking_weight >= 0"
             )
         self.num_inputs, self.num_ops, self.num_members = num_inputs, num_ops, num_members
         self.embedding_size, self.hidden_size = embedding_size, hidden_size
         self.steps, self.batch_size, self.eval_every = steps, batch_size, eval_every
         self.learning_rate, self.weight_decay = learning_rate, weight_decay
         self.early_stopping, self.warm_start, self.seed = early_stopping, warm_start, seed
-        self.ranking_weight = ranking_weight
+        self.ranking_weight, self.head_hidden = ranking_weight, head_hidden
         self.network: _Ensemble | None = None
         self._feature_scale: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -193,7 +208,7 @@ class EnsembleSurrogate:
             torch.manual_seed(self.seed)
             if self.network is None:
                 encoder, size = self._make_encoder()
-                self.network = _Ensemble(encoder, self.num_members, size, 0 if x is None else x.shape[1])
+                self.network = _Ensemble(encoder, self.num_members, size, arity, self.head_hidden)
                 prior = float(np.clip(y.mean(), 1e-3, 1 - 1e-3))
                 with torch.no_grad():  # start at the mean accuracy rather than at 0.5
                     self.network.head.bias.fill_(float(np.log(prior / (1 - prior))))

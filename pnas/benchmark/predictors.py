@@ -135,6 +135,8 @@ PREDICTORS: dict[str, Predictor] = {
     "blend": surrogate_predictor("blend"),
     "blend+proxies": surrogate_predictor("blend", PROXIES),
     "lstm-ranking": surrogate_predictor("lstm", ranking_weight=1.0),
+    "lstm-hidden": surrogate_predictor("lstm", head_hidden=64),
+    "lstm-hidden+proxies": surrogate_predictor("lstm", PROXIES, head_hidden=64),
     **{name: feature_predictor(name) for name in PROXIES},
 }
 

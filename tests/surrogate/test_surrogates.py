@@ -28,11 +28,12 @@ def test_held_out_cells_longer_than_any_fitted_are_ranked_well(cls, data):
 
 @pytest.mark.parametrize("readout", ["mean", "final"])
 @pytest.mark.parametrize("with_features", [False, True])
-def test_lstm_prefix_sharing_equals_the_plain_forward_pass(data, readout, with_features):
+@pytest.mark.parametrize("head_hidden", [0, 64])
+def test_lstm_prefix_sharing_equals_the_plain_forward_pass(data, readout, with_features, head_hidden):
     train, targets, held_out, _ = data
     rng = np.random.default_rng(0)
     features = rng.normal(size=(60, 2)) if with_features else None
-    model = LSTMSurrogate(NUM_INPUTS, NUM_OPS, readout=readout, seed=0, steps=10).fit(
+    model = LSTMSurrogate(NUM_INPUTS, NUM_OPS, readout=readout, head_hidden=head_hidden, seed=0, steps=10).fit(
         train[:60], targets[:60], features=features
     )
     parent = held_out[0][:2]
@@ -44,6 +45,23 @@ def test_lstm_prefix_sharing_equals_the_plain_forward_pass(data, readout, with_f
         shared = model._predict_logits(tokens, side)
         plain = EnsembleSurrogate._predict_logits(model, tokens, side)
     torch.testing.assert_close(shared, plain, rtol=1e-4, atol=1e-5)
+
+
+def test_the_hidden_head_combines_side_features_with_the_cell_where_a_linear_head_cannot(data):
+    train, targets, held_out, truth = data
+    rng = np.random.default_rng(2)
+    sign_train, sign_held_out = rng.choice([-1.0, 1.0], len(train)), rng.choice([-1.0, 1.0], len(held_out))
+    flip = 1.5  # a side feature of -1 reverses the cells' order: 0.6 + 0.9 - accuracy
+    y, y_held_out = np.where(sign_train > 0, targets, flip - targets), np.where(sign_held_out > 0, truth, flip - truth)
+    taus = {}
+    for head_hidden in (0, 64):
+        model = LSTMSurrogate(NUM_INPUTS, NUM_OPS, head_hidden=head_hidden, seed=0)
+        mean, _ = model.fit(train, y, features=sign_train[:, None]).predict(held_out, features=sign_held_out[:, None])
+        taus[head_hidden] = spearmanr(mean, y_held_out)[0]
+    assert taus[64] > 0.7 and taus[64] > taus[0] + 0.2, taus
+    assert LSTMSurrogate(NUM_INPUTS, NUM_OPS).fit(train[:20], targets[:20]).network.hidden is None  # the paper's
+    with pytest.raises(ValueError, match="head_hidden=-1"):
+        LSTMSurrogate(NUM_INPUTS, NUM_OPS, head_hidden=-1)
 
 
 def test_each_member_holds_out_its_own_fifth_and_members_disagree(data):
