@@ -72,13 +72,7 @@ class LSTMSurrogate(EnsembleSurrogate):
     """
 
     def __init__(
-        self,
-        num_inputs: int,
-        num_ops: int,
-        *,
-        readout: str = "mean",
-        hidden_size: int = 32,
-        **settings: Any,
+        self, num_inputs: int, num_ops: int, *, readout: str = "mean", hidden_size: int = 32, **settings: Any
     ) -> None:
         if readout not in ("final", "mean"):
             raise ValueError(f"readout must be 'final' or 'mean', got {readout!r}")
@@ -101,7 +95,7 @@ class LSTMSurrogate(EnsembleSurrogate):
         tables = encoder.gate_tables()
         hidden = network.size
         linear = network.hidden is None
-        head_w = network.head.weight[:, :hidden, 0]  # (M, H), the linear head's weights on the readout
+        head_w = network.head.weight[:, :hidden, 0] if linear else None  # (M, H): the weights on the readout
         width = () if linear else (hidden,)
         count = len(tokens)
         sequence = tokens.blocks[:, :, _TOKEN_ORDER].reshape(count, -1)
