@@ -56,7 +56,7 @@ class LSTMSurrogate(EnsembleSurrogate):
     The hidden size defaults to 32 rather than the paper's 100: Kendall tau 0.01-0.02 lower on NAS-Bench-201,
     equal on the DARTS sample, for about a third of the fitting time. The head is the paper's linear layer; with
     ``head_hidden`` units a ReLU layer comes before it, which ranks NAS-Bench-201 cells better (Kendall tau at
-    N=200 0.52 -> 0.60, with zero-cost proxies as side features 0.57 -> 0.75) but did not make the progressive
+    N=200 0.52 -> 0.60, with zero-cost proxies as side features 0.62 -> 0.75) but did not make the progressive
     search better, so it is not the default (``docs/surrogate.md``).
 
     Prediction shares work between cells with a common prefix (all children of one parent share the parent's

@@ -53,12 +53,12 @@ def test_the_hidden_head_combines_side_features_with_the_cell_where_a_linear_hea
     sign_train, sign_held_out = rng.choice([-1.0, 1.0], len(train)), rng.choice([-1.0, 1.0], len(held_out))
     flip = 1.5  # a side feature of -1 reverses the cells' order: 0.6 + 0.9 - accuracy
     y, y_held_out = np.where(sign_train > 0, targets, flip - targets), np.where(sign_held_out > 0, truth, flip - truth)
-    taus = {}
+    spearman = {}
     for head_hidden in (0, 64):
         model = LSTMSurrogate(NUM_INPUTS, NUM_OPS, head_hidden=head_hidden, seed=0)
         mean, _ = model.fit(train, y, features=sign_train[:, None]).predict(held_out, features=sign_held_out[:, None])
-        taus[head_hidden] = spearmanr(mean, y_held_out)[0]
-    assert taus[64] > 0.7 and taus[64] > taus[0] + 0.2, taus
+        spearman[head_hidden] = spearmanr(mean, y_held_out)[0]
+    assert spearman[64] > 0.7 and spearman[64] > spearman[0] + 0.2, spearman
     assert LSTMSurrogate(NUM_INPUTS, NUM_OPS).fit(train[:20], targets[:20]).network.hidden is None  # the paper's
     with pytest.raises(ValueError, match="head_hidden=-1"):
         LSTMSurrogate(NUM_INPUTS, NUM_OPS, head_hidden=-1)
