@@ -132,6 +132,13 @@ def _parser() -> argparse.ArgumentParser:
         default=defaults["climb_share"],
         help="share of each last-level round kept for those neighbours (default: %(default)s; 0: they compete)",
     )
+    progressive.add_argument(
+        "--restart-samples",
+        type=int,
+        default=defaults.get("restart_samples", 0),
+        help="at a local optimum the climb restarts from the surrogate's best of this many random unseen cells "
+        "(default: %(default)s; 0: no restart)",
+    )
     evolution = parser.add_argument_group("regularized evolution and NSGA-II")
     evolution.add_argument(
         "--population-size", type=int, default=DEFAULT_SETTINGS["rea"]["population_size"], help="(default: %(default)s)"
@@ -253,6 +260,7 @@ def benchmark_command(args: list[str]) -> dict:
         "final_beam_size": options.final_beam_size,
         "mutation_parents": options.mutation_parents,
         "climb_share": options.climb_share,
+        "restart_samples": options.restart_samples,
         "proxies": None if options.proxies is None else str(options.proxies),
         "population_size": options.population_size,
         "sample_size": options.sample_size,

@@ -64,6 +64,7 @@ STRATEGY_SETTINGS: dict[str, tuple[str, ...]] = {
         "final_beam_size",
         "mutation_parents",
         "climb_share",
+        "restart_samples",
         "proxies",
     ),
     "random": (),

@@ -242,3 +242,35 @@ def test_a_climbing_round_keeps_its_share_for_the_neighbours_of_the_best_full_ce
         assert len(proposal.cells) == len(set(proposal.cells)) == len(proposal.predicted)
     with pytest.raises(ConfigError, match="climb_share"):
         AnytimeProgressiveSearch(10, climb_share=1.5)
+
+
+def test_at_a_local_optimum_the_climb_restarts_from_random_cells_and_climbs_from_their_best(tmp_path):
+    from pnas.benchmark import TableEvaluator
+    from pnas.search import AnytimeProgressiveSearch, NASBench201Space
+    from tests.benchmark.tables import write_table
+
+    ops = ("none", "skip_connect", "nor_conv_3x3")
+    evaluator = TableEvaluator(write_table(tmp_path / "table.csv", ops), "val", "test")
+    space = NASBench201Space(ops)
+    strategy = AnytimeProgressiveSearch(150, batch_size=4, mutation_parents=1, climb_share=1.0, restart_samples=30,
+                                        beam_size=2, space=space, surrogate="mlp", seed=0)  # fmt: skip
+    drawn: list[list] = []
+    restart_cells = strategy._restart_cells
+    strategy._restart_cells = lambda: drawn.append(restart_cells()) or drawn[-1]
+    rounds = []
+    while (proposal := strategy.propose()) is not None:
+        history, restarted = dict(strategy.history), len(drawn)
+        strategy.observe(proposal.cells, [evaluator.evaluate(cell).accuracy for cell in proposal.cells])
+        rounds.append((proposal.cells, history, restarted))
+    first = next(i for i, (_, _, restarted) in enumerate(rounds) if restarted)
+    cells, history, _ = rounds[first]
+    best = max((cell for cell in history if cell.level == 3), key=history.__getitem__)
+    assert all(n in history for n in space.neighbours(best))  # the climb had reached a local optimum
+    assert set(cells) <= set(drawn[0]) and not set(cells) & set(history)  # the surrogate's pick of random cells
+    start = max(cells, key=lambda cell: strategy.history[cell])
+    assert set(rounds[first + 1][0]) <= set(space.neighbours(start))  # the climb goes on from there, not the old best
+    assert strategy.settings()["restart_samples"] == 30
+    assert "restart_samples" not in AnytimeProgressiveSearch(9).settings()  # earlier searches' fingerprints hold
+    for bad in ({"restart_samples": -1, "mutation_parents": 1}, {"restart_samples": 5, "mutation_parents": 0}):
+        with pytest.raises(ConfigError, match="restart_samples"):
+            AnytimeProgressiveSearch(10, **bad)

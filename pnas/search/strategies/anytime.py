@@ -24,8 +24,9 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
     Its levels are Algorithm 1's (step 2 expands every evaluated cell of step 1). Once it reaches the last level it
     keeps proposing rounds of ``batch_size`` children of the last beam, refitting the surrogate after each round,
     until the budget is spent; with ``mutation_parents`` and ``climb_share`` the rounds also climb from the best
-    cells found, leaving the beam's region (a departure from Algorithm 1). Every step is cut to the evaluations
-    left, so a smaller budget gives a prefix of a larger one's evaluations (the benchmark relies on this).
+    cells found, leaving the beam's region (a departure from Algorithm 1), and with ``restart_samples`` the climb
+    starts again elsewhere when it reaches a local optimum. Every step is cut to the evaluations left, so a smaller
+    budget gives a prefix of a larger one's evaluations (the benchmark relies on this).
 
     Args:
         budget: Stop after this many evaluations.
@@ -38,6 +39,11 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
         climb_share: The share of each round (rounded up) kept for those neighbours, the best of them by the
             surrogate, whatever it predicts for the beam's children: a local search that the surrogate orders, and
             that leaves the beam's region when the earlier levels chose it badly (0: they compete with the children).
+        restart_samples: When each of the ``mutation_parents`` best cells of the climb is a local optimum (every
+            neighbour evaluated), the climb restarts: this many unseen full cells are drawn at random, the
+            surrogate's best of them are the next round's climb, and the climb goes on from the best of those,
+            apart from the cells before (0: no restart; the turn passes to the next-best cell with unseen
+            neighbours, which is usually in the same basin).
         **settings: :class:`ProgressiveSearch`'s arguments, by name (``space``, ``beam_size``, ``surrogate``, ...).
 
     Raises:
@@ -51,17 +57,26 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
         final_beam_size: int | None = None,
         mutation_parents: int = 0,
         climb_share: float = 0.0,
+        restart_samples: int = 0,
         **settings: Any,
     ) -> None:
         check_positive(budget=budget, batch_size=batch_size, final_beam_size=final_beam_size)
         if not 0.0 <= climb_share <= 1.0:
             raise ConfigError(f"climb_share must be in [0, 1], got {climb_share}")
+        if restart_samples < 0 or (restart_samples and not mutation_parents):
+            raise ConfigError(
+                f"restart_samples must be >= 0, and restarts need mutation_parents >= 1; got restart_samples="
+                f"{restart_samples}, mutation_parents={mutation_parents}"
+            )
         super().__init__(**settings)
-        self.climb_share = climb_share
+        self.climb_share, self.restart_samples = climb_share, restart_samples
         self.budget, self.batch_size = budget, batch_size or self.beam_size
         self.final_beam_size, self.mutation_parents = final_beam_size, mutation_parents
         self.num_steps = None
         self._last_level: set[Any] = set()
+        self._rng = np.random.default_rng(self.seed)
+        self._climb: set[Any] | None = None  # the cells of the climb since its last restart (None: no restart yet)
+        self._climb_candidates: set[Any] = set()  # the current round's cells for the climb
 
     def _left(self) -> int:
         return self.budget - len(self.history)
@@ -85,6 +100,9 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
             if self.final_beam_size is not None:
                 self.parents = self._widened_beam()
             extra = self._neighbours_of_best()
+            if extra is None:
+                extra, self._climb = self._restart_cells(), set()
+            self._climb_candidates = set(extra)
         count = min(count, left)
         climb: dict[Any, float] = {}
         if self.climb_share and extra:  # keep a share of the round for the best neighbours
@@ -100,14 +118,17 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
         mean, _ = self.predict(tokens, child_at)
         return [child_at(int(row)) for row in np.argsort(-mean, kind="stable")[: self.final_beam_size]]
 
-    def _neighbours_of_best(self) -> list[Any]:
-        """Unseen neighbours of the ``mutation_parents`` best last-level cells evaluated so far that have any.
+    def _neighbours_of_best(self) -> list[Any] | None:
+        """Unseen neighbours of the ``mutation_parents`` best cells of the climb; ``None``: time to restart.
 
-        In Pareto mode the best are the front of accuracy against cost, most accurate first.
+        The climb's cells are every last-level cell evaluated so far until the first restart, then those evaluated
+        for the climb since the last one. Without restarts, a best cell whose neighbours are all evaluated passes
+        its turn to the next. In Pareto mode the best are the front of accuracy against cost, most accurate first.
         """
         if not self.mutation_parents:
             return []
-        finished = [(acc, cell) for cell, acc in self.history.items() if acc is not None and cell in self._last_level]
+        pool = self._last_level if self._climb is None else self._climb
+        finished = [(acc, cell) for cell, acc in self.history.items() if acc is not None and cell in pool]
         finished.sort(key=lambda pair: -pair[0])
         if self.pareto_cost is not None and finished:
             name, costs = self.pareto_cost
@@ -116,19 +137,28 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
             finished = [finished[int(i)] for i in pareto_front(points, METRIC_AGAINST_COST)]
         found: dict[Any, None] = {}
         parents = 0
-        for _, cell in finished:
+        for _, cell in finished[: self.mutation_parents] if self.restart_samples else finished:
             unseen = [n for n in self.space.neighbours(cell) if n not in self.history]
             if unseen:  # a cell whose neighbours are all evaluated (a local optimum) passes its turn to the next
                 found.update((n, None) for n in unseen)
                 parents += 1
                 if parents == self.mutation_parents:
                     break
+        if not found and self.restart_samples and (finished or self._climb is not None):
+            return None
         return list(found)
+
+    def _restart_cells(self) -> list[Any]:
+        """``restart_samples`` unseen full cells drawn at random (fewer where draws repeat or were evaluated)."""
+        drawn = (self.space.random_cell(self._rng) for _ in range(self.restart_samples))
+        return list(dict.fromkeys(cell for cell in drawn if cell not in self.history))
 
     def observe(self, cells: Sequence[Any], accuracies: Sequence[float | None]) -> None:
         """As :meth:`ProgressiveSearch.observe`; also remembers which cells are of the last level."""
         if self.level == self.max_blocks:
             self._last_level.update(cells)
+            if self._climb is not None:
+                self._climb.update(cell for cell in cells if cell in self._climb_candidates)
         super().observe(cells, accuracies)
 
     def _continues(self) -> bool:
@@ -142,4 +172,5 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
             "final_beam_size": self.final_beam_size,
             "mutation_parents": self.mutation_parents,
             "climb_share": self.climb_share,
+            **({"restart_samples": self.restart_samples} if self.restart_samples else {}),
         }
