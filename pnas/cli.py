@@ -28,6 +28,7 @@ from pnas.errors import ConfigError, PNASError
 from pnas.module import PNASModule
 from pnas.search.run.interrupts import SearchInterrupted
 from pnas.search.run.records import SearchResult
+from pnas.search.run.run_dir import RunDir
 from pnas.search.trainer import SearchTrainer
 
 __all__ = ["PNASCLI", "check_checkpoint_file", "main"]
@@ -197,7 +198,7 @@ def main(args: list[str] | None = None) -> None:
         )
     except SearchInterrupted as interrupted:
         print(f"pnas: {interrupted}", file=sys.stderr)
-        print(f"pnas: resume with: pnas search --config {interrupted.run_dir / 'config.yaml'}", file=sys.stderr)
+        print(f"pnas: resume with: pnas search --config {RunDir(interrupted.run_dir).config}", file=sys.stderr)
         raise SystemExit(128 + interrupted.signum) from None
     except KeyboardInterrupt:
         print("pnas: interrupted", file=sys.stderr)

@@ -15,8 +15,8 @@ from dataclasses import asdict, fields
 from typing import Any
 
 from pnas.search.callbacks.base import SearchCallback
-from pnas.search.run.layout import BEST_GENOTYPE
 from pnas.search.run.records import CandidateRecord, SearchResult, StepReport
+from pnas.search.run.run_dir import RunDir
 
 __all__ = ["WandbSearchLogger"]
 
@@ -185,7 +185,7 @@ class WandbSearchLogger(SearchCallback):
                         "test_value": search.test_value,
                     },
                 )
-                artifact.add_file(str(search.run_dir / BEST_GENOTYPE))
+                artifact.add_file(str(RunDir(search.run_dir).best_genotype))
                 if search.checkpoint is not None:
                     artifact.add_file(str(search.checkpoint))
                 experiment.log_artifact(artifact)

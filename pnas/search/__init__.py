@@ -9,7 +9,7 @@ One sub-package per job:
   Pareto fronts and hypervolumes;
 - ``evaluation``: the :class:`Evaluator` interface and :class:`Evaluation`, training with Lightning, the candidate;
 - ``execution``: where candidates train (this process, worker processes, Ray actors), set by :class:`Execution`;
-- ``run``: :func:`run_search` and the SQLite store, the run directory's lock, interrupts and records;
+- ``run``: :func:`run_search` and the SQLite store, the run directory (:class:`RunDir`), interrupts and records;
 - ``callbacks``: the :class:`SearchCallback` hooks and the callbacks every search runs;
 - ``trainer``: :class:`SearchTrainer`, a Lightning ``Trainer`` with a ``search`` method, which ``assembly`` helps
   make a search's parts from its settings.
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from pnas.search.execution.settings import Execution
     from pnas.search.run.loop import run_search
     from pnas.search.run.records import CandidateRecord, SearchResult, StepReport
+    from pnas.search.run.run_dir import RunDir
     from pnas.search.spaces.cell_space import CellSpace, SearchSpace
     from pnas.search.spaces.nasbench201 import NASBench201Space
     from pnas.search.strategies.anytime import AnytimeProgressiveSearch
@@ -65,6 +66,7 @@ _LAZY = {
     "Proposal": "pnas.search.strategies.base",
     "RandomSearch": "pnas.search.strategies.baselines",
     "RegularizedEvolution": "pnas.search.strategies.baselines",
+    "RunDir": "pnas.search.run.run_dir",
     "RunFiles": "pnas.search.callbacks.run_files",
     "SearchCallback": "pnas.search.callbacks.base",
     "SearchPictures": "pnas.search.callbacks.pictures",
@@ -95,6 +97,7 @@ __all__ = [
     "Proposal",
     "RandomSearch",
     "RegularizedEvolution",
+    "RunDir",
     "RunFiles",
     "SearchCallback",
     "SearchPictures",

@@ -15,10 +15,9 @@ from pnas.search.evaluation.candidates import warn_left_out
 from pnas.search.evaluation.lightning import LightningEvaluator
 from pnas.search.execution.settings import Execution
 from pnas.search.run.fingerprint import config_record, search_fingerprint
-from pnas.search.run.layout import LATENCIES
-from pnas.search.run.lock import check_run_dir
 from pnas.search.run.loop import run_search
 from pnas.search.run.records import SearchResult
+from pnas.search.run.run_dir import RunDir
 from pnas.search.strategies.base import SearchStrategy
 
 __all__ = ["SearchTrainer"]
@@ -125,7 +124,7 @@ class SearchTrainer(pl.Trainer):
         strategy, constraints, execution = group_settings(strategy, constraints, execution, seed, flat)
         self._check(model, max_consecutive_failures)
         constraints.check(monitor, mode)
-        latency_path = check_run_dir(run_dir) / LATENCIES  # a bad run_dir fails before the data loads
+        files = RunDir.claim(run_dir)  # a bad run_dir fails before the data loads
         evaluator = LightningEvaluator(
             model,
             datamodule,
@@ -137,7 +136,7 @@ class SearchTrainer(pl.Trainer):
             **execution.arguments(),
         )
         evaluator.check_data()
-        checks, constraint_files = build_constraints(constraints, strategy, model, evaluator, latency_path)
+        checks, constraint_files = build_constraints(constraints, strategy, model, evaluator, files.latencies)
         if checks:
             strategy.constrain(checks)
         from pnas.tracking import WandbSearchLogger  # pnas.tracking imports wandb: import it on use
@@ -148,7 +147,7 @@ class SearchTrainer(pl.Trainer):
             return run_search(
                 strategy,
                 evaluator,
-                run_dir,
+                files,
                 config=config_record(fingerprint, strategy, constraints, seed, config),
                 progress=progress,
                 callbacks=[*constraint_files, tracker, *(callbacks or [])],  # the front before W&B logs it

@@ -18,8 +18,8 @@ import torch
 from pnas.files import json_object, read_text_or_none, replace_atomically
 from pnas.search.callbacks.base import SearchCallback
 from pnas.search.evaluation.base import Evaluation, Evaluator, cell_level
-from pnas.search.run.layout import BEST_CHECKPOINT, RESULT
 from pnas.search.run.records import SearchResult
+from pnas.search.run.run_dir import RunDir
 
 __all__ = ["BestModelExport"]
 
@@ -72,8 +72,8 @@ class BestModelExport(SearchCallback):
         if search.best_cell is None:
             return
         start = time.perf_counter()
-        answer, checkpoint = str(search.best_cell), search.run_dir / BEST_CHECKPOINT
-        previous = json_object(read_text_or_none(search.run_dir / RESULT))
+        answer, checkpoint = str(search.best_cell), RunDir(search.run_dir).best_checkpoint
+        previous = json_object(read_text_or_none(RunDir(search.run_dir).result))
         exported = checkpoint.is_file() and _checkpoint_genotype(checkpoint) == answer
         if not search.added and exported and previous.get("best_cell") == answer:
             search.test_value, search.checkpoint = _test_value(previous), checkpoint

@@ -15,8 +15,8 @@ import numpy as np
 from pnas.files import read_text_or_none, write_text_atomically
 from pnas.search.callbacks.base import SearchCallback
 from pnas.search.constraints.pareto import METRIC_AGAINST_COST, normalized_hypervolume, pareto_front
-from pnas.search.run.layout import PARETO_FOLDER, PARETO_JSON, PARETO_PICTURE, PARETO_TABLE
 from pnas.search.run.records import SearchResult, StepReport
+from pnas.search.run.run_dir import RunDir
 from pnas.space import Cell
 
 __all__ = ["ParetoFiles"]
@@ -78,14 +78,14 @@ class ParetoFiles(SearchCallback):
     ) -> None:
         from pnas.plots import plot_pareto_front
 
-        run_dir = search.run_dir
+        files = RunDir(search.run_dir)
         table = io.StringIO()
         writer = csv.writer(table, lineterminator="\n")
         writer.writerow(["rank", "step", "cell", self.monitor, self.cost])
         writer.writerows(
             [rank, m["step"], m["cell"], m[self.monitor], m[self.cost]] for rank, m in enumerate(self.front, 1)
         )
-        _write_if_changed(run_dir / PARETO_TABLE, table.getvalue())
+        _write_if_changed(files.pareto_table, table.getvalue())
         summary = {
             "objectives": {self.monitor: "max", self.cost: "min"},
             "reference": {self.monitor: self.reference[0], self.cost: self.reference[1]},
@@ -93,8 +93,8 @@ class ParetoFiles(SearchCallback):
             "hypervolume": {str(step): value for step, value in sorted(self.hypervolumes.items())},
             "front": self.front,
         }
-        _write_if_changed(run_dir / PARETO_JSON, json.dumps(summary, indent=2) + "\n")
-        folder = run_dir / PARETO_FOLDER
+        _write_if_changed(files.pareto_json, json.dumps(summary, indent=2) + "\n")
+        folder = files.pareto_folder
         folder.mkdir(exist_ok=True)
         members = {f"{rank:02d}.json": cells[index].to_json() + "\n" for rank, index in enumerate(front, 1)}
         for name, text in members.items():  # the new front first: a crash never leaves the folder empty
@@ -102,7 +102,7 @@ class ParetoFiles(SearchCallback):
         for stale in folder.glob("*.json"):
             if stale.name not in members:
                 stale.unlink()
-        plot_pareto_front(points, front, run_dir / PARETO_PICTURE, self.monitor, self.cost)
+        plot_pareto_front(points, front, files.pareto_picture, self.monitor, self.cost)
 
 
 def _write_if_changed(path: Path, text: str) -> None:

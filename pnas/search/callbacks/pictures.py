@@ -6,8 +6,8 @@ import sys
 
 from pnas.plots import draw_cell, plot_predicted_vs_actual, plot_search_progress
 from pnas.search.callbacks.base import SearchCallback
-from pnas.search.run.layout import BEST_CELL_PICTURE, PREDICTED_VS_ACTUAL_PICTURE, PROGRESS_PICTURE
 from pnas.search.run.records import SearchResult, StepReport
+from pnas.search.run.run_dir import RunDir
 from pnas.space import Cell
 
 __all__ = ["SearchPictures"]
@@ -27,12 +27,12 @@ class SearchPictures(SearchCallback):
             print(f"pnas: could not draw the pictures ({error.strerror or error}); the search goes on", file=sys.stderr)
 
     def _draw(self, search: SearchResult) -> None:
-        run_dir, records = search.run_dir, search.candidates
+        files, records = RunDir(search.run_dir), search.candidates
         metric = "validation accuracy" if search.monitor == "val/acc" else search.monitor
-        progress = plot_search_progress(records, run_dir / PROGRESS_PICTURE, metric, search.mode)
-        predicted = plot_predicted_vs_actual(records, run_dir / PREDICTED_VS_ACTUAL_PICTURE, metric)
+        progress = plot_search_progress(records, files.progress_picture, metric, search.mode)
+        predicted = plot_predicted_vs_actual(records, files.predicted_vs_actual_picture, metric)
         search.pictures.update(search_progress=progress, predicted_vs_actual=predicted)
         best = search.best_cell
         if isinstance(best, Cell):
             title = f"best cell: {best.num_blocks} blocks"
-            search.pictures["best_cell"] = draw_cell(best, run_dir / BEST_CELL_PICTURE, title=title)
+            search.pictures["best_cell"] = draw_cell(best, files.best_cell_picture, title=title)

@@ -8,40 +8,9 @@ from pathlib import Path
 from types import TracebackType
 
 from pnas.errors import ConfigError
-from pnas.search.run.layout import LOCK, STORE
+from pnas.search.run.layout import LOCK
 
-__all__ = ["RunDirLock", "check_run_dir"]
-
-
-def check_run_dir(run_dir: str | Path) -> Path:
-    """``run_dir`` as a path, when a search may use it: new, empty, or a pnas run directory (it has a store).
-
-    Raises:
-        ConfigError: ``run_dir`` is empty text, or a non-empty directory that holds no pnas search (its files are
-            someone else's and are left alone).
-    """
-    if not str(run_dir).strip():
-        raise ConfigError("run_dir is empty; name the directory for the search's records (e.g. runs/search/mine)")
-    path = Path(run_dir)
-    try:
-        foreign = _foreign_entries(path)
-    except OSError as error:
-        raise ConfigError(
-            f"cannot read run_dir {path} ({error.strerror or error}); choose a readable directory"
-        ) from None
-    if foreign:
-        shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
-        raise ConfigError(
-            f"run_dir {path} is not empty ({shown}) and holds no pnas search; choose a new or empty directory"
-        )
-    return path
-
-
-def _foreign_entries(path: Path) -> list[str]:
-    """The names in ``path`` that make it someone else's directory: none when it is new, empty or a pnas run."""
-    if not path.is_dir() or (path / STORE).exists():
-        return []
-    return sorted(entry.name for entry in path.iterdir() if entry.name != LOCK)
+__all__ = ["RunDirLock"]
 
 
 class RunDirLock:

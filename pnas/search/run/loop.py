@@ -10,13 +10,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pnas.errors import ConfigError, SearchFailedError
+from pnas.errors import SearchFailedError
 from pnas.search.callbacks.base import SearchCallback
 from pnas.search.evaluation.base import Evaluation, Evaluator, cell_level
 from pnas.search.run.interrupts import StopOnSignals
-from pnas.search.run.layout import BEST_WEIGHTS, STORE
-from pnas.search.run.lock import RunDirLock, check_run_dir
 from pnas.search.run.records import CandidateRecord, SearchResult, StepReport
+from pnas.search.run.run_dir import RunDir
 from pnas.search.run.store import SearchStore
 from pnas.search.strategies.base import Proposal, SearchStrategy
 from pnas.search.strategies.steps import search_steps
@@ -34,7 +33,7 @@ def default_callbacks(
     from pnas.search.callbacks.progress import SearchProgressBar
     from pnas.search.callbacks.run_files import RunFiles
 
-    best = BestModelExport(evaluator, store.path.parent / BEST_WEIGHTS)
+    best = BestModelExport(evaluator, RunDir(store.path.parent).best_weights)
     callbacks: list[SearchCallback] = [best, RunFiles(store.candidates(), store.steps())]
     callbacks.append(SearchPictures())
     if progress:
@@ -45,7 +44,7 @@ def default_callbacks(
 def run_search(
     strategy: SearchStrategy,
     evaluator: Evaluator,
-    run_dir: str | Path,
+    run_dir: str | Path | RunDir,
     config: dict[str, Any] | None = None,
     progress: bool = True,
     callbacks: list[SearchCallback] | None = None,
@@ -68,7 +67,7 @@ def run_search(
     Args:
         strategy: What to evaluate next.
         evaluator: How to evaluate a cell; its ``monitor`` and ``mode`` say what "best" means.
-        run_dir: Directory for the records.
+        run_dir: Directory for the records (a :class:`RunDir` is taken as already claimed).
         config: Settings to store as ``config.yaml``.
         progress: Show progress bars and print a line per step.
         callbacks: Further hooks, called after the default ones (W&B logging is one, see :mod:`pnas.tracking`).
@@ -85,15 +84,14 @@ def run_search(
         SearchInterrupted: SIGINT or SIGTERM arrived.
     """
     start = time.perf_counter()
-    run_dir = _created(run_dir)
-    with RunDirLock(run_dir), StopOnSignals(run_dir) as signals:
+    files = (run_dir if isinstance(run_dir, RunDir) else RunDir.claim(run_dir)).create()
+    with files.lock(), StopOnSignals(files.path) as signals:
         evaluator.start()  # workers load while the store is opened and step 1 is proposed
-        store = _checked_store(run_dir, strategy, fingerprint)
+        store = _checked_store(files, strategy, fingerprint)
         try:
             hooks = [*default_callbacks(evaluator, store, strategy, progress), *(callbacks or [])]
-            search = SearchResult(
-                None, None, None, run_dir=run_dir, config=config or {}, monitor=evaluator.monitor, mode=evaluator.mode
-            )
+            monitor, mode = evaluator.monitor, evaluator.mode
+            search = SearchResult(None, None, None, run_dir=files.path, config=config or {}, monitor=monitor, mode=mode)
             loop = _Loop(evaluator, store, signals, hooks, max_consecutive_failures)
             _run_with_hooks(loop, strategy, search, hooks, start)
         finally:
@@ -101,23 +99,9 @@ def run_search(
     return search
 
 
-def _created(run_dir: str | Path) -> Path:
-    """``run_dir``, checked and created.
-
-    Raises:
-        ConfigError: It cannot be created, or it is a non-empty directory of something else.
-    """
-    run_dir = check_run_dir(run_dir)
-    try:
-        run_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ConfigError(f"cannot create run_dir {run_dir}: {error.strerror or error}") from None
-    return run_dir
-
-
-def _checked_store(run_dir: Path, strategy: SearchStrategy, fingerprint: dict[str, Any] | None) -> SearchStore:
+def _checked_store(files: RunDir, strategy: SearchStrategy, fingerprint: dict[str, Any] | None) -> SearchStore:
     """The run's store, checked against this search: the same fingerprint and strategy, no more steps."""
-    store = SearchStore(run_dir / STORE)
+    store = SearchStore(files.store)
     try:
         strategy_fingerprint = {"class": type(strategy).__qualname__, **strategy.settings()}
         store.check_fingerprint({**(fingerprint or {}), "strategy": strategy_fingerprint})
