@@ -28,7 +28,7 @@ def test_the_best_candidates_weights_are_kept_ties_too_and_a_larger_cell_starts_
     best.on_candidate_trained(search, larger, trained(0.1, 4.0))  # more blocks: the answer's level
     assert list(best.weights) == [str(larger)]
     reloaded = BestModelExport(ObjectiveEvaluator(max_blocks=2), path)  # as a resumed search finds it
-    assert reloaded.best == (2, 0.1) and reloaded.weights[str(larger)]["w"].tolist() == [4.0, 4.0]
+    assert reloaded.best.key[:2] == (2, 0.1) and reloaded.weights[str(larger)]["w"].tolist() == [4.0, 4.0]
 
 
 def test_results_without_weights_or_value_are_not_kept(tmp_path):
@@ -37,3 +37,15 @@ def test_results_without_weights_or_value_are_not_kept(tmp_path):
     best.on_candidate_trained(SearchResult(None, None, None), cell, Evaluation(0.9))
     best.on_candidate_trained(SearchResult(None, None, None), cell, Evaluation(None, status="failed"))
     assert best.weights == {} and not (tmp_path / "best_candidate.pt").exists()
+
+
+def test_the_best_is_the_highest_level_then_the_better_value_then_the_earlier_proposal():
+    from pnas.search.run.best import BestSoFar
+
+    best = BestSoFar("max")
+    assert best.offer(0.9, (1, 0), level=1) and best.order(0.1, level=2) == 1  # more blocks beat any value
+    assert best.offer(0.1, (2, 3), level=2) and not best.offer(0.99, (2, 0), level=1)
+    assert not best.offer(0.1, (2, 5), level=2) and best.offer(0.1, (2, 1), level=2)  # a tie: the earlier rank
+    assert best.key == (2, 0.1, (2, 1)) and best.order(0.1, level=2) == 0 and best.order(0.05, level=2) == -1
+    lowest = BestSoFar("min")  # a loss: lower is better
+    assert lowest.offer(0.5) and lowest.offer(0.2) and not lowest.offer(0.3) and lowest.key[1] == 0.2

@@ -18,6 +18,7 @@ import torch
 from pnas.files import json_object, read_text_or_none, replace_atomically
 from pnas.search.callbacks.base import SearchCallback
 from pnas.search.evaluation.base import Evaluation, Evaluator, cell_level
+from pnas.search.run.best import BestSoFar
 from pnas.search.run.records import SearchResult
 from pnas.search.run.run_dir import RunDir
 
@@ -37,34 +38,37 @@ class BestModelExport(SearchCallback):
     lost (a missing or damaged ``best_candidate.pt``), a ``best.ckpt`` of that cell is kept, with its test figure.
 
     Args:
-        evaluator: The search's evaluator: what "best" means (``compare_answers``), and how to test a cell.
+        evaluator: The search's evaluator: its ``mode`` (what "best" means is :class:`BestSoFar`'s), and how to
+            test a cell.
         path: Where the best candidates' weights are kept; ``None``: in memory only.
     """
 
     def __init__(self, evaluator: Evaluator, path: Path | None = None) -> None:
         self.evaluator, self.path = evaluator, path
-        self.best: tuple[int, float] | None = None  # (level, value) of the best candidates
+        self.best = BestSoFar(evaluator.mode)  # ranks play no part: every candidate tied at the best is kept
         self.weights: dict[str, dict[str, Any]] = {}  # cell -> CPU weights, for every candidate at the best
         if path is not None and Path(path).is_file():
             try:
                 saved = torch.load(path, map_location="cpu", weights_only=True)
-                self.best, self.weights = (int(saved.get("level", 0)), saved["accuracy"]), dict(saved["cells"])
+                self.weights = dict(saved["cells"])
+                self.best.offer(saved["accuracy"], level=int(saved.get("level", 0)))
             except Exception:  # unreadable (cut short, an older format): the weights are lost, the results not
-                self.best, self.weights = None, {}
+                self.best, self.weights = BestSoFar(evaluator.mode), {}
 
     def on_candidate_trained(self, search: SearchResult, cell: Any, evaluation: Evaluation) -> None:
         """Keep the candidate's weights when it is (one of) the best so far, on disk too."""
         if evaluation.accuracy is None or evaluation.weights is None:
             return
-        result = (cell_level(cell), evaluation.accuracy)
-        order = self.evaluator.compare_answers(result, self.best)
+        level, value = cell_level(cell), evaluation.accuracy
+        order = self.best.order(value, level)
         if order < 0:
             return
         if order > 0:
-            self.best, self.weights = result, {}
+            self.best.offer(value, level=level)
+            self.weights = {}
         self.weights[str(cell)] = {name: tensor.cpu() for name, tensor in evaluation.weights.items()}
         if self.path is not None:
-            saved = {"accuracy": result[1], "level": result[0], "cells": self.weights}
+            saved = {"accuracy": value, "level": level, "cells": self.weights}
             _save_atomically(saved, Path(self.path))
 
     def on_search_end(self, search: SearchResult) -> None:

@@ -105,21 +105,6 @@ class Evaluator(ABC):
         """Whether metric ``value`` beats ``than`` (``None``: nothing yet) in this evaluator's ``mode``."""
         return than is None or (value > than if self.mode == "max" else value < than)
 
-    def compare_answers(self, result: tuple[int, float], best: tuple[int, float] | None) -> int:
-        """How ``(level, value)`` ranks against the best ``(level, value)`` as the search's answer.
-
-        The higher level (more blocks, see :func:`cell_level`) wins, then the better value in this evaluator's
-        ``mode``. Returns 1 (better; also when there is no best yet), 0 (tied) or -1 (worse).
-        """
-        if best is None:
-            return 1
-        (level, value), (best_level, best_value) = result, best
-        if level != best_level:
-            return 1 if level > best_level else -1
-        if value == best_value:
-            return 0
-        return 1 if self.better(value, best_value) else -1
-
     def score(self, value: float | None) -> float | None:
         """``value`` as strategies see it, higher always better: the metric itself, or its negative in ``min`` mode."""
         if value is None or self.mode == "max":

@@ -13,6 +13,7 @@ from typing import Any
 from pnas.errors import SearchFailedError
 from pnas.search.callbacks.base import SearchCallback
 from pnas.search.evaluation.base import Evaluation, Evaluator, cell_level
+from pnas.search.run.best import BestSoFar
 from pnas.search.run.interrupts import StopOnSignals
 from pnas.search.run.records import CandidateRecord, SearchResult, StepReport
 from pnas.search.run.run_dir import RunDir
@@ -144,8 +145,8 @@ class _Loop:
         self.max_failures, self.consecutive_failures = max_consecutive_failures, 0
         self.step_start = 0.0
         self.values: list[float | None] = []  # the monitored values of the step being evaluated
-        self.answer = _Best(evaluator)  # the best of the cells with the most blocks: the search's answer
-        self.overall = _Best(evaluator)  # the best of all cells
+        self.answer = BestSoFar(evaluator.mode)  # the best of the cells with the most blocks: the search's answer
+        self.overall = BestSoFar(evaluator.mode)  # the best of all cells, whatever their level
 
     def run(self, strategy: SearchStrategy, search: SearchResult) -> None:
         """Run ``strategy`` to the end, filling ``search``."""
@@ -194,8 +195,7 @@ class _Loop:
     ) -> float | None:
         """Take in one result: the candidates, the answer and the best so far, the callbacks, the run of failures.
 
-        Of equal results the one proposed first is the best, whatever order the results arrive in (workers that
-        finish out of order, results replayed on resume).
+        What "the best" means is :class:`~pnas.search.run.best.BestSoFar`'s.
         """
         search.candidates.append(record)
         if record.value is not None:
@@ -231,23 +231,6 @@ class _Loop:
             step_seconds=round(time.perf_counter() - self.step_start, 3),
             excluded=proposal.excluded,
         )
-
-
-class _Best:
-    """The best result offered so far: the highest level first, then the better value, then the earlier rank."""
-
-    def __init__(self, evaluator: Evaluator) -> None:
-        self.evaluator = evaluator
-        self.key: tuple[int, float, tuple[int, int]] | None = None  # (level, value, rank)
-
-    def offer(self, value: float, rank: tuple[int, int], level: int = 0) -> bool:
-        """Take the result if it beats the best so far; whether it did."""
-        if self.key is not None:
-            order = self.evaluator.compare_answers((level, value), self.key[:2])
-            if order < 0 or (order == 0 and rank > self.key[2]):
-                return False
-        self.key = (level, value, rank)
-        return True
 
 
 def _record(step: int, cell: Any, predicted: float | None, evaluation: Evaluation) -> CandidateRecord:
