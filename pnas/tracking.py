@@ -3,18 +3,23 @@
 One W&B run per search holds the config, per-step metrics (``search/*``, ``surrogate/*``), one point per
 candidate (``candidate/*``), every candidate's validation curve (one chart per step), the candidates table, the
 pictures, and the best genotype with its checkpoint as an artifact. Offline by default: the run is written under
-the search's run dir and can be uploaded later with ``wandb sync``.
+the search's run dir and can be uploaded later with ``wandb sync``. The run's id is kept in the run directory
+(``wandb_run.json``), so a resumed search continues the same run and logs what it replays only once.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+import uuid
 from collections.abc import Callable
 from dataclasses import asdict, fields
 from typing import Any
 
+from pnas.files import json_object, read_text_or_none, write_text_atomically
 from pnas.search.callbacks.base import SearchCallback
+from pnas.search.evaluation.base import Evaluation
 from pnas.search.run.records import CandidateRecord, SearchResult, StepReport
 from pnas.search.run.run_dir import RunDir
 
@@ -31,7 +36,8 @@ class WandbSearchLogger(SearchCallback):
         mode: ``"offline"`` (no account or network needed), ``"online"`` or ``"disabled"``. ``None`` (default):
             the ``WANDB_MODE`` environment variable if set, else offline. An explicit mode wins over the variable.
         name: Run name; defaults to the run directory's name.
-        logger: An existing ``WandbLogger`` to log to instead of creating one (its own settings apply).
+        logger: An existing ``WandbLogger`` to log to instead of creating one (its own settings apply, its id too:
+            a resumed search then continues the W&B run only if that logger does).
         **wandb_kwargs: Further ``WandbLogger``/``wandb.init`` arguments (``entity``, ``tags``, ``group``, ...).
     """
 
@@ -47,6 +53,9 @@ class WandbSearchLogger(SearchCallback):
         self.logger = logger
         self.failed = False
         self._curves: list[tuple[str, list[float]]] = []
+        self._trained: set[str] = set()  # candidates trained by this process: the others are replayed, logged before
+        self._wandb_run: dict[str, Any] = {}  # the run's id and the steps logged to it (wandb_run.json)
+        self._wandb_run_file: Any = None
 
     def _guard(self, action: Callable[[], Any]) -> None:
         """Run a W&B call; on the first failure, warn once and stop logging to W&B."""
@@ -74,13 +83,18 @@ class WandbSearchLogger(SearchCallback):
             if self.logger is None:
                 from pytorch_lightning.loggers import WandbLogger
 
+                self._wandb_run_file = RunDir(run_dir).wandb_run
+                self._wandb_run = json_object(read_text_or_none(self._wandb_run_file))
+                self._wandb_run.setdefault("id", uuid.uuid4().hex[:12])
+                self._wandb_run.setdefault("steps_logged", 0)
                 self.logger = WandbLogger(
                     project=self.project,
                     name=self.name or run_dir.name,
                     save_dir=str(run_dir),
                     offline=mode == "offline",
-                    **self.wandb_kwargs,
+                    **{"id": self._wandb_run["id"], **self.wandb_kwargs},  # resume="allow" is WandbLogger's default
                 )
+                write_text_atomically(self._wandb_run_file, json.dumps(self._wandb_run) + "\n")
             experiment = self.logger.experiment
             experiment.define_metric("search/step")
             for prefix in ("search", "surrogate"):
@@ -91,9 +105,15 @@ class WandbSearchLogger(SearchCallback):
 
         self._guard(start)
 
+    def on_candidate_trained(self, search: SearchResult, cell: Any, evaluation: Evaluation) -> None:
+        """Note that ``cell`` was trained in this run of the search, not replayed from the store."""
+        self._trained.add(str(cell))
+
     def on_candidate_end(self, search: SearchResult, record: CandidateRecord, history: dict[str, Any]) -> None:
-        """One point per candidate: its step, monitored metric, prediction, parameters and seconds."""
+        """One point per candidate trained (a replayed one was logged before): its step, metric, prediction, ..."""
         self._curves.append((record.cell, history.get(search.monitor, [])))
+        if self._wandb_run_file is not None and record.cell not in self._trained:
+            return  # replayed by a resumed search, which continues the W&B run that logged it
         metrics = {
             "candidate/index": len(self._curves),
             "candidate/step": record.step,
@@ -105,7 +125,12 @@ class WandbSearchLogger(SearchCallback):
         self._guard(lambda: self.logger.log_metrics({k: v for k, v in metrics.items() if v is not None}))
 
     def on_step_end(self, search: SearchResult, report: StepReport) -> None:
-        """Step metrics, this step's validation curves, the candidates table so far, and the pictures."""
+        """Step metrics, this step's validation curves, the candidates table so far, and the pictures.
+
+        A step that this W&B run logged before (a resumed search replays it) is not logged again.
+        """
+        if report.step <= self._wandb_run.get("steps_logged", 0):
+            return
         records, pictures = search.candidates, dict(search.pictures)
         metrics = {
             "search/step": report.step,
@@ -156,6 +181,9 @@ class WandbSearchLogger(SearchCallback):
                 )
 
         self._guard(log)
+        if self._wandb_run_file is not None and not self.failed:
+            self._wandb_run["steps_logged"] = report.step
+            self._guard(lambda: write_text_atomically(self._wandb_run_file, json.dumps(self._wandb_run) + "\n"))
 
     def on_search_end(self, search: SearchResult) -> None:
         """Summary figures, the best genotype (JSON and checkpoint) as an artifact, and the run's end."""

@@ -78,3 +78,33 @@ def test_a_pareto_search_logs_its_hypervolume_and_the_front_scatter(tmp_path, of
         key=lambda p: int(p.name.split("_")[2]),
     )  # the last step's front last
     assert tables and all(member["cell"] in tables[-1].read_text() for member in result.front)
+
+
+def test_a_search_stopped_and_resumed_is_one_wandb_run_with_each_candidate_and_step_once(tmp_path, offline):
+    import json
+
+    from pnas.search import SearchCallback
+    from tests.wandb_offline import history_rows
+
+    class StopAfter(SearchCallback):
+        def __init__(self, candidates):
+            self.left = candidates
+
+        def on_candidate_end(self, search, record, history):
+            self.left -= 1
+            if self.left == 0:
+                raise RuntimeError("stopped")
+
+    with pytest.raises(RuntimeError, match="stopped"):
+        search_with_wandb(tmp_path / "run", callbacks=[StopAfter(5)])  # in step 2, after step 1's 3 candidates
+    first = json.loads((tmp_path / "run/wandb_run.json").read_text())
+    assert first["steps_logged"] == 1
+    result = search_with_wandb(tmp_path / "run")
+    assert json.loads((tmp_path / "run/wandb_run.json").read_text()) == {"id": first["id"], "steps_logged": 2}
+
+    runs = sorted((tmp_path / "run/wandb").glob("offline-run-*"))
+    assert len(runs) == 2 and all(run.name.endswith(first["id"]) for run in runs)  # two sessions of one run
+    rows = [row for run in runs for row in history_rows(run)]
+    indexes = [int(row["candidate/index"]) for row in rows if "candidate/index" in row]
+    assert sorted(indexes) == list(range(1, len(result.candidates) + 1))  # each candidate once, numbered as one run
+    assert sorted(int(row["search/step"]) for row in rows if "search/step" in row) == [1, 2]

@@ -52,3 +52,13 @@ def summarize(run_dir: Path) -> dict:
             files = sorted(entry.path for entry in record.artifact.manifest.contents)
             found["artifacts"].append((record.artifact.name, record.artifact.type, files))
     return found
+
+
+def history_rows(run_dir: Path) -> list[dict[str, str]]:
+    """Every ``log`` call of the offline run, in order: its keys and their values as JSON text."""
+    (run_file,) = run_dir.glob("run-*.wandb")
+    return [
+        {item.key or "/".join(item.nested_key): item.value_json for item in record.history.item}
+        for record in read_records(run_file)
+        if record.WhichOneof("record_type") == "history"
+    ]

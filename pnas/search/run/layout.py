@@ -20,6 +20,7 @@ __all__ = [
     "RESULT",
     "STEPS",
     "STORE",
+    "WANDB_RUN",
 ]
 
 #: The SQLite store: every candidate and step, the source every other file is derived from.
@@ -36,6 +37,8 @@ RESULT, BEST_GENOTYPE = "result.json", "best_genotype.json"
 BEST_CHECKPOINT, BEST_WEIGHTS = "best.ckpt", "best_candidate.pt"
 #: Latencies measured under a latency limit.
 LATENCIES = "latency.json"
+#: The search's W&B run: its id, so a resumed search continues it, and the steps it has logged.
+WANDB_RUN = "wandb_run.json"
 #: The pictures a search draws.
 PROGRESS_PICTURE, PREDICTED_VS_ACTUAL_PICTURE, BEST_CELL_PICTURE = (
     "search_progress.png",

@@ -120,6 +120,11 @@ class RunDir:
         return self.path / layout.LATENCIES
 
     @property
+    def wandb_run(self) -> Path:
+        """The search's W&B run id and the steps logged to it."""
+        return self.path / layout.WANDB_RUN
+
+    @property
     def progress_picture(self) -> Path:
         """The best metric against candidates trained."""
         return self.path / layout.PROGRESS_PICTURE
