@@ -2,20 +2,23 @@
 
 One W&B run per search holds the config, per-step metrics (``search/*``, ``surrogate/*``), one point per
 candidate (``candidate/*``), every candidate's validation curve (one chart per step), the candidates table, the
-pictures, and the best genotype with its checkpoint as an artifact. Offline by default: the run is written under
-the search's run dir and can be uploaded later with ``wandb sync``. The run's id is kept in the run directory
+pictures, and the best genotype with its checkpoint as an artifact. By default W&B's own choice applies: online
+when this machine is logged in to W&B, else offline (the run is written under the search's run dir and can be
+uploaded later with ``wandb sync``). The run's id is kept in the run directory
 (``wandb_run.json``), so a resumed search continues the same run and logs what it replays only once.
 """
 
 from __future__ import annotations
 
 import json
+import netrc
 import os
 import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, fields
 from typing import Any
+from urllib.parse import urlparse
 
 from pnas.files import json_object, read_text_or_none, write_text_atomically
 from pnas.search.callbacks.base import SearchCallback
@@ -23,9 +26,25 @@ from pnas.search.evaluation.base import Evaluation
 from pnas.search.run.records import CandidateRecord, SearchResult, StepReport
 from pnas.search.run.run_dir import RunDir
 
-__all__ = ["WandbSearchLogger"]
+__all__ = ["WandbSearchLogger", "default_wandb_mode"]
 
 CANDIDATE_COLUMNS = [f.name for f in fields(CandidateRecord)]
+
+
+def default_wandb_mode() -> str:
+    """W&B's own choice where no mode is set: ``"online"`` when this machine is logged in, else ``"offline"``.
+
+    Logged in means an API key in ``WANDB_API_KEY``, or the entry ``wandb login`` writes to the netrc file
+    (``NETRC``, else ``~/.netrc``) for the W&B host (``WANDB_BASE_URL``, else ``api.wandb.ai``). Nothing is sent.
+    """
+    if os.environ.get("WANDB_API_KEY"):
+        return "online"
+    host = urlparse(os.environ.get("WANDB_BASE_URL") or "https://api.wandb.ai").hostname or "api.wandb.ai"
+    try:
+        entry = netrc.netrc(os.environ.get("NETRC") or os.path.expanduser("~/.netrc")).authenticators(host)
+    except (OSError, netrc.NetrcParseError):  # no netrc file, or one that cannot be read
+        entry = None
+    return "online" if entry and entry[2] else "offline"
 
 
 class WandbSearchLogger(SearchCallback):
@@ -34,7 +53,8 @@ class WandbSearchLogger(SearchCallback):
     Args:
         project: W&B project.
         mode: ``"offline"`` (no account or network needed), ``"online"`` or ``"disabled"``. ``None`` (default):
-            the ``WANDB_MODE`` environment variable if set, else offline. An explicit mode wins over the variable.
+            the ``WANDB_MODE`` environment variable if set, else :func:`default_wandb_mode`. An explicit mode wins
+            over the variable.
         name: Run name; defaults to the run directory's name.
         logger: An existing ``WandbLogger`` to log to instead of creating one (its own settings apply, its id too:
             a resumed search then continues the W&B run only if that logger does).
@@ -72,9 +92,9 @@ class WandbSearchLogger(SearchCallback):
             )
 
     def on_search_start(self, search: SearchResult) -> None:
-        """Start the W&B run (offline by default) under the run directory and log the config."""
+        """Start the W&B run (or continue it, on resume) under the run directory and log the config."""
         run_dir, config = search.run_dir, search.config
-        mode = self.mode or os.environ.get("WANDB_MODE") or "offline"
+        mode = self.mode or os.environ.get("WANDB_MODE") or default_wandb_mode()
         if mode == "disabled":
             self.failed = True
             return

@@ -63,7 +63,8 @@ def tiny_search(
     from pnas.search import Constraints, Execution, ProgressiveSearch, SearchTrainer
     from pnas.search.assembly import FLAT_SETTINGS, split_flat_settings
 
-    trainer = SearchTrainer(**{**TINY_TRAINER_KWARGS, **(trainer_kwargs or {})})
+    kwargs = {name: value for name, value in TINY_TRAINER_KWARGS.items() if name != "logger"}  # False: no W&B run
+    trainer = SearchTrainer(**{**kwargs, **(trainer_kwargs or {})})
     template = PNASModule(**{"num_classes": 10, "in_channels": 1, "num_cells": 1, "filters": 4, **(model_kwargs or {})})
     options = {"max_blocks": 2, "beam_size": 2, "initial_cells": 3, "progress": False, "wandb": "disabled"}
     options.update(search_kwargs)

@@ -108,3 +108,31 @@ def test_a_search_stopped_and_resumed_is_one_wandb_run_with_each_candidate_and_s
     indexes = [int(row["candidate/index"]) for row in rows if "candidate/index" in row]
     assert sorted(indexes) == list(range(1, len(result.candidates) + 1))  # each candidate once, numbered as one run
     assert sorted(int(row["search/step"]) for row in rows if "search/step" in row) == [1, 2]
+
+
+def test_w_and_b_chooses_online_only_where_this_machine_is_logged_in(tmp_path, monkeypatch):
+    from pnas.tracking import default_wandb_mode
+
+    monkeypatch.delenv("WANDB_API_KEY", raising=False)
+    monkeypatch.delenv("WANDB_BASE_URL", raising=False)
+    netrc = tmp_path / "netrc"
+    monkeypatch.setenv("NETRC", str(netrc))
+    assert default_wandb_mode() == "offline"  # no key, no netrc file
+    netrc.write_text("machine example.org\n  login user\n  password secret\n")
+    netrc.chmod(0o600)
+    assert default_wandb_mode() == "offline"  # logged in elsewhere
+    netrc.write_text("machine api.wandb.ai\n  login user\n  password 0123456789abcdef\n")
+    assert default_wandb_mode() == "online"  # what `wandb login` writes
+    monkeypatch.setenv("WANDB_BASE_URL", "https://wandb.example.org")
+    assert default_wandb_mode() == "offline"  # a W&B server of its own, not logged in there
+    monkeypatch.setenv("WANDB_API_KEY", "0123456789abcdef")
+    assert default_wandb_mode() == "online"
+
+
+def test_logger_false_means_no_wandb_run_and_asking_for_one_as_well_is_refused(tmp_path, offline):
+    from pnas.errors import ConfigError
+
+    search_with_wandb(tmp_path / "run", wandb=None, trainer_kwargs={"logger": False})
+    assert not (tmp_path / "run/wandb").exists() and (tmp_path / "run/candidates.csv").is_file()
+    with pytest.raises(ConfigError, match="logger: false turns W&B off, but wandb: offline asks for a W&B run"):
+        search_with_wandb(tmp_path / "other", trainer_kwargs={"logger": False})

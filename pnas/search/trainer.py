@@ -95,8 +95,9 @@ class SearchTrainer(pl.Trainer):
             progress: Show progress bars and a line per step.
             verbose: Show Lightning's own output for every candidate.
             wandb: Weights & Biases mode of the search's run: offline (written under run_dir, upload later with
-                ``wandb sync``), online, or disabled. Unset: ``WANDB_MODE`` from the environment, else offline. A
-                ``WandbLogger`` given to this trainer as ``logger`` is used as it is.
+                ``wandb sync``), online, or disabled. Unset: ``WANDB_MODE`` from the environment, else W&B's own
+                choice (online when this machine is logged in, else offline); ``disabled`` when this trainer was
+                given ``logger=False``. A ``WandbLogger`` given to this trainer as ``logger`` is used as it is.
             wandb_project: W&B project of the search's run.
             max_consecutive_failures: Stop the search when this many candidates in a row fail (each failure is
                 recorded with its error in candidates.csv).
@@ -141,7 +142,7 @@ class SearchTrainer(pl.Trainer):
             strategy.constrain(checks)
         from pnas.tracking import WandbSearchLogger  # pnas.tracking imports wandb: import it on use
 
-        tracker = WandbSearchLogger(wandb_project, mode=wandb, logger=self._search_logger())
+        tracker = WandbSearchLogger(wandb_project, mode=self._wandb_mode(wandb), logger=self._search_logger())
         fingerprint = search_fingerprint(evaluator, datamodule, config)
         try:
             return run_search(
@@ -165,6 +166,20 @@ class SearchTrainer(pl.Trainer):
             raise ConfigError(f"max_epochs (epochs per candidate) must be >= 1, got {self.max_epochs}")
         if max_consecutive_failures < 1:
             raise ConfigError(f"max_consecutive_failures must be >= 1, got {max_consecutive_failures}")
+
+    def _wandb_mode(self, wandb: str | None) -> str | None:
+        """``wandb``, or ``disabled`` for a trainer given ``logger=False``, which must not ask for a W&B run too.
+
+        Raises:
+            ConfigError: ``logger=False`` with ``wandb`` online or offline.
+        """
+        if self.candidate_trainer_kwargs.get("logger") is not False:
+            return wandb
+        if wandb not in (None, "disabled"):
+            raise ConfigError(
+                f"trainer logger: false turns W&B off, but wandb: {wandb} asks for a W&B run; drop one of the two"
+            )
+        return "disabled"
 
     def _search_logger(self) -> WandbLogger | None:
         """The ``WandbLogger`` given to this trainer, if any; warn that other given loggers are not used."""
