@@ -146,7 +146,7 @@ def search(folder: Path) -> dict[str, Any]:
         "--strategy.beam_size=4",
         "--strategy.initial_cells=4",
         "--execution.workers=4",
-        "--wandb=disabled",
+        "--tracking.mode=disabled",
         "--progress=false",
         f"--run_dir={run_dir}",
     ]

@@ -35,7 +35,7 @@ import sys
 
 from pnas.data import DigitsDataModule
 from pnas.module import PNASModule
-from pnas.search import Execution, ProgressiveSearch, SearchTrainer
+from pnas.search import Execution, ProgressiveSearch, SearchTrainer, Tracking
 
 if __name__ == "__main__":
     SearchTrainer(max_epochs=2, accelerator="cpu", deterministic=True, logger=False).search(
@@ -45,7 +45,7 @@ if __name__ == "__main__":
         execution=Execution(workers=int(sys.argv[1])),
         run_dir=sys.argv[2],
         progress=False,
-        wandb="disabled",
+        tracking=Tracking(mode="disabled"),
     )
 """
 

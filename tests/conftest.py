@@ -55,12 +55,14 @@ def tiny_search(
     """A real progressive search on digits that takes seconds: B=2, K=2, 3 one-block cells, W&B off.
 
     ``search_kwargs`` are :meth:`SearchTrainer.search`'s arguments, except that the strategy's (``max_blocks``,
-    ``beam_size``, ``surrogate``, ``initial_cells``), the constraints' and the execution's are given by name and go
-    into their groups here.
+    ``beam_size``, ``surrogate``, ``initial_cells``), the constraints', the execution's and the W&B mode
+    (``wandb``) are given by name and go into their groups here.
     """
+    from dataclasses import replace
+
     from pnas.data import DigitsDataModule
     from pnas.module import PNASModule
-    from pnas.search import Constraints, Execution, ProgressiveSearch, SearchTrainer
+    from pnas.search import Constraints, Execution, ProgressiveSearch, SearchTrainer, Tracking
     from pnas.search.assembly import FLAT_SETTINGS, split_flat_settings
 
     kwargs = {name: value for name, value in TINY_TRAINER_KWARGS.items() if name != "logger"}  # False: no W&B run
@@ -71,8 +73,9 @@ def tiny_search(
     group = split_flat_settings({name: options.pop(name) for name in list(options) if name in FLAT_SETTINGS})
     strategy = ProgressiveSearch(**group["strategy"], seed=options.get("seed", 0))
     constraints, execution = Constraints(**group["constraints"]), Execution(**group["execution"])
+    tracking = replace(options.pop("tracking", Tracking()), **group["tracking"])
     return trainer.search(
-        template, DigitsDataModule(), strategy, constraints, execution, run_dir=str(run_dir), **options
+        template, DigitsDataModule(), strategy, constraints, execution, tracking, run_dir=str(run_dir), **options
     )
 
 

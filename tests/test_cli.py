@@ -93,7 +93,7 @@ TINY_SEARCH_ARGS = [
     "--trainer.limit_test_batches=1",
     "--model.filters=4",
     "--progress=false",
-    "--wandb=disabled",
+    "--tracking.mode=disabled",
 ]
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from pnas.cli import main
+from pnas.search import Tracking
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -77,9 +78,9 @@ def test_user_module_example_runs_from_python(readme_user_module):
     (snippet,) = [block for block in python_blocks() if "from my_module import" in block]
     quick = snippet.replace("max_epochs=8,", "max_epochs=1, limit_train_batches=2, limit_val_batches=1,")
     quick = quick.replace("max_blocks=2, beam_size=4, initial_cells=16", "max_blocks=2, beam_size=2, initial_cells=3")
-    quick = quick.replace('run_dir="runs/search/f1",', 'run_dir="runs/search/f1", progress=False, wandb="disabled",')
+    quick = quick.replace('run_dir="runs/search/f1",', 'run_dir="runs/search/f1", progress=False, tracking=QUIET,')
+    namespace: dict = {"QUIET": Tracking(mode="disabled")}
     assert quick.count("limit_train_batches") == 1 and quick.count("progress=False") == 1
-    namespace: dict = {}
     exec(compile(quick, "documentation", "exec"), namespace)
     result = namespace["result"]
     assert result.monitor == "val/f1" and len(result.candidates) == 5 and result.test_value is not None
@@ -97,7 +98,7 @@ def test_user_module_example_runs_from_its_yaml_config(readme_user_module, capsy
         "--strategy.initial_cells=2",
         "--progress=false",
     ]
-    main(["search", "--config", str(path), *tiny, "--wandb=disabled"])
+    main(["search", "--config", str(path), *tiny, "--tracking.mode=disabled"])
     assert "val/f1" in capsys.readouterr().out
     assert (readme_user_module / "runs/search/f1/result.json").read_text().count('"monitor": "val/f1"') == 1
 

@@ -34,7 +34,7 @@ def test_search_export_fit_reload_same_test_accuracy(tmp_path):
             *tiny,
             "--trainer.limit_train_batches=2",
             "--progress=false",
-            "--wandb=disabled",
+            "--tracking.mode=disabled",
             "--execution.workers=1",
         ]
     )

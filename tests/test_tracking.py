@@ -134,5 +134,16 @@ def test_logger_false_means_no_wandb_run_and_asking_for_one_as_well_is_refused(t
 
     search_with_wandb(tmp_path / "run", wandb=None, trainer_kwargs={"logger": False})
     assert not (tmp_path / "run/wandb").exists() and (tmp_path / "run/candidates.csv").is_file()
-    with pytest.raises(ConfigError, match="logger: false turns W&B off, but wandb: offline asks for a W&B run"):
+    with pytest.raises(ConfigError, match="logger: false turns W&B off, but tracking.mode: offline asks for a W&B run"):
         search_with_wandb(tmp_path / "other", trainer_kwargs={"logger": False})
+
+
+def test_the_runs_group_tags_and_project_come_from_the_tracking_settings(tmp_path, offline):
+    from pnas.search import Tracking
+    from tests.wandb_offline import read_records
+
+    tracking = Tracking(project="nas-digits", group="sweep-1", tags=("tiny", "digits"))
+    search_with_wandb(tmp_path / "run", tracking=tracking)
+    (wandb_dir,) = (tmp_path / "run/wandb").glob("offline-run-*")
+    (run,) = [r.run for r in read_records(next(wandb_dir.glob("run-*.wandb"))) if r.WhichOneof("record_type") == "run"]
+    assert (run.project, run.run_group, list(run.tags)) == ("nas-digits", "sweep-1", ["tiny", "digits"])

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from pnas.search.callbacks.pictures import SearchPictures
     from pnas.search.callbacks.progress import SearchProgressBar
     from pnas.search.callbacks.run_files import RunFiles
+    from pnas.search.callbacks.tracking_settings import Tracking
     from pnas.search.constraints.settings import Constraints
     from pnas.search.evaluation.base import Evaluation, Evaluator
     from pnas.search.evaluation.lightning import LightningEvaluator
@@ -76,6 +77,7 @@ _LAZY = {
     "SearchStrategy": "pnas.search.strategies.base",
     "SearchTrainer": "pnas.search.trainer",
     "StepReport": "pnas.search.run.records",
+    "Tracking": "pnas.search.callbacks.tracking_settings",
     "run_search": "pnas.search.run.loop",
 }
 
@@ -107,6 +109,7 @@ __all__ = [
     "SearchStrategy",
     "SearchTrainer",
     "StepReport",
+    "Tracking",
     "run_search",
 ]
 

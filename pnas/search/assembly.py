@@ -15,6 +15,7 @@ from pnas.errors import ConfigError
 from pnas.search.callbacks.base import SearchCallback
 from pnas.search.callbacks.latency_file import LatencyFile
 from pnas.search.callbacks.pareto_files import ParetoFiles
+from pnas.search.callbacks.tracking_settings import Tracking
 from pnas.search.constraints.limits import CellConstraints, CostLimits, LatencyLimit, network_costs
 from pnas.search.constraints.settings import Constraints
 from pnas.search.evaluation.lightning import LightningEvaluator
@@ -29,15 +30,20 @@ FLAT_SETTINGS: dict[str, str] = {
     **{name: "strategy" for name in ("max_blocks", "beam_size", "surrogate", "initial_cells")},
     **{field.name: "constraints" for field in fields(Constraints)},
     **{field.name: "execution" for field in fields(Execution)},
+    "wandb": "tracking",
+    "wandb_project": "tracking",
 }
+
+#: The flat settings whose name in their group is another one.
+_RENAMED = {"wandb": "mode", "wandb_project": "project"}
 
 
 def split_flat_settings(flat: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The flat settings given (``None``: not given) by the group they belong to: strategy, constraints, execution."""
-    groups: dict[str, dict[str, Any]] = {group: {} for group in ("strategy", "constraints", "execution")}
+    """The flat settings given (``None``: not given) by their group, under their names there."""
+    groups: dict[str, dict[str, Any]] = {group: {} for group in ("strategy", "constraints", "execution", "tracking")}
     for name, value in flat.items():
         if value is not None:
-            groups[FLAT_SETTINGS[name]][name] = value
+            groups[FLAT_SETTINGS[name]][_RENAMED.get(name, name)] = value
     return groups
 
 
@@ -45,16 +51,18 @@ def group_settings(
     strategy: SearchStrategy | None,
     constraints: Constraints | None,
     execution: Execution | None,
+    tracking: Tracking | None,
     seed: int,
     flat: dict[str, Any],
-) -> tuple[SearchStrategy, Constraints, Execution]:
-    """The search's strategy, constraints and execution, with any flat settings of earlier releases folded in.
+) -> tuple[SearchStrategy, Constraints, Execution, Tracking]:
+    """The search's strategy, constraints, execution and tracking, with the flat settings of earlier releases in them.
 
     Args:
         strategy: The strategy given, or ``None`` for :class:`ProgressiveSearch` with the paper's defaults (B=3,
             K=8, the LSTM ensemble) and the search's ``seed``.
         constraints: The constraints given, or ``None`` for none.
         execution: The execution settings given, or ``None`` for one candidate at a time in this process.
+        tracking: The W&B settings given, or ``None`` for the defaults.
         seed: The search's seed, the default strategy's.
         flat: Settings by their flat names (``max_blocks``, ``workers``, ...; ``None``: not given). Deprecated: they
             warn once, naming their new place.
@@ -63,7 +71,8 @@ def group_settings(
         ConfigError: A flat strategy setting beside a strategy given whole.
     """
     by_group = split_flat_settings(flat)
-    moved = [f"{name} -> {group}.{_inner(name)}{name}" for group, given in by_group.items() for name in given]
+    given = [name for name, value in flat.items() if value is not None]
+    moved = [f"{name} -> {FLAT_SETTINGS[name]}.{_inner(name)}{_RENAMED.get(name, name)}" for name in given]
     if moved:
         warnings.warn(
             f"flat search settings are deprecated and go in the next release: {', '.join(moved)}", FutureWarning, 3
@@ -76,7 +85,8 @@ def group_settings(
         raise ConfigError(f"{names} set beside a strategy: set them in the strategy (strategy.init_args.{first})")
     constraints = replace(constraints or Constraints(), **by_group["constraints"])
     execution = replace(execution or Execution(), **by_group["execution"])
-    return strategy, constraints, execution
+    tracking = replace(tracking or Tracking(), **by_group["tracking"])
+    return strategy, constraints, execution, tracking
 
 
 def build_constraints(

@@ -10,6 +10,7 @@ from pytorch_lightning.loggers import Logger, WandbLogger
 from pnas.errors import ConfigError
 from pnas.search.assembly import FLAT_SETTINGS, build_constraints, group_settings
 from pnas.search.callbacks.base import SearchCallback
+from pnas.search.callbacks.tracking_settings import Tracking
 from pnas.search.constraints.settings import Constraints
 from pnas.search.evaluation.candidates import warn_left_out
 from pnas.search.evaluation.lightning import LightningEvaluator
@@ -46,14 +47,13 @@ class SearchTrainer(pl.Trainer):
         strategy: SearchStrategy | None = None,
         constraints: Constraints = Constraints(),  # noqa: B008 (frozen: shared safely)
         execution: Execution = Execution(),  # noqa: B008 (frozen: shared safely)
+        tracking: Tracking = Tracking(),  # noqa: B008 (frozen: shared safely)
         monitor: str = "val/acc",
         mode: Literal["max", "min"] = "max",
         run_dir: str = "runs/search",
         seed: int = 0,
         progress: bool = True,
         verbose: bool = False,
-        wandb: Literal["offline", "online", "disabled"] | None = None,
-        wandb_project: str = "pnas",
         max_consecutive_failures: int = 5,
         config: dict[str, Any] | None = None,
         callbacks: list[SearchCallback] | None = None,
@@ -71,6 +71,8 @@ class SearchTrainer(pl.Trainer):
         ray_address: str | None = None,
         num_cpus: float | None = None,
         num_gpus: float | None = None,
+        wandb: Literal["offline", "online", "disabled"] | None = None,
+        wandb_project: str | None = None,
     ) -> SearchResult:
         """Run a neural architecture search, progressive (PNAS) by default, and record it in ``run_dir``.
 
@@ -87,6 +89,9 @@ class SearchTrainer(pl.Trainer):
                 (:class:`~pnas.search.Constraints`); by default none.
             execution: How many candidates train at once, and where (:class:`~pnas.search.Execution`); by default
                 one at a time, in this process.
+            tracking: The search's Weights & Biases run (:class:`~pnas.search.Tracking`): its mode, project, entity,
+                group and tags. ``disabled`` when this trainer was given ``logger=False``; a ``WandbLogger`` given
+                as ``logger`` is used as it is.
             monitor: The metric the candidates log in validation that ranks them (``val/acc``, ``val/f1``, ...).
             mode: ``max`` if a higher ``monitor`` is better, ``min`` if a lower one is (a loss).
             run_dir: Directory for the records (search.sqlite, candidates.csv, best_genotype.json, ...). Running
@@ -94,11 +99,6 @@ class SearchTrainer(pl.Trainer):
             seed: Seed of each candidate's initialisation, and of the default strategy.
             progress: Show progress bars and a line per step.
             verbose: Show Lightning's own output for every candidate.
-            wandb: Weights & Biases mode of the search's run: offline (written under run_dir, upload later with
-                ``wandb sync``), online, or disabled. Unset: ``WANDB_MODE`` from the environment, else W&B's own
-                choice (online when this machine is logged in, else offline); ``disabled`` when this trainer was
-                given ``logger=False``. A ``WandbLogger`` given to this trainer as ``logger`` is used as it is.
-            wandb_project: W&B project of the search's run.
             max_consecutive_failures: Stop the search when this many candidates in a row fail (each failure is
                 recorded with its error in candidates.csv).
             config: Settings to store as config.yaml (the ``pnas search`` command stores its full config).
@@ -120,9 +120,13 @@ class SearchTrainer(pl.Trainer):
             ray_address: Deprecated, see ``max_blocks``.
             num_cpus: Deprecated, see ``max_blocks``.
             num_gpus: Deprecated, see ``max_blocks``.
+            wandb: Deprecated: ``tracking.mode``.
+            wandb_project: Deprecated: ``tracking.project``.
         """
         flat = {name: value for name, value in locals().items() if name in FLAT_SETTINGS}
-        strategy, constraints, execution = group_settings(strategy, constraints, execution, seed, flat)
+        strategy, constraints, execution, tracking = group_settings(
+            strategy, constraints, execution, tracking, seed, flat
+        )
         self._check(model, max_consecutive_failures)
         constraints.check(monitor, mode)
         files = RunDir.claim(run_dir)  # a bad run_dir fails before the data loads
@@ -142,7 +146,8 @@ class SearchTrainer(pl.Trainer):
             strategy.constrain(checks)
         from pnas.tracking import WandbSearchLogger  # pnas.tracking imports wandb: import it on use
 
-        tracker = WandbSearchLogger(wandb_project, mode=self._wandb_mode(wandb), logger=self._search_logger())
+        mode, logger = self._wandb_mode(tracking.mode), self._search_logger()
+        tracker = WandbSearchLogger(tracking.project, mode=mode, logger=logger, **tracking.init_arguments())
         fingerprint = search_fingerprint(evaluator, datamodule, config)
         try:
             return run_search(
@@ -167,17 +172,18 @@ class SearchTrainer(pl.Trainer):
         if max_consecutive_failures < 1:
             raise ConfigError(f"max_consecutive_failures must be >= 1, got {max_consecutive_failures}")
 
-    def _wandb_mode(self, wandb: str | None) -> str | None:
-        """``wandb``, or ``disabled`` for a trainer given ``logger=False``, which must not ask for a W&B run too.
+    def _wandb_mode(self, mode: str | None) -> str | None:
+        """``mode``, or ``disabled`` for a trainer given ``logger=False``, which must not ask for a W&B run too.
 
         Raises:
-            ConfigError: ``logger=False`` with ``wandb`` online or offline.
+            ConfigError: ``logger=False`` with the mode online or offline.
         """
         if self.candidate_trainer_kwargs.get("logger") is not False:
-            return wandb
-        if wandb not in (None, "disabled"):
+            return mode
+        if mode not in (None, "disabled"):
             raise ConfigError(
-                f"trainer logger: false turns W&B off, but wandb: {wandb} asks for a W&B run; drop one of the two"
+                f"trainer logger: false turns W&B off, but tracking.mode: {mode} asks for a W&B run; drop one of "
+                "the two"
             )
         return "disabled"
 

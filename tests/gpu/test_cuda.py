@@ -18,7 +18,7 @@ import torch
 from pnas.data import DeviceImageLoader, DigitsDataModule
 from pnas.data.synthetic import SyntheticCIFAR10DataModule
 from pnas.module import PNASModule
-from pnas.search import Constraints, Execution, LightningEvaluator, ProgressiveSearch, SearchTrainer
+from pnas.search import Constraints, Execution, LightningEvaluator, ProgressiveSearch, SearchTrainer, Tracking
 from pnas.space import one_block_cells
 
 pytestmark = pytest.mark.cuda
@@ -46,7 +46,7 @@ def cuda_search(
         execution=Execution(**kwargs),
         constraints=constraints or Constraints(),
         progress=False,
-        wandb="disabled",
+        tracking=Tracking(mode="disabled"),
         run_dir=str(run_dir),
     )
     return SearchTrainer(**CUDA_TRAINER).search(template, DigitsDataModule(), strategy, **options)

@@ -25,7 +25,7 @@ SEARCH = [
     "--trainer.limit_train_batches=2",
     "--model.filters=4",
     "--progress=false",
-    "--wandb=disabled",
+    "--tracking.mode=disabled",
     "--execution.workers=1",  # in this process: the kill points count its candidates (tests/search/test_workers.py: N)
 ]
 

@@ -121,7 +121,7 @@ def test_bad_search_settings_are_one_line_at_the_cli(tmp_path, capsys, args, mes
         "--config",
         str(ROOT / "configs/search/digits.yaml"),
         f"--run_dir={tmp_path}",
-        "--wandb=disabled",
+        "--tracking.mode=disabled",
     ]
     assert message in cli_error(capsys, [*config, *args])
 

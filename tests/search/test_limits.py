@@ -81,7 +81,7 @@ def test_a_too_tight_limit_at_the_cli_is_one_line(tmp_path, capsys):
         "--constraints.max_params=10",
         "--model.filters=4",
     ]
-    err = cli_error(capsys, [*args, f"--run_dir={tmp_path / 'run'}", "--wandb=disabled", "--progress=false"])
+    err = cli_error(capsys, [*args, f"--run_dir={tmp_path / 'run'}", "--tracking.mode=disabled", "--progress=false"])
     assert len(err.strip().splitlines()) == 1 and "max_params=10 (the smallest has" in err
     assert not (tmp_path / "run" / "search.sqlite").exists()  # refused before anything was written
 

@@ -11,13 +11,13 @@ from pnas.cli import main
 from pnas.data import DigitsDataModule
 from pnas.errors import ConfigError
 from pnas.module import PNASModule
-from pnas.search import Constraints, Execution, ProgressiveSearch, RandomSearch, SearchTrainer
+from pnas.search import Constraints, Execution, ProgressiveSearch, RandomSearch, SearchTrainer, Tracking
 from pnas.search.assembly import group_settings
 from pnas.search.spaces.cell_space import CellSpace
 from tests.conftest import TINY_TRAINER_KWARGS, cli_error
 from tests.search.cli_searches import ROOT, SEARCH
 
-QUIET = {"progress": False, "wandb": "disabled"}
+QUIET = {"progress": False, "tracking": Tracking(mode="disabled")}
 
 
 def rows(run_dir):
@@ -55,9 +55,9 @@ def test_constraints_on_a_strategy_that_does_not_grow_cells_are_one_line(tmp_pat
 def test_flat_settings_still_work_with_a_deprecation_line(tmp_path):
     trainer = SearchTrainer(**TINY_TRAINER_KWARGS)
     template = PNASModule(num_classes=10, in_channels=1, num_cells=1, filters=4)
-    with pytest.warns(FutureWarning, match="initial_cells -> strategy.init_args.initial_cells.*workers -> execution"):
+    with pytest.warns(FutureWarning, match="initial_cells -> .*workers -> execution.workers, wandb -> tracking.mode"):
         result = trainer.search(template, DigitsDataModule(), max_blocks=1, initial_cells=2, workers=1,
-                                run_dir=str(tmp_path), **QUIET)  # fmt: skip
+                                run_dir=str(tmp_path), progress=False, wandb="disabled")  # fmt: skip
     assert len(result.candidates) == 2
 
 
@@ -79,8 +79,10 @@ def test_a_flat_strategy_setting_beside_a_strategy_is_one_line(tmp_path, capsys)
 
 def test_flat_settings_fold_into_their_groups():
     with pytest.warns(FutureWarning):
-        strategy, constraints, execution = group_settings(
-            None, Constraints(max_macs=5), None, 7, {"beam_size": 3, "max_params": 9, "num_cpus": 1.0, "workers": None}
-        )
+        strategy, constraints, execution, tracking = group_settings(
+            None, Constraints(max_macs=5), None, Tracking(group="g"), 7,
+            {"beam_size": 3, "max_params": 9, "num_cpus": 1.0, "workers": None, "wandb_project": "p"},
+        )  # fmt: skip
     assert isinstance(strategy, ProgressiveSearch) and (strategy.beam_size, strategy.seed) == (3, 7)
     assert constraints == Constraints(max_params=9, max_macs=5) and execution == Execution(num_cpus=1.0)
+    assert tracking == Tracking(project="p", group="g")

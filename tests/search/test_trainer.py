@@ -5,7 +5,7 @@ import pytest
 from pnas.data import DigitsDataModule
 from pnas.errors import ConfigError
 from pnas.module import PNASModule
-from pnas.search import ProgressiveSearch, SearchTrainer
+from pnas.search import ProgressiveSearch, SearchTrainer, Tracking
 from tests.conftest import TINY_TRAINER_KWARGS, tiny_search
 
 
@@ -36,5 +36,5 @@ def test_candidates_that_log_no_validation_accuracy_stop_the_search(tmp_path):
             ProgressiveSearch(max_blocks=1, initial_cells=2),
             run_dir=tmp_path,
             progress=False,
-            wandb="disabled",
+            tracking=Tracking(mode="disabled"),
         )

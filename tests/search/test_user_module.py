@@ -13,7 +13,7 @@ from pytorch_lightning.callbacks import EarlyStopping, LearningRateMonitor, Mode
 from pnas.cli import main
 from pnas.data import DigitsDataModule
 from pnas.errors import ConfigError
-from pnas.search import Constraints, ProgressiveSearch, SearchTrainer
+from pnas.search import Constraints, ProgressiveSearch, SearchTrainer, Tracking
 from pnas.space import one_block_cells
 from tests.conftest import TINY_TRAINER_KWARGS
 from tests.search.user_module import (
@@ -25,7 +25,7 @@ from tests.search.user_module import (
     UntestedModule,
 )
 
-QUICK = dict(progress=False, wandb="disabled")
+QUICK = dict(progress=False, tracking=Tracking(mode="disabled"))
 
 
 def search(run_dir, template=None, trainer_kwargs=None, max_blocks=2, **kwargs):
@@ -104,7 +104,7 @@ def test_a_wandb_logger_given_to_the_trainer_is_the_searchs_run(tmp_path, monkey
 
     monkeypatch.setenv("WANDB_SILENT", "true")
     logger = WandbLogger(project="mine", name="own-run", save_dir=str(tmp_path / "own"), offline=True)
-    search(tmp_path / "run", trainer_kwargs={"logger": logger}, monitor="val/f1", max_blocks=1, wandb=None)
+    search(tmp_path / "run", trainer_kwargs={"logger": logger}, monitor="val/f1", max_blocks=1, tracking=Tracking())
     assert list((tmp_path / "own/wandb").glob("offline-run-*")) and not (tmp_path / "run/wandb").exists()
 
 
@@ -124,7 +124,7 @@ def test_pnas_search_takes_a_user_module_from_the_command_line(tmp_path, capsys)
         "--strategy=ProgressiveSearch",  # its arguments follow, with no config to name the class
         "--strategy.max_blocks=1",
         "--strategy.initial_cells=2",
-        "--wandb=disabled",
+        "--tracking.mode=disabled",
         "--progress=false",
         "--monitor=val/f1",
     ]

@@ -16,7 +16,7 @@ import pytest
 from pnas.data import DigitsDataModule
 from pnas.errors import ConfigError
 from pnas.module import PNASModule
-from pnas.search import Execution, ProgressiveSearch, SearchTrainer
+from pnas.search import Execution, ProgressiveSearch, SearchTrainer, Tracking
 from tests.conftest import TINY_TRAINER_KWARGS
 from tests.search.cli_searches import ROOT, SEARCH
 from tests.search.test_workers import alive, child_pids
@@ -29,13 +29,13 @@ SCRIPT = """
 from pnas.data import DigitsDataModule
 from pnas.errors import ConfigError
 from pnas.module import PNASModule
-from pnas.search import Execution, ProgressiveSearch, SearchTrainer
+from pnas.search import Execution, ProgressiveSearch, SearchTrainer, Tracking
 {prelude}
 trainer = SearchTrainer(max_epochs=1, limit_train_batches=2, limit_val_batches=1, accelerator="cpu", logger=False)
 try:
     result = trainer.search(
         {model}, DigitsDataModule(), ProgressiveSearch(max_blocks=1, initial_cells=3), execution=Execution(workers=2),
-        wandb="disabled", progress=False, run_dir={run_dir!r},
+        tracking=Tracking(mode="disabled"), progress=False, run_dir={run_dir!r},
     )
     print("trained", len(result.candidates), [record.status for record in result.candidates])
 except ConfigError as error:
@@ -47,7 +47,7 @@ def two_worker_search(run_dir: Path, datamodule: DigitsDataModule) -> None:
     """A tiny search of 4 one-block cells with 2 workers on ``datamodule``."""
     template = PNASModule(num_classes=10, in_channels=1, num_cells=1, filters=4)
     strategy, execution = ProgressiveSearch(max_blocks=1, initial_cells=4), Execution(workers=2)
-    options = dict(execution=execution, wandb="disabled", progress=False, run_dir=str(run_dir))
+    options = dict(execution=execution, tracking=Tracking(mode="disabled"), progress=False, run_dir=str(run_dir))
     SearchTrainer(**TINY_TRAINER_KWARGS).search(template, datamodule, strategy, **options)
 
 

@@ -22,7 +22,7 @@ from pnas.cli import main
 from pnas.data import DigitsDataModule
 from pnas.errors import ConfigError
 from pnas.module import PNASModule
-from pnas.search import Execution, ProgressiveSearch, SearchTrainer
+from pnas.search import Execution, ProgressiveSearch, SearchTrainer, Tracking
 from tests.conftest import TINY_TRAINER_KWARGS, cli_error, tiny_search
 from tests.search.cli_searches import ROOT, SEARCH, count_candidates, stored_candidates
 
@@ -175,7 +175,7 @@ def test_workers_train_data_modules_whose_loaders_start_processes(tmp_path):
     trainer = SearchTrainer(**TINY_TRAINER_KWARGS)
     template = PNASModule(num_classes=10, in_channels=1, num_cells=1, filters=4)
     strategy, execution = ProgressiveSearch(max_blocks=1, initial_cells=2), Execution(workers=2, num_cpus=1)
-    options = dict(execution=execution, progress=False, wandb="disabled", run_dir=str(tmp_path))
+    options = dict(execution=execution, progress=False, tracking=Tracking(mode="disabled"), run_dir=str(tmp_path))
     with torch_threads(1):
         result = trainer.search(template, LoaderProcessesDigits(), strategy, **options)
     assert [record.status for record in result.candidates] == ["ok", "ok"], [r.error for r in result.candidates]
