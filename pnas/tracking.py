@@ -2,10 +2,10 @@
 
 One W&B run per search holds the config, per-step metrics (``search/*``, ``surrogate/*``), one point per
 candidate (``candidate/*``), every candidate's validation curve (one chart per step), the candidates table, the
-pictures, and the best genotype with its checkpoint as an artifact. By default W&B's own choice applies: online
-when this machine is logged in to W&B, else offline (the run is written under the search's run dir and can be
-uploaded later with ``wandb sync``). The run's id is kept in the run directory
-(``wandb_run.json``), so a resumed search continues the same run and logs what it replays only once.
+pictures, and the answer as a versioned ``model`` artifact (a version each time it improves; ``best.ckpt`` at the
+end). By default W&B's own choice applies: online when this machine is logged in to W&B, else offline (the run is
+written under the search's run dir and can be uploaded later with ``wandb sync``). The run's id is kept in the run
+directory (``wandb_run.json``), so a resumed search continues the same run and logs what it replays only once.
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ from __future__ import annotations
 import json
 import netrc
 import os
+import re
 import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, fields
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -76,6 +78,7 @@ class WandbSearchLogger(SearchCallback):
         self._trained: set[str] = set()  # candidates trained by this process: the others are replayed, logged before
         self._wandb_run: dict[str, Any] = {}  # the run's id and the steps logged to it (wandb_run.json)
         self._wandb_run_file: Any = None
+        self._model_cell: str | None = None  # the answer last logged as a version of the model artifact
 
     def _guard(self, action: Callable[[], Any]) -> None:
         """Run a W&B call; on the first failure, warn once and stop logging to W&B."""
@@ -201,16 +204,16 @@ class WandbSearchLogger(SearchCallback):
                 )
 
         self._guard(log)
+        if search.best_cell is not None and str(search.best_cell) != self._model_cell:
+            self._guard(lambda: self._log_model(search, final=False))
         if self._wandb_run_file is not None and not self.failed:
             self._wandb_run["steps_logged"] = report.step
             self._guard(lambda: write_text_atomically(self._wandb_run_file, json.dumps(self._wandb_run) + "\n"))
 
     def on_search_end(self, search: SearchResult) -> None:
-        """Summary figures, the best genotype (JSON and checkpoint) as an artifact, and the run's end."""
+        """Summary figures, the answer as the last version of the model artifact (with ``best.ckpt``), the run's end."""
 
         def finish() -> None:
-            import wandb
-
             experiment = self.logger.experiment
             experiment.summary.update(
                 {
@@ -223,25 +226,40 @@ class WandbSearchLogger(SearchCallback):
                     "search_seconds": round(search.seconds, 1),
                 }
             )
-            if search.best_cell is not None and search.run_dir is not None:
-                artifact = wandb.Artifact(
-                    f"best-genotype-{experiment.id}",
-                    type="genotype",
-                    metadata={
-                        "cell": str(search.best_cell),
-                        "value": search.best_value,
-                        "test_value": search.test_value,
-                    },
-                )
-                artifact.add_file(str(RunDir(search.run_dir).best_genotype))
-                if search.checkpoint is not None:
-                    artifact.add_file(str(search.checkpoint))
-                experiment.log_artifact(artifact)
+            self._log_model(search, final=True)
             experiment.finish()
 
         self._guard(finish)
         if self.failed:
             self._close_quietly()
+
+    def _log_model(self, search: SearchResult, final: bool) -> None:
+        """The answer as a new version of the search's ``model`` artifact, aliased ``best`` and ``latest``.
+
+        Its genotype and weights: the best candidates' weights while the search runs (``best_candidate.pt``), the
+        tested ``best.ckpt`` at the end. The artifact's name is the search's, so its versions follow the answer.
+        """
+        import wandb
+
+        if search.best_cell is None or search.run_dir is None:
+            return
+        files = RunDir(search.run_dir)
+        weights = search.checkpoint if final else files.best_weights
+        metadata = {"cell": str(search.best_cell), "monitor": search.monitor, "value": search.best_value}
+        if final:
+            metadata["test_value"] = search.test_value
+        artifact = wandb.Artifact(self.model_artifact_name(search), type="model", metadata=metadata)
+        with artifact.new_file(files.best_genotype.name) as handle:
+            handle.write(search.best_cell.to_json() + "\n")
+        if weights is not None and Path(weights).is_file():
+            artifact.add_file(str(weights))
+        self.logger.experiment.log_artifact(artifact, aliases=["best", "latest"])
+        self._model_cell = str(search.best_cell)
+
+    def model_artifact_name(self, search: SearchResult) -> str:
+        """The name of the search's ``model`` artifact: ``<run name>-model``, in the characters W&B allows."""
+        name = self.name or (search.run_dir.name if search.run_dir is not None else "search")
+        return re.sub(r"[^A-Za-z0-9._-]", "-", name) + "-model"
 
     def _close_quietly(self, exit_code: int = 0) -> None:
         """Finish a run that logging gave up on, so a later search in this process starts its own run."""

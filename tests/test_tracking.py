@@ -32,10 +32,12 @@ def test_offline_wandb_run_holds_metrics_table_artifact_and_pictures(tmp_path, o
     assert any(key.startswith("candidates/") for key in history)
     assert float(found["summary"]["test_value"]) == pytest.approx(result.test_value)
 
-    artifacts = {name: (kind, files) for name, kind, files in found["artifacts"]}
-    genotype = [files for name, (kind, files) in artifacts.items() if kind == "genotype"]
-    assert genotype == [["best.ckpt", "best_genotype.json"]]
-    assert any(kind == "run_table" for kind, _ in artifacts.values())  # the candidates table
+    models = [(name, files, aliases) for name, kind, files, aliases in found["artifacts"] if kind == "model"]
+    assert len(models) >= 2 and {name for name, _, _ in models} == {"run-model"}  # versions of one artifact
+    assert all(aliases == ["best", "latest"] for _, _, aliases in models)  # use_artifact("run-model:best")
+    assert models[0][1] == ["best_candidate.pt", "best_genotype.json"]  # the answer as it improves
+    assert models[-1][1] == ["best.ckpt", "best_genotype.json"]  # the tested model at the end
+    assert any(kind == "run_table" for _, kind, _, _ in found["artifacts"])  # the candidates table
 
     images = {path.name.split("_")[0] for path in (wandb_dir / "files/media/images/pictures").iterdir()}
     assert {"search", "predicted", "best"} <= images
@@ -99,6 +101,8 @@ def test_a_search_stopped_and_resumed_is_one_wandb_run_with_each_candidate_and_s
         search_with_wandb(tmp_path / "run", callbacks=[StopAfter(5)])  # in step 2, after step 1's 3 candidates
     first = json.loads((tmp_path / "run/wandb_run.json").read_text())
     assert first["steps_logged"] == 1
+    (interrupted,) = (tmp_path / "run/wandb").glob("offline-run-*")
+    assert any(kind == "model" for _, kind, _, _ in summarize(interrupted)["artifacts"])  # the answer so far
     result = search_with_wandb(tmp_path / "run")
     assert json.loads((tmp_path / "run/wandb_run.json").read_text()) == {"id": first["id"], "steps_logged": 2}
 

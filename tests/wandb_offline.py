@@ -34,7 +34,7 @@ def read_records(path: Path) -> Iterator[wandb_internal_pb2.Record]:
 
 
 def summarize(run_dir: Path) -> dict:
-    """Config keys, history keys, summary keys and artifacts (name, type, files) of the offline run."""
+    """Config keys, history keys, summary keys and artifacts (name, type, files, aliases) of the offline run."""
     (run_file,) = run_dir.glob("run-*.wandb")
     found: dict = {"config": set(), "history": set(), "summary": {}, "artifacts": []}
     for record in read_records(run_file):
@@ -50,7 +50,8 @@ def summarize(run_dir: Path) -> dict:
             )
         elif kind == "artifact":
             files = sorted(entry.path for entry in record.artifact.manifest.contents)
-            found["artifacts"].append((record.artifact.name, record.artifact.type, files))
+            artifact = record.artifact
+            found["artifacts"].append((artifact.name, artifact.type, files, sorted(artifact.aliases)))
     return found
 
 
