@@ -79,6 +79,8 @@ class WandbSearchLogger(SearchCallback):
         self._wandb_run: dict[str, Any] = {}  # the run's id and the steps logged to it (wandb_run.json)
         self._wandb_run_file: Any = None
         self._model_cell: str | None = None  # the answer last logged as a version of the model artifact
+        self._table: Any = None  # the candidates table, logged in increments: the rows of each step
+        self._new_rows: list[list[Any]] = []  # rows not yet logged to it
 
     def _guard(self, action: Callable[[], Any]) -> None:
         """Run a W&B call; on the first failure, warn once and stop logging to W&B."""
@@ -137,6 +139,7 @@ class WandbSearchLogger(SearchCallback):
         self._curves.append((record.cell, history.get(search.monitor, [])))
         if self._wandb_run_file is not None and record.cell not in self._trained:
             return  # replayed by a resumed search, which continues the W&B run that logged it
+        self._new_rows.append([asdict(record)[column] for column in CANDIDATE_COLUMNS])
         metrics = {
             "candidate/index": len(self._curves),
             "candidate/step": record.step,
@@ -148,7 +151,7 @@ class WandbSearchLogger(SearchCallback):
         self._guard(lambda: self.logger.log_metrics({k: v for k, v in metrics.items() if v is not None}))
 
     def on_step_end(self, search: SearchResult, report: StepReport) -> None:
-        """Step metrics, this step's validation curves, the candidates table so far, and the pictures.
+        """Step metrics, this step's validation curves, the step's rows of the candidates table, and the pictures.
 
         A step that this W&B run logged before (a resumed search replays it) is not logged again.
         """
@@ -170,6 +173,7 @@ class WandbSearchLogger(SearchCallback):
             "pareto/front_size": len(search.front) if search.front is not None else None,
         }
         pareto_points = list(search.pareto_points)
+        table_rows, self._new_rows = self._new_rows, []
         step_curves = [(cell, curve) for cell, curve in self._curves[-report.candidates :] if curve]
 
         def log() -> None:
@@ -186,8 +190,11 @@ class WandbSearchLogger(SearchCallback):
                     xname="epoch",
                 )
                 self.logger.experiment.log({f"curves/step_{report.step}": chart})
-            rows = [[asdict(record)[column] for column in CANDIDATE_COLUMNS] for record in records]
-            self.logger.log_table(key="candidates", columns=CANDIDATE_COLUMNS, data=rows)
+            if self._table is None:  # made on first use, so that a resumed search adds to the same table
+                self._table = wandb.Table(columns=CANDIDATE_COLUMNS, log_mode="INCREMENTAL")
+            for row in table_rows:
+                self._table.add_data(*row)
+            self.logger.experiment.log({"candidates": self._table})
             for name, path in pictures.items():
                 self.logger.log_image(key=f"pictures/{name}", images=[str(path)])
             if pareto_points:

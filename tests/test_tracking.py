@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.conftest import tiny_search
@@ -41,8 +43,9 @@ def test_offline_wandb_run_holds_metrics_table_artifact_and_pictures(tmp_path, o
 
     images = {path.name.split("_")[0] for path in (wandb_dir / "files/media/images/pictures").iterdir()}
     assert {"search", "predicted", "best"} <= images
-    tables = list((wandb_dir / "files/media/table").glob("candidates_*.table.json"))
-    assert tables and '"cell"' in tables[-1].read_text() and '"value"' in tables[-1].read_text()
+    increments = [json.loads(path.read_text()) for path in (wandb_dir / "files/media/table").glob("candidates_*.json")]
+    assert len(increments) == 2 and all({"cell", "value", "status"} <= set(table["columns"]) for table in increments)
+    assert sorted(len(table["data"]) for table in increments) == [3, 4]  # each step's rows, logged once
 
 
 def test_wandb_failure_is_reported_once_and_the_search_goes_on(tmp_path, offline, monkeypatch, capsys):
@@ -83,8 +86,6 @@ def test_a_pareto_search_logs_its_hypervolume_and_the_front_scatter(tmp_path, of
 
 
 def test_a_search_stopped_and_resumed_is_one_wandb_run_with_each_candidate_and_step_once(tmp_path, offline):
-    import json
-
     from pnas.search import SearchCallback
     from tests.wandb_offline import history_rows
 
