@@ -122,6 +122,23 @@ class CellNetwork(nn.Module):
                 f"got {batch_norm_momentum!r} and {batch_norm_eps!r}"
             )
         self.genotype = genotype
+        #: The arguments it was built with besides the genotype: what :class:`~pnas.nn.costs.CellCosts` needs to
+        #: count the same network for other cells.
+        self.arguments: dict[str, Any] = {
+            "num_classes": num_classes,
+            "in_channels": in_channels,
+            "num_cells": num_cells,
+            "filters": filters,
+            "num_reductions": num_reductions,
+            "stem_multiplier": stem_multiplier,
+            "dropout": dropout,
+            "stem": stem,
+            "drop_path_keep_prob": drop_path_keep_prob,
+            "aux_head": aux_head,
+            "image_size": image_size,
+            "batch_norm_momentum": batch_norm_momentum,
+            "batch_norm_eps": batch_norm_eps,
+        }
         layout: list[tuple[int, bool]] = []  # (filters per block, reduction) of every cell
         if stem == "imagenet":
             stem_channels = _IMAGENET_STEM_FILTERS * stem_multiplier

@@ -22,6 +22,7 @@ from tests.search.user_module import (
     CriterionModule,
     F1Module,
     NoGenotypeModule,
+    TwoNetworkF1Module,
     UntestedModule,
 )
 
@@ -198,8 +199,25 @@ def test_the_test_metric_is_the_monitors_test_counterpart(monitor, expected):
 
 
 def test_limits_on_a_module_that_cannot_count_its_networks_are_one_line(tmp_path):
-    with pytest.raises(ConfigError, match=r"^max_params need the model to count .* F1Module has no cell_costs"):
-        search(tmp_path, monitor="val/f1", max_blocks=1, constraints=Constraints(max_params=10**6))
+    template = TwoNetworkF1Module(filters=3)
+    with pytest.raises(
+        ConfigError, match=r"^max_params need .* TwoNetworkF1Module has no cell_costs.* holds no one Cell"
+    ):
+        search(tmp_path, template, monitor="val/f1", max_blocks=1, constraints=Constraints(max_params=10**6))
+
+
+def test_a_module_without_cell_costs_is_counted_as_the_cell_network_it_holds(tmp_path):
+    from pnas.search.constraints.limits import network_costs
+
+    cells = one_block_cells()[:20]
+    counted = network_costs(F1Module(filters=3), (1, 8, 8), 2, "max_params").of_cells(cells)
+    declared = CountedF1Module(filters=3).cell_costs((1, 8, 8), 2).of_cells(cells)
+    assert all(np.array_equal(counted[name], declared[name]) for name in ("params", "macs"))
+    built = [F1Module(genotype=cell, filters=3).network.num_parameters for cell in cells[:3]]
+    assert counted["params"][:3].tolist() == built
+    limit = int(np.median(counted["params"]))
+    result = search(tmp_path, F1Module(filters=3, lr=0.1), monitor="val/f1", constraints=Constraints(max_params=limit))
+    assert result.candidates and all(record.parameters <= limit for record in result.candidates)
 
 
 def test_limits_apply_to_a_module_that_counts_its_networks(tmp_path):

@@ -113,3 +113,15 @@ class CountedF1Module(F1Module):
         from pnas.nn.costs import CellCosts
 
         return CellCosts(self.hparams.num_classes, input_size, max_blocks, num_cells=1, filters=self.hparams.filters)
+
+
+class TwoNetworkF1Module(F1Module):
+    """:class:`F1Module` averaging two cell networks: the search cannot tell which one a cell's cost is."""
+
+    def __init__(self, genotype: str = "pnasnet5", **kwargs: Any) -> None:
+        super().__init__(genotype, **kwargs)
+        self.second = build_network(genotype, self.hparams.num_classes, in_channels=self.hparams.in_channels,
+                                    num_cells=1, filters=self.hparams.filters)  # fmt: skip
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (self.network(x) + self.second(x)) / 2

@@ -147,8 +147,9 @@ def network_costs(template: Any, input_size: tuple[int, ...] | None, max_blocks:
     """The :class:`~pnas.nn.costs.CellCosts` of the networks a search trains, as its template counts them.
 
     Args:
-        template: The search's model; it says how to count a cell's network with a ``cell_costs(input_size,
-            max_blocks)`` method (:meth:`pnas.PNASModule.cell_costs`).
+        template: The search's model. It says how to count a cell's network with a ``cell_costs(input_size,
+            max_blocks)`` method (:meth:`pnas.PNASModule.cell_costs`); a module without one that holds one
+            :class:`~pnas.nn.CellNetwork` (``build_network``) is counted as that network with its arguments.
         input_size: ``(channels, height, width)`` of the training images.
         max_blocks: Blocks of the search's last cells.
         needed_by: The settings that need the costs, for the error message.
@@ -158,11 +159,36 @@ def network_costs(template: Any, input_size: tuple[int, ...] | None, max_blocks:
     """
     count = getattr(template, "cell_costs", None)
     if not callable(count):
+        count = _costs_of_its_cell_network(template)
+    if count is None:
         raise ConfigError(
             f"{needed_by} need the model to count a cell's network before training, and {type(template).__name__} "
-            f"has no cell_costs(input_size, max_blocks) method: use pnas.PNASModule, give your module one, or leave "
-            f"{needed_by} unset"
+            f"has no cell_costs(input_size, max_blocks) method and holds no one CellNetwork (build_network): use "
+            f"pnas.PNASModule, give your module one, or leave {needed_by} unset"
         )
     if input_size is None or len(input_size) != 3:
         raise ConfigError(f"{needed_by} need (images, labels) batches to size the network; the data gives others")
     return count(input_size, max_blocks)
+
+
+def _costs_of_its_cell_network(template: Any) -> Callable[[tuple[int, ...], int], CellCosts] | None:
+    """How to count the one :class:`~pnas.nn.CellNetwork` ``template`` holds; ``None`` when it holds none or several.
+
+    The network's other cells are built with the same arguments, so it is counted with them; what the module holds
+    outside that network (none of it depends on the cell) is not counted.
+    """
+    from pnas.nn.costs import CellCosts
+    from pnas.nn.network import CellNetwork
+
+    modules = getattr(template, "modules", None)
+    networks = [module for module in modules() if isinstance(module, CellNetwork)] if callable(modules) else []
+    if len(networks) != 1:
+        return None
+    arguments = dict(networks[0].arguments)
+    num_classes = arguments.pop("num_classes")
+    del arguments["in_channels"], arguments["image_size"]  # the data's, as input_size gives them
+
+    def count(input_size: tuple[int, ...], max_blocks: int) -> CellCosts:
+        return CellCosts(num_classes, input_size, max_blocks, **arguments)
+
+    return count
