@@ -1,7 +1,8 @@
 """Weights & Biases tracking of a search, through Lightning's ``WandbLogger``.
 
 One W&B run per search holds the config, per-step metrics (``search/*``, ``surrogate/*``), one point per
-candidate (``candidate/*``), every candidate's validation curve (one chart per step), the candidates table, the
+candidate (``candidate/*``, the last value of every metric it logged among them), every candidate's validation curve
+(one chart per step), the candidates table, every metric of every candidate's epochs (``candidate_epochs``), the
 pictures, and the answer as a versioned ``model`` artifact (a version each time it improves; ``best.ckpt`` at the
 end). By default W&B's own choice applies: online when this machine is logged in to W&B, else offline (the run is
 written under the search's run dir and can be uploaded later with ``wandb sync``). The run's id is kept in the run
@@ -31,6 +32,8 @@ from pnas.search.run.run_dir import RunDir
 __all__ = ["WandbSearchLogger", "default_wandb_mode"]
 
 CANDIDATE_COLUMNS = [f.name for f in fields(CandidateRecord)]
+#: The columns of the ``candidate_epochs`` table: every metric a candidate logged, epoch by epoch.
+EPOCH_COLUMNS = ["candidate", "step", "cell", "metric", "epoch", "value"]
 
 
 def default_wandb_mode() -> str:
@@ -81,6 +84,8 @@ class WandbSearchLogger(SearchCallback):
         self._model_cell: str | None = None  # the answer last logged as a version of the model artifact
         self._table: Any = None  # the candidates table, logged in increments: the rows of each step
         self._new_rows: list[list[Any]] = []  # rows not yet logged to it
+        self._epochs: Any = None  # the candidate_epochs table, logged in increments as well
+        self._new_epoch_rows: list[list[Any]] = []
 
     def _guard(self, action: Callable[[], Any]) -> None:
         """Run a W&B call; on the first failure, warn once and stop logging to W&B."""
@@ -135,13 +140,22 @@ class WandbSearchLogger(SearchCallback):
         self._trained.add(str(cell))
 
     def on_candidate_end(self, search: SearchResult, record: CandidateRecord, history: dict[str, Any]) -> None:
-        """One point per candidate trained (a replayed one was logged before): its step, metric, prediction, ..."""
+        """One point per candidate trained (a replayed one was logged before): its step, metric, prediction, ...
+
+        Also the last value of every metric it logged (``candidate/train/loss_epoch``, ...), and each of their
+        epochs as rows of the ``candidate_epochs`` table.
+        """
         self._curves.append((record.cell, history.get(search.monitor, [])))
         if self._wandb_run_file is not None and record.cell not in self._trained:
             return  # replayed by a resumed search, which continues the W&B run that logged it
+        index = len(self._curves)
         self._new_rows.append([asdict(record)[column] for column in CANDIDATE_COLUMNS])
+        for metric, curve in sorted(history.items()):
+            rows = ([index, record.step, record.cell, metric, epoch, value] for epoch, value in enumerate(curve, 1))
+            self._new_epoch_rows.extend(rows)
         metrics = {
-            "candidate/index": len(self._curves),
+            **{f"candidate/{metric}": curve[-1] for metric, curve in history.items() if curve},
+            "candidate/index": index,
             "candidate/step": record.step,
             "candidate/value": record.value,
             "candidate/predicted_value": record.predicted_value,
@@ -151,7 +165,7 @@ class WandbSearchLogger(SearchCallback):
         self._guard(lambda: self.logger.log_metrics({k: v for k, v in metrics.items() if v is not None}))
 
     def on_step_end(self, search: SearchResult, report: StepReport) -> None:
-        """Step metrics, this step's validation curves, the step's rows of the candidates table, and the pictures.
+        """Step metrics, this step's validation curves, the step's rows of both tables, and the pictures.
 
         A step that this W&B run logged before (a resumed search replays it) is not logged again.
         """
@@ -174,6 +188,7 @@ class WandbSearchLogger(SearchCallback):
         }
         pareto_points = list(search.pareto_points)
         table_rows, self._new_rows = self._new_rows, []
+        epoch_rows, self._new_epoch_rows = self._new_epoch_rows, []
         step_curves = [(cell, curve) for cell, curve in self._curves[-report.candidates :] if curve]
 
         def log() -> None:
@@ -190,11 +205,14 @@ class WandbSearchLogger(SearchCallback):
                     xname="epoch",
                 )
                 self.logger.experiment.log({f"curves/step_{report.step}": chart})
-            if self._table is None:  # made on first use, so that a resumed search adds to the same table
+            if self._table is None:  # made on first use, so that a resumed search adds to the same tables
                 self._table = wandb.Table(columns=CANDIDATE_COLUMNS, log_mode="INCREMENTAL")
+                self._epochs = wandb.Table(columns=EPOCH_COLUMNS, log_mode="INCREMENTAL")
             for row in table_rows:
                 self._table.add_data(*row)
-            self.logger.experiment.log({"candidates": self._table})
+            for row in epoch_rows:
+                self._epochs.add_data(*row)
+            self.logger.experiment.log({"candidates": self._table, "candidate_epochs": self._epochs})
             for name, path in pictures.items():
                 self.logger.log_image(key=f"pictures/{name}", images=[str(path)])
             if pareto_points:

@@ -46,6 +46,11 @@ def test_offline_wandb_run_holds_metrics_table_artifact_and_pictures(tmp_path, o
     increments = [json.loads(path.read_text()) for path in (wandb_dir / "files/media/table").glob("candidates_*.json")]
     assert len(increments) == 2 and all({"cell", "value", "status"} <= set(table["columns"]) for table in increments)
     assert sorted(len(table["data"]) for table in increments) == [3, 4]  # each step's rows, logged once
+    assert {"candidate/train/loss", "candidate/val/acc", "candidate/val/loss"} <= history  # every metric it logs
+    tables = (wandb_dir / "files/media/table").glob("candidate_epochs_*.json")
+    epochs = [row for path in tables for row in json.loads(path.read_text())["data"]]
+    assert {(row[0], row[3]) for row in epochs} >= {(i, "train/loss") for i in range(1, len(result.candidates) + 1)}
+    assert len(epochs) == stored_epochs(tmp_path / "run", result.candidates)  # each metric's epochs, once
 
 
 def test_wandb_failure_is_reported_once_and_the_search_goes_on(tmp_path, offline, monkeypatch, capsys):
@@ -152,3 +157,14 @@ def test_the_runs_group_tags_and_project_come_from_the_tracking_settings(tmp_pat
     (wandb_dir,) = (tmp_path / "run/wandb").glob("offline-run-*")
     (run,) = [r.run for r in read_records(next(wandb_dir.glob("run-*.wandb"))) if r.WhichOneof("record_type") == "run"]
     assert (run.project, run.run_group, list(run.tags)) == ("nas-digits", "sweep-1", ["tiny", "digits"])
+
+
+def stored_epochs(run_dir, records):
+    """How many (metric, epoch) values the store holds for the candidates."""
+    from pnas.search.run.store import SearchStore
+
+    store = SearchStore(run_dir / "search.sqlite")
+    try:
+        return sum(len(curve) for record in records for curve in store.lookup(record.step, record.cell)[1].values())
+    finally:
+        store.close()
