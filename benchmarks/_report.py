@@ -5,7 +5,7 @@ from __future__ import annotations
 import platform
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pnas.benchmark.environment import cpu_model, usable_cores
@@ -37,6 +37,12 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 def median(values: Sequence[float]) -> float:
     """The median of ``values``."""
     return statistics.median(values)
+
+
+def seconds_table(label: str, seconds: Mapping[Any, Sequence[float]]) -> str:
+    """A Markdown table of each setting's median and minimum seconds over its runs."""
+    rows = [[setting, f"{median(runs):.1f}", f"{min(runs):.1f}"] for setting, runs in seconds.items()]
+    return table([label, "median s", "min s"], rows)
 
 
 def run_script(main: Callable[[], Any]) -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _report import machine, median, table  # noqa: E402
+from _report import machine, median, seconds_table  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 #: ``make search``'s numeric paths (the Makefile's ``PORTABLE_CPU``).
@@ -64,8 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     overhead = median(seconds["offline"]) / median(seconds["disabled"]) - 1
     same = len(answers["offline"] | answers["disabled"]) == 1
     print(f"\nmachine: {machine()}; the digits search of make search, {args.repeats} runs of each")
-    rows = [[mode, f"{median(seconds[mode]):.1f}", f"{min(seconds[mode]):.1f}"] for mode in MODES]
-    print(table(["W&B", "median s", "min s"], rows))
+    print(seconds_table("W&B", seconds))
     print(f"offline W&B logging adds {100 * overhead:+.1f} % (target <= 5 %); same answer: {'yes' if same else 'NO'}")
     if args.json is not None:
         figures = {"machine": machine(), "seconds": seconds, "overhead": overhead, "same_answer": same}

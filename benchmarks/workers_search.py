@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _report import machine, median, table  # noqa: E402
+from _report import machine, median, seconds_table  # noqa: E402
 
 SCRIPT = """
 import sys
@@ -92,8 +92,7 @@ def main(argv: list[str] | None = None) -> None:
     ratio = median(seconds[1]) / median(seconds[args.workers])
     same = results[1] == results[args.workers]
     print(f"\nmachine: {machine()}; {len(results[1])} candidates per search, {args.repeats} runs of each")
-    rows = [[count, f"{median(seconds[count]):.1f}", f"{min(seconds[count]):.1f}"] for count in counts]
-    print(table(["workers", "median s", "min s"], rows))
+    print(seconds_table("workers", seconds))
     print(f"workers={args.workers} vs workers=1: {ratio:.2f}x faster (target >= 1.6x on 2 cores)")
     print(f"same cells and accuracies: {'yes' if same else 'NO'}")
     if args.json is not None:
