@@ -124,7 +124,7 @@ class WandbSearchLogger(SearchCallback):
                     offline=mode == "offline",
                     **{"id": self._wandb_run["id"], **self.wandb_kwargs},  # resume="allow" is WandbLogger's default
                 )
-                write_text_atomically(self._wandb_run_file, json.dumps(self._wandb_run) + "\n")
+                self._save_wandb_run()
             experiment = self.logger.experiment
             experiment.define_metric("search/step")
             for prefix in ("search", "surrogate"):
@@ -233,7 +233,7 @@ class WandbSearchLogger(SearchCallback):
             self._guard(lambda: self._log_model(search, final=False))
         if self._wandb_run_file is not None and not self.failed:
             self._wandb_run["steps_logged"] = report.step
-            self._guard(lambda: write_text_atomically(self._wandb_run_file, json.dumps(self._wandb_run) + "\n"))
+            self._guard(self._save_wandb_run)
 
     def on_search_end(self, search: SearchResult) -> None:
         """Summary figures, the answer as the last version of the model artifact (with ``best.ckpt``), the run's end."""
@@ -257,6 +257,10 @@ class WandbSearchLogger(SearchCallback):
         self._guard(finish)
         if self.failed:
             self._close_quietly()
+
+    def _save_wandb_run(self) -> None:
+        """Write the run's id and the steps logged to it to ``wandb_run.json``."""
+        write_text_atomically(self._wandb_run_file, json.dumps(self._wandb_run) + "\n")
 
     def _log_model(self, search: SearchResult, final: bool) -> None:
         """The answer as a new version of the search's ``model`` artifact, aliased ``best`` and ``latest``.

@@ -76,8 +76,9 @@ class BestModelExport(SearchCallback):
         if search.best_cell is None:
             return
         start = time.perf_counter()
-        answer, checkpoint = str(search.best_cell), RunDir(search.run_dir).best_checkpoint
-        previous = json_object(read_text_or_none(RunDir(search.run_dir).result))
+        files = RunDir(search.run_dir)
+        answer, checkpoint = str(search.best_cell), files.best_checkpoint
+        previous = json_object(read_text_or_none(files.result))
         exported = checkpoint.is_file() and _checkpoint_genotype(checkpoint) == answer
         if not search.added and exported and previous.get("best_cell") == answer:
             search.test_value, search.checkpoint = _test_value(previous), checkpoint

@@ -101,10 +101,6 @@ class Evaluator(ABC):
         except Exception as error:  # a failed candidate is recorded; the search goes on
             return failed_evaluation(error, time.perf_counter() - start)
 
-    def better(self, value: float, than: float | None) -> bool:
-        """Whether metric ``value`` beats ``than`` (``None``: nothing yet) in this evaluator's ``mode``."""
-        return than is None or (value > than if self.mode == "max" else value < than)
-
     def score(self, value: float | None) -> float | None:
         """``value`` as strategies see it, higher always better: the metric itself, or its negative in ``min`` mode."""
         if value is None or self.mode == "max":
