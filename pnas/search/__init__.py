@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from pnas.search.constraints.settings import Constraints
     from pnas.search.evaluation.base import Evaluation, Evaluator
     from pnas.search.evaluation.lightning import LightningEvaluator
+    from pnas.search.evaluation.pruning import MedianPruning, NoPruning, Pruner, SuccessiveHalving
     from pnas.search.execution.settings import Execution
     from pnas.search.run.loop import run_search
     from pnas.search.run.records import CandidateRecord, SearchResult, StepReport
@@ -60,6 +61,10 @@ _LAZY = {
     "Execution": "pnas.search.execution.settings",
     "LightningEvaluator": "pnas.search.evaluation.lightning",
     "LocalSearch": "pnas.search.strategies.baselines",
+    "MedianPruning": "pnas.search.evaluation.pruning",
+    "NoPruning": "pnas.search.evaluation.pruning",
+    "Pruner": "pnas.search.evaluation.pruning",
+    "SuccessiveHalving": "pnas.search.evaluation.pruning",
     "NASBench201Space": "pnas.search.spaces.nasbench201",
     "NSGA2": "pnas.search.strategies.nsga2",
     "ParetoFiles": "pnas.search.callbacks.pareto_files",
@@ -93,10 +98,13 @@ __all__ = [
     "Execution",
     "LightningEvaluator",
     "LocalSearch",
+    "MedianPruning",
     "NASBench201Space",
+    "NoPruning",
     "ParetoFiles",
     "ProgressiveSearch",
     "Proposal",
+    "Pruner",
     "RandomSearch",
     "RegularizedEvolution",
     "RunDir",
@@ -109,6 +117,7 @@ __all__ = [
     "SearchStrategy",
     "SearchTrainer",
     "StepReport",
+    "SuccessiveHalving",
     "Tracking",
     "run_search",
 ]

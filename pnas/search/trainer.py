@@ -14,6 +14,7 @@ from pnas.search.callbacks.tracking_settings import Tracking
 from pnas.search.constraints.settings import Constraints
 from pnas.search.evaluation.candidates import warn_left_out
 from pnas.search.evaluation.lightning import LightningEvaluator
+from pnas.search.evaluation.pruning import Pruner
 from pnas.search.execution.settings import Execution
 from pnas.search.run.fingerprint import config_record, search_fingerprint
 from pnas.search.run.loop import run_search
@@ -48,6 +49,7 @@ class SearchTrainer(pl.Trainer):
         constraints: Constraints = Constraints(),  # noqa: B008 (frozen: shared safely)
         execution: Execution = Execution(),  # noqa: B008 (frozen: shared safely)
         tracking: Tracking = Tracking(),  # noqa: B008 (frozen: shared safely)
+        pruner: Literal["none", "median", "successive_halving"] | Pruner = "none",
         monitor: str = "val/acc",
         mode: Literal["max", "min"] = "max",
         run_dir: str = "runs/search",
@@ -92,6 +94,11 @@ class SearchTrainer(pl.Trainer):
             tracking: The search's Weights & Biases run (:class:`~pnas.search.Tracking`): its mode, project, entity,
                 group and tags. ``disabled`` when this trainer was given ``logger=False``; a ``WandbLogger`` given
                 as ``logger`` is used as it is.
+            pruner: Which candidates stop before ``max_epochs`` (:mod:`~pnas.search.evaluation.pruning`): ``none``;
+                ``median``, a candidate worse after an epoch than the median of earlier steps' finished candidates
+                then; ``successive_halving``, a step's candidates in rungs of 1, 3, 9, ... epochs, the best third
+                going on after each. A pruned candidate is recorded with its last value (status ``pruned``); the
+                strategy and its surrogate see only the finished ones.
             monitor: The metric the candidates log in validation that ranks them (``val/acc``, ``val/f1``, ...).
             mode: ``max`` if a higher ``monitor`` is better, ``min`` if a lower one is (a loss).
             run_dir: Directory for the records (search.sqlite, candidates.csv, best_genotype.json, ...). Running
@@ -139,6 +146,8 @@ class SearchTrainer(pl.Trainer):
             seed,
             verbose,
             **execution.arguments(),
+            pruner=pruner,
+            states_dir=files.rungs,
         )
         evaluator.check_data()
         checks, constraint_files = build_constraints(constraints, strategy, model, evaluator, files.latencies)

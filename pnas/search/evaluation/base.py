@@ -26,7 +26,7 @@ class Evaluation:
     Attributes:
         accuracy: The monitored validation metric (validation accuracy unless the evaluator monitors another);
             ``None`` when the evaluation failed.
-        status: ``"ok"`` or ``"failed"``.
+        status: ``"ok"``, ``"failed"``, or ``"pruned"`` (stopped early by a pruner: ``accuracy`` is its last value).
         parameters: Trainable parameters of the network, when known.
         seconds: Wall-clock seconds the evaluation took.
         error: What went wrong, for a failed evaluation.
@@ -100,6 +100,14 @@ class Evaluator(ABC):
             raise
         except Exception as error:  # a failed candidate is recorded; the search goes on
             return failed_evaluation(error, time.perf_counter() - start)
+
+    def recall(self, stored: Sequence[tuple[Any, Evaluation]]) -> None:  # noqa: B027 (an optional hook)
+        """Take the step's cells evaluated before (a resumed step), before :meth:`evaluate_all` gets the others.
+
+        The loop calls it for every step, with the cells of the step that are stored (all of them for a step
+        replayed whole, none for a new one). An evaluator that compares a step's candidates (a pruner's rungs)
+        counts them in; this one needs nothing of them.
+        """
 
     def score(self, value: float | None) -> float | None:
         """``value`` as strategies see it, higher always better: the metric itself, or its negative in ``min`` mode."""

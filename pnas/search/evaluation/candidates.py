@@ -17,7 +17,7 @@ from torch import nn
 
 from pnas.errors import ConfigError
 
-__all__ = ["CandidateFactory", "EpochHistory", "FiniteLoss", "quiet_lightning", "warn_left_out"]
+__all__ = ["CandidateFactory", "EpochHistory", "EpochLimit", "FiniteLoss", "quiet_lightning", "warn_left_out"]
 
 
 class CandidateFactory:
@@ -148,18 +148,23 @@ class FiniteLoss(pl.Callback):
 class EpochHistory(pl.Callback):
     """Collects every epoch-level metric a candidate logs (``train/loss_epoch``, ``val/acc``, ...).
 
+    Args:
+        monitor: A metric collected after each validation whatever its name (the search's monitored one).
+
     Attributes:
         curves: Metric name -> one value per epoch.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, monitor: str | None = None) -> None:
+        self.monitor = monitor
         self.curves: dict[str, list[float]] = {}
 
     def _collect(self, trainer: pl.Trainer, stage: str) -> None:
         if trainer.sanity_checking:
             return
         for name, value in trainer.callback_metrics.items():
-            if name.startswith(stage) and not name.endswith("_step"):
+            wanted = name.startswith(stage) or (stage == "val" and name == self.monitor)
+            if wanted and not name.endswith("_step"):
                 self.curves.setdefault(name, []).append(float(value))
 
     def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
@@ -169,3 +174,40 @@ class EpochHistory(pl.Callback):
     def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         """Record the training metrics of the epoch."""
         self._collect(trainer, "train")
+
+
+class EpochLimit(pl.Callback):
+    """Ends a candidate's training early: at a rung of successive halving, or pruned for a value that falls short.
+
+    Checked after each validation, where the epoch's monitored value is known.
+
+    Args:
+        monitor: The metric the limits apply to.
+        stop_after: Stop after this many epochs (a rung): :attr:`stopped_at_rung` is then set.
+        bars: Epoch -> the value ``monitor`` must reach by then to go on.
+        mode: ``max`` when a value must be at least its bar, ``min`` when at most.
+
+    Attributes:
+        stopped_at_rung: Training stopped after ``stop_after`` epochs.
+        pruned: Training stopped because the value fell short of its bar.
+    """
+
+    def __init__(
+        self, monitor: str, stop_after: int | None = None, bars: dict[int, float] | None = None, mode: str = "max"
+    ) -> None:
+        self.monitor, self.stop_after, self.bars = monitor, stop_after, bars or {}
+        self.sign = 1 if mode == "max" else -1
+        self.stopped_at_rung = self.pruned = False
+
+    def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        """Stop after this epoch if it is the rung's last, or if the monitored value fell short."""
+        if trainer.sanity_checking or self.monitor not in trainer.callback_metrics:
+            return
+        epochs = trainer.current_epoch + 1
+        if trainer.max_epochs is not None and epochs >= trainer.max_epochs:
+            return  # the last epoch: the candidate has finished
+        bar = self.bars.get(epochs)
+        if bar is not None and self.sign * (float(trainer.callback_metrics[self.monitor]) - bar) < 0:
+            self.pruned = trainer.should_stop = True
+        elif self.stop_after is not None and epochs >= self.stop_after:
+            self.stopped_at_rung = trainer.should_stop = True

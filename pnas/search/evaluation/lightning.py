@@ -19,6 +19,7 @@ from pnas.files import replace_atomically
 from pnas.resources import candidate_threads
 from pnas.search.evaluation.base import Evaluation, Evaluator
 from pnas.search.evaluation.candidates import CandidateFactory, quiet_lightning, warn_left_out
+from pnas.search.evaluation.pruning import NoPruning, Pruner, PruningContext, create_pruner
 from pnas.search.evaluation.training import CandidateTraining, TrainedCandidate
 from pnas.search.execution.base import CandidateExecutor
 from pnas.search.execution.executors import check_executor_settings, create_executor
@@ -69,10 +70,14 @@ class LightningEvaluator(Evaluator):
         num_cpus: CPU cores per candidate: its torch threads wherever it trains, and a Ray actor's ``num_cpus``.
             Unset: ``OMP_NUM_THREADS`` when set, else 1, whatever ``workers`` is, so results do not depend on it.
         num_gpus: GPUs per candidate on Ray (fractions share a GPU).
+        pruner: Which candidates stop before their last epoch (:mod:`~pnas.search.evaluation.pruning`): ``none``,
+            ``median``, ``successive_halving`` or a :class:`~pnas.search.evaluation.pruning.Pruner`.
+        states_dir: Where successive halving keeps the candidates' training states between rungs.
 
     Raises:
-        ConfigError: ``mode`` is not ``max`` or ``min``, an executor setting is out of range, or the template
-            cannot build candidates.
+        ConfigError: ``mode`` is not ``max`` or ``min``, an executor setting is out of range, the template
+            cannot build candidates, or a pruner is set without ``max_epochs`` or with validation less often
+            than every epoch.
     """
 
     def __init__(
@@ -89,6 +94,8 @@ class LightningEvaluator(Evaluator):
         ray_address: str | None = None,
         num_cpus: float | None = None,
         num_gpus: float | None = None,
+        pruner: str | Pruner = "none",
+        states_dir: Path | None = None,
     ) -> None:
         if mode not in ("max", "min"):
             raise ConfigError(f"mode must be 'max' or 'min', got {mode!r}")
@@ -114,6 +121,9 @@ class LightningEvaluator(Evaluator):
         )
         self._executor: CandidateExecutor | None = None
         self.seed, self.verbose = seed, verbose
+        self.pruner = create_pruner(pruner)
+        self.pruning = _pruning_context(self.pruner, self.trainer_kwargs, monitor, mode, states_dir)
+        self._stored: list[tuple[Any, Evaluation]] = []  # the stored cells of the step under way
 
     def check_data(self) -> None:
         """Fail early, with the shapes, when the data does not fit the template's ``in_channels``/``num_classes``.
@@ -156,16 +166,29 @@ class LightningEvaluator(Evaluator):
         """
         return _with_weights(self.training.train(cell))
 
+    def recall(self, stored: Sequence[tuple[Any, Evaluation]]) -> None:
+        """Keep the step's stored evaluations for the pruner: its rungs count them in."""
+        self._stored = list(stored)
+
     def evaluate_all(self, cells: Sequence[Any]) -> Iterator[tuple[int, Evaluation]]:
         """Train ``cells`` with the configured executor; yield each evaluation as soon as its candidate finishes.
+
+        With a pruner, a candidate it stops early is a ``pruned`` evaluation with its last value and no weights.
 
         Raises:
             ConfigError: A candidate logged no ``monitor``, or the executor cannot start.
         """
-        if cells and self._executor is None:
-            self._executor = create_executor(self.training, **self.executor_settings)
-        for index, trained in self._executor.run(cells) if cells else ():
+        stored, self._stored = self._stored, []
+        for index, trained in self.pruner.run(cells, stored, self._train, self.pruning):
             yield index, _with_weights(trained)
+
+    def _train(self, jobs: list[Any]) -> Iterator[tuple[int, TrainedCandidate]]:
+        """Train ``jobs`` (cells or candidate jobs) with the executor, started on first use."""
+        if not jobs:
+            return
+        if self._executor is None:
+            self._executor = create_executor(self.training, **self.executor_settings)
+        yield from self._executor.run(jobs)
 
     def start(self) -> None:
         """Start the executor's workers now, so they load while the search sets up (else on the first cells).
@@ -229,6 +252,26 @@ def _with_weights(trained: TrainedCandidate) -> Evaluation:
     if trained.state_dict is None:
         return trained.evaluation
     return dataclasses.replace(trained.evaluation, weights=trained.state_dict)
+
+
+def _pruning_context(
+    pruner: Pruner, trainer_kwargs: dict[str, Any], monitor: str, mode: str, states_dir: Path | None
+) -> PruningContext:
+    """What ``pruner`` needs to know; checks that candidates validate after every epoch of a known number.
+
+    Raises:
+        ConfigError: A pruner with ``max_epochs`` unset, or with validation less often than every epoch.
+    """
+    max_epochs = trainer_kwargs.get("max_epochs")
+    if not isinstance(pruner, NoPruning):
+        if max_epochs is None or max_epochs < 1:
+            raise ConfigError(f"pruner {pruner.name} needs trainer max_epochs (epochs per candidate) >= 1")
+        if trainer_kwargs.get("check_val_every_n_epoch", 1) != 1:
+            raise ConfigError(
+                f"pruner {pruner.name} compares candidates after every epoch, so it needs validation after every "
+                "epoch: drop trainer check_val_every_n_epoch, or set pruner: none"
+            )
+    return PruningContext(monitor, mode, max_epochs or 1, states_dir)
 
 
 def _applicable_callbacks(callbacks: Any) -> list[pl.Callback]:

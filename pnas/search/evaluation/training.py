@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import copy
 import math
+import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
@@ -19,9 +21,41 @@ import torch
 
 from pnas.errors import ConfigError
 from pnas.search.evaluation.base import Evaluation, failed_evaluation
-from pnas.search.evaluation.candidates import CandidateFactory, EpochHistory, FiniteLoss, StopWhenSet, quiet_lightning
+from pnas.search.evaluation.candidates import (
+    CandidateFactory,
+    EpochHistory,
+    EpochLimit,
+    FiniteLoss,
+    StopWhenSet,
+    quiet_lightning,
+)
 
-__all__ = ["CandidateTraining", "TrainedCandidate"]
+__all__ = ["CandidateJob", "CandidateTraining", "TrainedCandidate"]
+
+
+@dataclass(frozen=True)
+class CandidateJob:
+    """One candidate's training when it may stop early: the cell, and where its training starts and ends.
+
+    A plain cell is the job of training it for all its epochs; a pruner (:mod:`~pnas.search.evaluation.pruning`)
+    sends jobs instead.
+
+    Attributes:
+        cell: The candidate's cell.
+        stop_after: Stop after this many epochs and hand back the training state (a rung of successive halving).
+        bars: Epoch -> the monitored value a candidate must reach by then (at least it in ``max`` mode, at most in
+            ``min`` mode); one that falls short stops there as ``pruned``.
+        mode: ``max`` or ``min``: which way ``bars`` are met.
+        resume: A training state handed back by an earlier job of the same cell, to continue from.
+        history: The per-epoch curves of the epochs before ``resume``.
+    """
+
+    cell: Any
+    stop_after: int | None = None
+    bars: dict[int, float] = field(default_factory=dict)
+    mode: str = "max"
+    resume: bytes | None = field(default=None, repr=False)
+    history: dict[str, list[float]] = field(default_factory=dict, repr=False)
 
 
 @dataclass
@@ -29,17 +63,20 @@ class TrainedCandidate:
     """What training one candidate gave: its evaluation and, when it succeeded, its trained weights.
 
     The weights are the finished model's own tensors, not copies (the search copies the few it keeps); a
-    candidate sent back from a worker process carries them on the CPU.
+    candidate sent back from a worker process carries them on the CPU. A job that stopped at a rung
+    (:attr:`CandidateJob.stop_after`) hands back its whole training state instead (``checkpoint``: a Lightning
+    checkpoint's bytes) and no weights.
     """
 
     evaluation: Evaluation
     state_dict: dict[str, torch.Tensor] | None = None
+    checkpoint: bytes | None = field(default=None, repr=False)
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled with the weights on the CPU, so the receiving process needs no GPU."""
         weights = self.state_dict
         cpu = None if weights is None else {name: tensor.cpu() for name, tensor in weights.items()}
-        return {"evaluation": self.evaluation, "state_dict": cpu}
+        return {"evaluation": self.evaluation, "state_dict": cpu, "checkpoint": self.checkpoint}
 
 
 class CandidateTraining:
@@ -88,7 +125,7 @@ class CandidateTraining:
         """Train ``cell``; a failure (an exception, a non-finite metric) is a ``failed`` evaluation with its error.
 
         Args:
-            cell: The candidate's cell.
+            cell: The candidate's cell, or a :class:`CandidateJob` that says where its training starts and stops.
             stop: When given and set, the candidate is abandoned at its next batch (a ``failed`` evaluation).
 
         Raises:
@@ -96,8 +133,9 @@ class CandidateTraining:
         """
         start, threads = time.perf_counter(), torch.get_num_threads()
         torch.set_num_threads(self.threads)
+        job = cell if isinstance(cell, CandidateJob) else CandidateJob(cell)
         try:
-            return self._train(cell, start, stop)
+            return self._train(job, start, stop)
         except ConfigError:
             raise
         except Exception as error:  # a failed candidate is recorded; the search goes on
@@ -107,13 +145,21 @@ class CandidateTraining:
         finally:
             torch.set_num_threads(threads)
 
-    def _train(self, cell: Any, start: float, stop: threading.Event | None) -> TrainedCandidate:
+    def _train(self, job: CandidateJob, start: float, stop: threading.Event | None) -> TrainedCandidate:
         pl.seed_everything(self.seed, verbose=False)
-        history = EpochHistory()
-        with quiet_lightning(not self.verbose):
-            model = self.factory.build(cell)
-            trainer = self.trainer([history, FiniteLoss(), *([StopWhenSet(stop)] if stop is not None else [])])
-            trainer.fit(model, datamodule=self.datamodule)
+        history, limit = EpochHistory(self.monitor), EpochLimit(self.monitor, job.stop_after, job.bars, job.mode)
+        with quiet_lightning(not self.verbose), tempfile.TemporaryDirectory(prefix="pnas-candidate-") as folder:
+            model = self.factory.build(job.cell)
+            trainer = self.trainer([history, limit, FiniteLoss(), *([StopWhenSet(stop)] if stop is not None else [])])
+            resume = None
+            if job.resume is not None:
+                resume = Path(folder) / "resume.ckpt"
+                resume.write_bytes(job.resume)
+            trainer.fit(model, datamodule=self.datamodule, ckpt_path=resume)
+            checkpoint = None
+            if limit.stopped_at_rung:
+                trainer.save_checkpoint(Path(folder) / "rung.ckpt")
+                checkpoint = (Path(folder) / "rung.ckpt").read_bytes()
         if self.monitor not in trainer.callback_metrics:
             logged = ", ".join(sorted(trainer.callback_metrics)) or "nothing"
             raise ConfigError(
@@ -126,5 +172,10 @@ class CandidateTraining:
             raise FloatingPointError(f"{self.monitor} is {value}")
         parameters = sum(p.numel() for p in model.parameters() if p.requires_grad)
         seconds = time.perf_counter() - start
-        evaluation = Evaluation(value, parameters=parameters, seconds=seconds, history=history.curves)
+        names = dict.fromkeys([*job.history, *history.curves])
+        curves = {name: [*job.history.get(name, []), *history.curves.get(name, [])] for name in names}
+        status = "pruned" if limit.pruned else "ok"
+        evaluation = Evaluation(value, status=status, parameters=parameters, seconds=seconds, history=curves)
+        if status == "pruned" or checkpoint is not None:
+            return TrainedCandidate(evaluation, checkpoint=checkpoint)
         return TrainedCandidate(evaluation, {name: tensor.detach() for name, tensor in model.state_dict().items()})

@@ -34,7 +34,7 @@ def search_fingerprint(
         model["config"] = {k: v for k, v in init_args.items() if k != "genotype"}
     return {
         "model": model,
-        "evaluation": {"monitor": evaluator.monitor, "mode": evaluator.mode},
+        "evaluation": {"monitor": evaluator.monitor, "mode": evaluator.mode, **_pruner(evaluator)},
         "trainer": {
             k: v
             for k, v in evaluator.trainer_kwargs.items()
@@ -42,6 +42,12 @@ def search_fingerprint(
         },
         "data": {"class": type(datamodule).__qualname__, **_plain(getattr(datamodule, "hparams", {}))},
     }
+
+
+def _pruner(evaluator: LightningEvaluator) -> dict[str, Any]:
+    """The pruner's settings, when the search prunes (a search without one keeps the fingerprint it had)."""
+    settings = evaluator.pruner.settings()
+    return {} if settings["name"] == "none" else {"pruner": settings}
 
 
 def config_record(

@@ -18,6 +18,7 @@ __all__ = [
     "PREDICTED_VS_ACTUAL_PICTURE",
     "PROGRESS_PICTURE",
     "RESULT",
+    "RUNGS",
     "STEPS",
     "STORE",
     "WANDB_RUN",
@@ -37,6 +38,8 @@ RESULT, BEST_GENOTYPE = "result.json", "best_genotype.json"
 BEST_CHECKPOINT, BEST_WEIGHTS = "best.ckpt", "best_candidate.pt"
 #: Latencies measured under a latency limit.
 LATENCIES = "latency.json"
+#: Successive halving's training states of the step's candidates between rungs (empty between steps).
+RUNGS = "rungs"
 #: The search's W&B run: its id, so a resumed search continues it, and the steps it has logged.
 WANDB_RUN = "wandb_run.json"
 #: The pictures a search draws.

@@ -168,13 +168,15 @@ class _Loop:
         for hook in self.hooks:
             hook.on_step_start(search, proposal)
         values: list[float | None] = [None] * len(proposal.cells)
-        pending = []
+        pending, replayed = [], []
         for index, cell in enumerate(proposal.cells):
             stored = self.store.lookup(proposal.step, str(cell))
             if stored is None:
                 pending.append(index)
             else:
                 values[index] = self._arrive(search, cell, *stored, rank=(proposal.step, index))
+                replayed.append((cell, _evaluation(*stored)))
+        self.evaluator.recall(replayed)
         for position, evaluation in self.evaluator.evaluate_all([proposal.cells[i] for i in pending]):
             index = pending[position]
             predicted = self.evaluator.score(proposal.predicted[index])
@@ -188,17 +190,18 @@ class _Loop:
                 search, proposal.cells[index], record, evaluation.history, (proposal.step, index)
             )
         self.values = values
-        return [self.evaluator.score(value) for value in values]
+        return [self.evaluator.score(value) for value in values]  # pruned or failed: None, not evaluated
 
     def _arrive(
         self, search: SearchResult, cell: Any, record: CandidateRecord, history: dict, rank: tuple[int, int]
     ) -> float | None:
         """Take in one result: the candidates, the answer and the best so far, the callbacks, the run of failures.
 
-        What "the best" means is :class:`~pnas.search.run.best.BestSoFar`'s.
+        What "the best" means is :class:`~pnas.search.run.best.BestSoFar`'s. A pruned candidate's value is not a
+        finished one's: it is recorded, but it is neither the best nor handed to the strategy (``None``).
         """
         search.candidates.append(record)
-        if record.value is not None:
+        if record.status == "ok" and record.value is not None:
             if self.answer.offer(record.value, rank, level=cell_level(cell)):
                 search.best_cell, search.best_value = cell, record.value
             if self.overall.offer(record.value, rank):
@@ -206,13 +209,13 @@ class _Loop:
         for hook in self.hooks:
             hook.on_candidate_end(search, record, history)
         # Counted over replayed results too, so a resumed search stops where the uninterrupted one would.
-        self.consecutive_failures = self.consecutive_failures + 1 if record.status != "ok" else 0
+        self.consecutive_failures = self.consecutive_failures + 1 if record.status == "failed" else 0
         if self.consecutive_failures >= self.max_failures:
             raise SearchFailedError(
                 f"{self.consecutive_failures} candidates failed in a row, the last with {record.error!r}; "
                 f"every result so far is in {search.run_dir}"
             )
-        return record.value
+        return record.value if record.status == "ok" else None
 
     def _report(self, proposal: Proposal, values: list[float | None], search: SearchResult) -> StepReport:
         predicted = [self.evaluator.score(value) for value in proposal.predicted]
@@ -223,7 +226,7 @@ class _Loop:
             children_scored=proposal.children_scored,
             scoring_seconds=round(proposal.scoring_seconds, 3),
             candidates=len(proposal.cells),
-            failed=sum(value is None for value in values),
+            failed=sum(record.step == proposal.step and record.status == "failed" for record in search.candidates),
             spearman=correlations.get("spearman"),
             kendall_tau=correlations.get("kendall_tau"),
             best_value=search.best_value,
@@ -231,6 +234,12 @@ class _Loop:
             step_seconds=round(time.perf_counter() - self.step_start, 3),
             excluded=proposal.excluded,
         )
+
+
+def _evaluation(record: CandidateRecord, history: dict[str, list[float]]) -> Evaluation:
+    """A stored candidate as the evaluation it was."""
+    seconds, parameters = record.train_seconds, record.parameters
+    return Evaluation(record.value, record.status, parameters, seconds, record.error, history)
 
 
 def _record(step: int, cell: Any, predicted: float | None, evaluation: Evaluation) -> CandidateRecord:

@@ -162,7 +162,8 @@ class SearchResult:
             "best_overall_cell": str(self.best_overall_cell) if self.best_overall_cell is not None else None,
             "best_overall_value": self.best_overall_value,
             "candidates": len(self.candidates),
-            "failed": sum(record.status != "ok" for record in self.candidates),
+            "failed": sum(record.status == "failed" for record in self.candidates),
+            "pruned": sum(record.status == "pruned" for record in self.candidates),
             "seconds": round(self.seconds, 1),
             **({"front": self.front} if self.front is not None else {}),
         }

@@ -120,6 +120,11 @@ class RunDir:
         return self.path / layout.LATENCIES
 
     @property
+    def rungs(self) -> Path:
+        """The folder of the candidates' training states between rungs of successive halving."""
+        return self.path / layout.RUNGS
+
+    @property
     def wandb_run(self) -> Path:
         """The search's W&B run id and the steps logged to it."""
         return self.path / layout.WANDB_RUN

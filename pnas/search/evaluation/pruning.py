@@ -1,0 +1,326 @@
+"""Pruning: stopping a step's worse candidates before their last epoch, as Optuna's pruners and ASHA do.
+
+A pruner sits between the evaluator and its executor. It turns a step's cells into jobs
+(:class:`~pnas.search.evaluation.training.CandidateJob`), and each candidate it stops early comes back as a
+``pruned`` evaluation holding the monitored value of its last epoch. The search records it, but a pruned candidate
+is not a finished one: the strategy sees it as not evaluated, so it never trains the surrogate and never joins the
+beam.
+
+- :class:`MedianPruning` (``pruner: median``): after each epoch, a candidate whose value is worse than the median
+  at that epoch of the candidates that finished in earlier steps stops (Optuna's ``MedianPruner``: completed trials
+  only, none before 5 of them).
+- :class:`SuccessiveHalving` (``pruner: successive_halving``): a step's candidates train for a first rung of
+  epochs; the best third go on to three times as many epochs, and so on up to ``max_epochs``. Between rungs each
+  candidate's training state is kept in the run directory, so a resumed search continues the rungs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import statistics
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from pnas.errors import ConfigError
+from pnas.files import replace_atomically
+from pnas.search.evaluation.base import Evaluation
+from pnas.search.evaluation.training import CandidateJob, TrainedCandidate
+
+__all__ = ["PRUNERS", "MedianPruning", "NoPruning", "Pruner", "SuccessiveHalving", "create_pruner"]
+
+#: The pruners a search can be given by name.
+PRUNERS = ("none", "median", "successive_halving")
+
+#: Trains jobs; yields ``(index into jobs, TrainedCandidate)`` as each finishes (an executor's ``run``).
+Train = Callable[[list[Any]], Iterator[tuple[int, TrainedCandidate]]]
+
+
+@dataclass(frozen=True)
+class PruningContext:
+    """What a pruner needs to know of the search.
+
+    Attributes:
+        monitor: The metric that ranks candidates.
+        mode: ``max`` or ``min``.
+        max_epochs: A finished candidate's epochs.
+        directory: Where a pruner may keep training states between rungs.
+    """
+
+    monitor: str
+    mode: str
+    max_epochs: int
+    directory: Path | None = None
+
+    def score(self, value: float) -> float:
+        """``value`` with higher always better."""
+        return value if self.mode == "max" else -value
+
+
+class Pruner(ABC):
+    """Decides which of a step's candidates stop early; :meth:`run` trains a step's cells through it."""
+
+    name = "none"
+
+    def settings(self) -> dict[str, Any]:
+        """What identifies this pruner in a search's fingerprint: its name and settings."""
+        return {"name": self.name}
+
+    @abstractmethod
+    def run(
+        self,
+        cells: Sequence[Any],
+        stored: Sequence[tuple[Any, Evaluation]],
+        train: Train,
+        context: PruningContext,
+    ) -> Iterator[tuple[int, TrainedCandidate]]:
+        """Train ``cells`` with ``train``; yield ``(index into cells, TrainedCandidate)`` as each is done.
+
+        Args:
+            cells: The step's cells to train.
+            stored: The step's other cells with their stored evaluations (a resumed step).
+            train: Trains jobs.
+            context: The search's monitored metric, its mode and a candidate's epochs.
+        """
+        raise NotImplementedError
+
+
+class NoPruning(Pruner):
+    """Every candidate trains all its epochs."""
+
+    def run(
+        self,
+        cells: Sequence[Any],
+        stored: Sequence[tuple[Any, Evaluation]],
+        train: Train,
+        context: PruningContext,
+    ) -> Iterator[tuple[int, TrainedCandidate]]:
+        """Train every cell for all its epochs."""
+        yield from train(list(cells))
+
+
+class MedianPruning(Pruner):
+    """Stop a candidate after an epoch at which it is worse than the median of earlier steps' finished candidates.
+
+    Args:
+        min_finished: No bar at an epoch until this many finished candidates reached it.
+    """
+
+    name = "median"
+
+    def __init__(self, min_finished: int = 5) -> None:
+        if min_finished < 1:
+            raise ConfigError(f"min_finished must be >= 1, got {min_finished}")
+        self.min_finished = min_finished
+        self.finished: list[list[float]] = []  # the monitored curves of the candidates that finished
+
+    def settings(self) -> dict[str, Any]:
+        """The name and ``min_finished``."""
+        return {"name": self.name, "min_finished": self.min_finished}
+
+    def bars(self, max_epochs: int) -> dict[int, float]:
+        """Epoch -> the median value at it of the finished candidates so far (epochs with enough of them)."""
+        bars = {}
+        for epoch in range(1, max_epochs):
+            values = [curve[epoch - 1] for curve in self.finished if len(curve) >= epoch]
+            if len(values) >= self.min_finished:
+                bars[epoch] = statistics.median(values)
+        return bars
+
+    def run(
+        self,
+        cells: Sequence[Any],
+        stored: Sequence[tuple[Any, Evaluation]],
+        train: Train,
+        context: PruningContext,
+    ) -> Iterator[tuple[int, TrainedCandidate]]:
+        """Train every cell against the bars of the steps before; this step's finished ones raise the next bars."""
+        step = [_curve(evaluation, context) for _, evaluation in stored if evaluation.status == "ok"]
+        bars = self.bars(context.max_epochs)
+        for index, trained in train([CandidateJob(cell, bars=bars, mode=context.mode) for cell in cells]):
+            if trained.evaluation.status == "ok":
+                step.append(_curve(trained.evaluation, context))
+            yield index, trained
+        self.finished.extend(step)  # after the step, so a bar never depends on the order candidates finish in
+
+
+class SuccessiveHalving(Pruner):
+    """Train a step's candidates in rungs of ``min_epochs``, ``min_epochs * reduction``, ... epochs.
+
+    After each rung the best ``1 / reduction`` of the candidates that reached it (rounded up) go on; the others
+    are pruned with their value at the rung. The last rung is ``max_epochs``.
+
+    Args:
+        min_epochs: The first rung's epochs.
+        reduction: How many times fewer candidates, and how many times more epochs, each rung has.
+    """
+
+    name = "successive_halving"
+
+    def __init__(self, min_epochs: int = 1, reduction: int = 3) -> None:
+        if min_epochs < 1 or reduction < 2:
+            raise ConfigError(
+                f"successive halving needs min_epochs >= 1 and reduction >= 2, got {min_epochs}, {reduction}"
+            )
+        self.min_epochs, self.reduction = min_epochs, reduction
+
+    def settings(self) -> dict[str, Any]:
+        """The name, ``min_epochs`` and ``reduction``."""
+        return {"name": self.name, "min_epochs": self.min_epochs, "reduction": self.reduction}
+
+    def rungs(self, max_epochs: int) -> list[int]:
+        """The epochs after which candidates are compared (the last, ``max_epochs``, excluded)."""
+        rungs, epochs = [], self.min_epochs
+        while epochs < max_epochs:
+            rungs.append(epochs)
+            epochs *= self.reduction
+        return rungs
+
+    def run(
+        self,
+        cells: Sequence[Any],
+        stored: Sequence[tuple[Any, Evaluation]],
+        train: Train,
+        context: PruningContext,
+    ) -> Iterator[tuple[int, TrainedCandidate]]:
+        """Train the rungs, keeping each candidate's state between them; prune after each, then finish the rest."""
+        if context.directory is None:
+            raise ConfigError("successive halving needs a directory for the training states between rungs")
+        states = _RungStates(context.directory)
+        for cell, _ in stored:
+            states.forget(cell)  # stored just before an interruption, its state not yet removed
+        alive = list(range(len(cells)))
+        for rung in self.rungs(context.max_epochs):
+            behind = [index for index in alive if states.epochs(cells[index]) < rung]
+            yield from self._train(cells, behind, rung, states, train, alive)
+            reached = [(cells[index], states.evaluation(cells[index])) for index in alive]
+            reached += [(cell, e) for cell, e in stored if e.status != "failed" and len(_curve(e, context)) >= rung]
+            kept = self._best(reached, rung, context)
+            for index in [index for index in alive if str(cells[index]) not in kept]:
+                alive.remove(index)
+                evaluation = states.evaluation(cells[index])
+                value = _curve(evaluation, context)[rung - 1]
+                yield index, TrainedCandidate(replace(evaluation, accuracy=value, status="pruned"))
+                states.forget(cells[index])
+        yield from self._train(cells, list(alive), None, states, train, alive)
+
+    def _train(
+        self,
+        cells: Sequence[Any],
+        indices: list[int],
+        rung: int | None,
+        states: _RungStates,
+        train: Train,
+        alive: list[int],
+    ) -> Iterator[tuple[int, TrainedCandidate]]:
+        """Train ``cells[indices]`` up to ``rung`` (``None``: to the end); yield those that finished or failed."""
+        jobs = [states.job(cells[index], rung) for index in indices]
+        for position, trained in train(jobs):
+            index, cell = indices[position], cells[indices[position]]
+            evaluation = replace(trained.evaluation, seconds=trained.evaluation.seconds + states.seconds(cell))
+            trained = replace(trained, evaluation=evaluation)
+            if trained.checkpoint is not None and rung is not None:
+                states.keep(cell, rung, trained)
+                continue
+            alive.remove(index)  # finished (at the end, or stopped by a callback of its own), or failed
+            yield index, trained
+            states.forget(cell)
+
+    def _best(self, reached: list[tuple[Any, Evaluation]], rung: int, context: PruningContext) -> set[str]:
+        """The cells (as strings) that go on from ``rung``: the best ``1 / reduction``, ties by cell string."""
+        ranked = sorted(reached, key=lambda pair: (-context.score(_curve(pair[1], context)[rung - 1]), str(pair[0])))
+        return {str(cell) for cell, _ in ranked[: math.ceil(len(ranked) / self.reduction)]}
+
+
+def _curve(evaluation: Evaluation, context: PruningContext) -> list[float]:
+    """The monitored metric's value after each epoch."""
+    return evaluation.history.get(context.monitor, [])
+
+
+class _RungStates:
+    """The training states of a step's candidates between rungs, one checkpoint and one JSON file per cell."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def _paths(self, cell: Any) -> tuple[Path, Path]:
+        name = hashlib.sha1(str(cell).encode()).hexdigest()[:20]
+        return self.directory / f"{name}.ckpt", self.directory / f"{name}.json"
+
+    def _record(self, cell: Any) -> dict[str, Any] | None:
+        checkpoint, record = self._paths(cell)
+        if not (checkpoint.exists() and record.exists()):
+            return None
+        data = json.loads(record.read_text())
+        return data if data.get("cell") == str(cell) else None
+
+    def epochs(self, cell: Any) -> int:
+        """The epochs ``cell`` has trained (0 without a kept state)."""
+        record = self._record(cell)
+        return 0 if record is None else record["epochs"]
+
+    def seconds(self, cell: Any) -> float:
+        """The seconds ``cell`` has trained before its kept state."""
+        record = self._record(cell)
+        return 0.0 if record is None else record["seconds"]
+
+    def evaluation(self, cell: Any) -> Evaluation:
+        """The evaluation of ``cell`` at its kept state."""
+        record = self._record(cell)
+        if record is None:
+            raise ConfigError(f"the training state of {cell} between rungs is missing from {self.directory}")
+        return Evaluation(
+            record["value"], parameters=record["parameters"], seconds=record["seconds"], history=record["history"]
+        )
+
+    def job(self, cell: Any, rung: int | None) -> CandidateJob:
+        """The job that trains ``cell`` from its kept state (or from the start) up to ``rung``."""
+        record = self._record(cell)
+        if record is None:
+            return CandidateJob(cell, stop_after=rung)
+        resume = self._paths(cell)[0].read_bytes()
+        return CandidateJob(cell, stop_after=rung, resume=resume, history=record["history"])
+
+    def keep(self, cell: Any, rung: int, trained: TrainedCandidate) -> None:
+        """Keep the state ``cell`` reached at ``rung``: its checkpoint first, then the record that points to it."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        checkpoint, record = self._paths(cell)
+        evaluation = trained.evaluation
+        state = trained.checkpoint
+        replace_atomically(checkpoint, lambda path: path.write_bytes(state))
+        data = {
+            "cell": str(cell),
+            "epochs": rung,
+            "value": evaluation.accuracy,
+            "parameters": evaluation.parameters,
+            "seconds": evaluation.seconds,
+            "history": evaluation.history,
+        }
+        replace_atomically(record, lambda path: path.write_text(json.dumps(data)))
+
+    def forget(self, cell: Any) -> None:
+        """Remove the state of ``cell``: it is finished, pruned or failed, and stored."""
+        for path in self._paths(cell):
+            path.unlink(missing_ok=True)
+
+
+def create_pruner(pruner: str | Pruner) -> Pruner:
+    """The pruner of a search: ``none``, ``median``, ``successive_halving``, or one given as it is.
+
+    Raises:
+        ConfigError: An unknown name.
+    """
+    if isinstance(pruner, Pruner):
+        return pruner
+    pruners: dict[str, type[Pruner]] = {
+        "none": NoPruning,
+        "median": MedianPruning,
+        "successive_halving": SuccessiveHalving,
+    }
+    if pruner not in pruners:
+        raise ConfigError(f"pruner must be one of {', '.join(PRUNERS)}, got {pruner!r}")
+    return pruners[pruner]()
