@@ -26,6 +26,7 @@ from urllib.parse import urlparse
 from pnas.files import json_object, read_text_or_none, write_text_atomically
 from pnas.search.callbacks.base import SearchCallback
 from pnas.search.evaluation.base import Evaluation
+from pnas.search.evaluation.candidate_runs import CandidateRuns
 from pnas.search.run.records import CandidateRecord, SearchResult, StepReport
 from pnas.search.run.run_dir import RunDir
 
@@ -63,6 +64,8 @@ class WandbSearchLogger(SearchCallback):
         name: Run name; defaults to the run directory's name.
         logger: An existing ``WandbLogger`` to log to instead of creating one (its own settings apply, its id too:
             a resumed search then continues the W&B run only if that logger does).
+        candidate_runs: Give each candidate a W&B run of its own in the search's group, logged to live as it
+            trains (:class:`~pnas.search.evaluation.candidate_runs.CandidateRuns`).
         **wandb_kwargs: Further ``WandbLogger``/``wandb.init`` arguments (``entity``, ``tags``, ``group``, ...).
     """
 
@@ -72,10 +75,11 @@ class WandbSearchLogger(SearchCallback):
         mode: str | None = None,
         name: str | None = None,
         logger: Any = None,
+        candidate_runs: bool = True,
         **wandb_kwargs: Any,
     ) -> None:
         self.project, self.mode, self.name, self.wandb_kwargs = project, mode, name, wandb_kwargs
-        self.logger = logger
+        self.logger, self.with_candidate_runs = logger, candidate_runs
         self.failed = False
         self._curves: list[tuple[str, list[float]]] = []
         self._trained: set[str] = set()  # candidates trained by this process: the others are replayed, logged before
@@ -101,10 +105,46 @@ class WandbSearchLogger(SearchCallback):
                 file=sys.stderr,
             )
 
+    def _resolved_mode(self) -> str:
+        """The mode: as given, else ``WANDB_MODE``, else :func:`default_wandb_mode`."""
+        return self.mode or os.environ.get("WANDB_MODE") or default_wandb_mode()
+
+    def _read_wandb_run(self, run_dir: Path) -> None:
+        """The run's id and the steps logged, from ``wandb_run.json`` (a new id for a new search)."""
+        if self._wandb_run_file is None:
+            self._wandb_run_file = RunDir(run_dir).wandb_run
+            self._wandb_run = json_object(read_text_or_none(self._wandb_run_file))
+            self._wandb_run.setdefault("id", uuid.uuid4().hex[:12])
+            self._wandb_run.setdefault("steps_logged", 0)
+
+    def _group(self, run_dir: Path) -> str:
+        """The W&B group of the search's runs: as set, else the search's name and id."""
+        return self.wandb_kwargs.get("group") or f"{self.name or run_dir.name}-{self._wandb_run['id']}"
+
+    def candidate_runs(self, run_dir: Path) -> CandidateRuns | None:
+        """Where the candidates' own runs go: the search run's project and group; ``None`` without them.
+
+        None when W&B is disabled, when candidate runs are turned off, or when the search logs to a given
+        ``WandbLogger`` (whose run this search does not name).
+        """
+        mode = self._resolved_mode()
+        if not self.with_candidate_runs or mode == "disabled" or self.logger is not None:
+            return None
+        self._read_wandb_run(run_dir)
+        return CandidateRuns(
+            project=self.project,
+            group=self._group(run_dir),
+            search_id=self._wandb_run["id"],
+            save_dir=str(run_dir),
+            mode=mode,
+            entity=self.wandb_kwargs.get("entity"),
+            tags=tuple(self.wandb_kwargs.get("tags", ())),
+        )
+
     def on_search_start(self, search: SearchResult) -> None:
         """Start the W&B run (or continue it, on resume) under the run directory and log the config."""
         run_dir, config = search.run_dir, search.config
-        mode = self.mode or os.environ.get("WANDB_MODE") or default_wandb_mode()
+        mode = self._resolved_mode()
         if mode == "disabled":
             self.failed = True
             return
@@ -113,16 +153,18 @@ class WandbSearchLogger(SearchCallback):
             if self.logger is None:
                 from pytorch_lightning.loggers import WandbLogger
 
-                self._wandb_run_file = RunDir(run_dir).wandb_run
-                self._wandb_run = json_object(read_text_or_none(self._wandb_run_file))
-                self._wandb_run.setdefault("id", uuid.uuid4().hex[:12])
-                self._wandb_run.setdefault("steps_logged", 0)
+                self._read_wandb_run(run_dir)
                 self.logger = WandbLogger(
                     project=self.project,
                     name=self.name or run_dir.name,
                     save_dir=str(run_dir),
                     offline=mode == "offline",
-                    **{"id": self._wandb_run["id"], **self.wandb_kwargs},  # resume="allow" is WandbLogger's default
+                    job_type="search",
+                    **{
+                        "id": self._wandb_run["id"],  # resume="allow" is WandbLogger's default
+                        **self.wandb_kwargs,
+                        "group": self._group(run_dir),
+                    },
                 )
                 self._save_wandb_run()
             experiment = self.logger.experiment

@@ -15,6 +15,20 @@ def search_with_wandb(run_dir, **kwargs):
     return tiny_search(run_dir, beam_size=4, **{"wandb": "offline", **kwargs})
 
 
+def search_runs(run_dir):
+    """The offline sessions of the search's own W&B run (its candidates' runs left out), oldest first."""
+    search_id = json.loads((run_dir / "wandb_run.json").read_text())["id"]
+    return sorted((run_dir / "wandb").glob(f"offline-run-*-{search_id}"))
+
+
+def run_record(wandb_dir):
+    """The run record of an offline W&B run: its project, group, job type, name, ..."""
+    from tests.wandb_offline import read_records
+
+    records = read_records(next(wandb_dir.glob("run-*.wandb")))
+    return next(record.run for record in records if record.WhichOneof("record_type") == "run")
+
+
 @pytest.fixture
 def offline(monkeypatch):
     monkeypatch.delenv("WANDB_MODE", raising=False)
@@ -23,7 +37,7 @@ def offline(monkeypatch):
 
 def test_offline_wandb_run_holds_metrics_table_artifact_and_pictures(tmp_path, offline):
     result = search_with_wandb(tmp_path / "run")
-    (wandb_dir,) = (tmp_path / "run/wandb").glob("offline-run-*")
+    (wandb_dir,) = search_runs(tmp_path / "run")
     found = summarize(wandb_dir)
 
     assert {"search", "trainer", "model", "data"} <= found["config"]
@@ -79,7 +93,7 @@ def test_disabled_wandb_writes_nothing(tmp_path, offline):
 
 def test_a_pareto_search_logs_its_hypervolume_and_the_front_scatter(tmp_path, offline):
     result = search_with_wandb(tmp_path / "run", objectives=["val/acc", "params"])
-    (wandb_dir,) = (tmp_path / "run/wandb").glob("offline-run-*")
+    (wandb_dir,) = search_runs(tmp_path / "run")
     history = summarize(wandb_dir)["history"]
     assert {"pareto/hypervolume", "pareto/front_size"} <= history
     assert {"pareto/candidates_table/_type", "pareto/front_table/_type"} <= history
@@ -107,12 +121,12 @@ def test_a_search_stopped_and_resumed_is_one_wandb_run_with_each_candidate_and_s
         search_with_wandb(tmp_path / "run", callbacks=[StopAfter(5)])  # in step 2, after step 1's 3 candidates
     first = json.loads((tmp_path / "run/wandb_run.json").read_text())
     assert first["steps_logged"] == 1
-    (interrupted,) = (tmp_path / "run/wandb").glob("offline-run-*")
+    (interrupted,) = search_runs(tmp_path / "run")
     assert any(kind == "model" for _, kind, _, _ in summarize(interrupted)["artifacts"])  # the answer so far
     result = search_with_wandb(tmp_path / "run")
     assert json.loads((tmp_path / "run/wandb_run.json").read_text()) == {"id": first["id"], "steps_logged": 2}
 
-    runs = sorted((tmp_path / "run/wandb").glob("offline-run-*"))
+    runs = search_runs(tmp_path / "run")
     assert len(runs) == 2 and all(run.name.endswith(first["id"]) for run in runs)  # two sessions of one run
     rows = [row for run in runs for row in history_rows(run)]
     indexes = [int(row["candidate/index"]) for row in rows if "candidate/index" in row]
@@ -154,9 +168,14 @@ def test_the_runs_group_tags_and_project_come_from_the_tracking_settings(tmp_pat
 
     tracking = Tracking(project="nas-digits", group="sweep-1", tags=("tiny", "digits"))
     search_with_wandb(tmp_path / "run", tracking=tracking)
-    (wandb_dir,) = (tmp_path / "run/wandb").glob("offline-run-*")
+    (wandb_dir,) = search_runs(tmp_path / "run")
     (run,) = [r.run for r in read_records(next(wandb_dir.glob("run-*.wandb"))) if r.WhichOneof("record_type") == "run"]
     assert (run.project, run.run_group, list(run.tags)) == ("nas-digits", "sweep-1", ["tiny", "digits"])
+    everything = [run_record(path) for path in (tmp_path / "run/wandb").glob("offline-run-*")]
+    assert len(everything) == 8  # the search's run and its 7 candidates', all filed alike
+    assert {(r.project, r.run_group, tuple(r.tags)) for r in everything} == {
+        ("nas-digits", "sweep-1", ("tiny", "digits"))
+    }
 
 
 def stored_epochs(run_dir, records):
@@ -168,3 +187,31 @@ def stored_epochs(run_dir, records):
         return sum(len(curve) for record in records for curve in store.lookup(record.step, record.cell)[1].values())
     finally:
         store.close()
+
+
+def test_each_candidate_logs_every_epoch_live_to_a_run_of_its_own_in_the_searchs_group(tmp_path, offline):
+    from tests.wandb_offline import history_rows
+
+    result = search_with_wandb(tmp_path / "run", trainer_kwargs={"max_epochs": 2}, workers=2, num_cpus=1)
+    (search_dir,) = search_runs(tmp_path / "run")
+    search = run_record(search_dir)
+    assert search.job_type == "search" and search.run_group.endswith(search.run_id)
+    candidates = [path for path in (tmp_path / "run/wandb").glob("offline-run-*") if path != search_dir]
+    assert len(candidates) == len(result.candidates) == 7  # one run each, from this process or the worker's
+    runs = {run_record(path).display_name: path for path in candidates}
+    assert set(runs) == {record.cell for record in result.candidates}
+    for record in result.candidates:
+        run = run_record(runs[record.cell])
+        assert (run.job_type, run.run_group) == ("candidate", search.run_group)
+        rows = history_rows(runs[record.cell])
+        assert [json.loads(row["val/acc"]) for row in rows if "val/acc" in row][-1] == pytest.approx(record.value)
+        assert sorted(json.loads(row["epoch"]) for row in rows if "train/loss_epoch" in row) == [0, 1]  # each epoch
+        summary = summarize(runs[record.cell])["summary"]
+        assert json.loads(summary["status"]) == "ok" and float(summary["value"]) == pytest.approx(record.value)
+
+
+def test_candidate_runs_can_be_turned_off(tmp_path, offline):
+    from pnas.search import Tracking
+
+    search_with_wandb(tmp_path / "run", tracking=Tracking(candidate_runs=False))
+    assert list((tmp_path / "run/wandb").glob("offline-run-*")) == search_runs(tmp_path / "run")

@@ -137,6 +137,16 @@ class SearchTrainer(pl.Trainer):
         self._check(model, max_consecutive_failures)
         constraints.check(monitor, mode)
         files = RunDir.claim(run_dir)  # a bad run_dir fails before the data loads
+        from pnas.tracking import WandbSearchLogger  # pnas.tracking imports wandb: import it on use
+
+        wandb_mode, logger = self._wandb_mode(tracking.mode), self._search_logger()
+        tracker = WandbSearchLogger(
+            tracking.project,
+            mode=wandb_mode,
+            logger=logger,
+            candidate_runs=tracking.candidate_runs,
+            **tracking.init_arguments(),
+        )
         evaluator = LightningEvaluator(
             model,
             datamodule,
@@ -148,15 +158,12 @@ class SearchTrainer(pl.Trainer):
             **execution.arguments(),
             pruner=pruner,
             states_dir=files.rungs,
+            candidate_runs=tracker.candidate_runs(files.path),
         )
         evaluator.check_data()
         checks, constraint_files = build_constraints(constraints, strategy, model, evaluator, files.latencies)
         if checks:
             strategy.constrain(checks)
-        from pnas.tracking import WandbSearchLogger  # pnas.tracking imports wandb: import it on use
-
-        mode, logger = self._wandb_mode(tracking.mode), self._search_logger()
-        tracker = WandbSearchLogger(tracking.project, mode=mode, logger=logger, **tracking.init_arguments())
         fingerprint = search_fingerprint(evaluator, datamodule, config)
         try:
             return run_search(

@@ -18,8 +18,11 @@ class Tracking:
             machine is logged in, else offline).
         project: The W&B project.
         entity: The W&B user or team (unset: W&B's default for the logged-in user).
-        group: A W&B group to file the run in, e.g. to compare several searches.
-        tags: W&B tags of the run.
+        group: The W&B group of the search's runs (unset: the search's name and run id): its own run
+            (``job_type="search"``) and each candidate's.
+        tags: W&B tags of the runs.
+        candidate_runs: Give each candidate a W&B run of its own in the group (``job_type="candidate"``), to which
+            every metric its module logs goes live, epoch by epoch, from whichever process trains it.
     """
 
     mode: Literal["offline", "online", "disabled"] | None = None
@@ -27,6 +30,7 @@ class Tracking:
     entity: str | None = None
     group: str | None = None
     tags: tuple[str, ...] = ()
+    candidate_runs: bool = True
 
     def init_arguments(self) -> dict[str, Any]:
         """The ``wandb.init`` arguments set here besides the mode and the project (entity, group, tags)."""

@@ -18,6 +18,7 @@ from pnas.errors import ConfigError
 from pnas.files import replace_atomically
 from pnas.resources import candidate_threads
 from pnas.search.evaluation.base import Evaluation, Evaluator
+from pnas.search.evaluation.candidate_runs import CandidateRuns
 from pnas.search.evaluation.candidates import CandidateFactory, quiet_lightning, warn_left_out
 from pnas.search.evaluation.pruning import NoPruning, Pruner, PruningContext, create_pruner
 from pnas.search.evaluation.training import CandidateTraining, TrainedCandidate
@@ -73,6 +74,7 @@ class LightningEvaluator(Evaluator):
         pruner: Which candidates stop before their last epoch (:mod:`~pnas.search.evaluation.pruning`): ``none``,
             ``median``, ``successive_halving`` or a :class:`~pnas.search.evaluation.pruning.Pruner`.
         states_dir: Where successive halving keeps the candidates' training states between rungs.
+        candidate_runs: Each candidate's own W&B run, logged to live as it trains (``None``: none).
 
     Raises:
         ConfigError: ``mode`` is not ``max`` or ``min``, an executor setting is out of range, the template
@@ -96,6 +98,7 @@ class LightningEvaluator(Evaluator):
         num_gpus: float | None = None,
         pruner: str | Pruner = "none",
         states_dir: Path | None = None,
+        candidate_runs: CandidateRuns | None = None,
     ) -> None:
         if mode not in ("max", "min"):
             raise ConfigError(f"mode must be 'max' or 'min', got {mode!r}")
@@ -115,7 +118,9 @@ class LightningEvaluator(Evaluator):
         check_executor_settings(workers, executor, ray_address, num_cpus, num_gpus, self.trainer_kwargs)
         lean = {**_LEAN_TRAINER_DEFAULTS, **self.trainer_kwargs}
         threads = candidate_threads(num_cpus)
-        self.training = CandidateTraining(self.factory, datamodule, lean, callbacks, monitor, seed, verbose, threads)
+        self.training = CandidateTraining(
+            self.factory, datamodule, lean, callbacks, monitor, seed, verbose, threads, candidate_runs
+        )
         self.executor_settings = dict(
             workers=workers, executor=executor, ray_address=ray_address, num_cpus=num_cpus, num_gpus=num_gpus
         )

@@ -21,6 +21,7 @@ import torch
 
 from pnas.errors import ConfigError
 from pnas.search.evaluation.base import Evaluation, failed_evaluation
+from pnas.search.evaluation.candidate_runs import CandidateRuns
 from pnas.search.evaluation.candidates import (
     CandidateFactory,
     EpochHistory,
@@ -92,6 +93,7 @@ class CandidateTraining:
         verbose: Show Lightning's own output.
         threads: Torch CPU threads of each candidate, wherever it trains (:func:`~pnas.resources.candidate_threads`),
             so that the results do not depend on where or beside what it trained.
+        runs: Each candidate's own W&B run, logged to live as it trains (``None``: none).
     """
 
     def __init__(
@@ -104,10 +106,12 @@ class CandidateTraining:
         seed: int,
         verbose: bool,
         threads: int = 1,
+        runs: CandidateRuns | None = None,
     ) -> None:
         self.factory, self.datamodule = factory, datamodule
         self.trainer_kwargs, self.callbacks = trainer_kwargs, callbacks
         self.monitor, self.seed, self.verbose, self.threads = monitor, seed, verbose, threads
+        self.runs = runs
 
     def __getstate__(self) -> dict[str, Any]:
         """The job as it is sent to a worker: the data module without a ``Trainer`` that an earlier fit attached."""
@@ -117,9 +121,10 @@ class CandidateTraining:
             state["datamodule"].trainer = None
         return state
 
-    def trainer(self, callbacks: list[pl.Callback]) -> pl.Trainer:
-        """A fresh ``Trainer`` with the candidate settings, ``callbacks`` and a copy of the user's callbacks."""
-        return pl.Trainer(**self.trainer_kwargs, callbacks=[*callbacks, *copy.deepcopy(self.callbacks)])
+    def trainer(self, callbacks: list[pl.Callback], logger: Any = None) -> pl.Trainer:
+        """A fresh ``Trainer``: the candidate settings, ``callbacks``, copies of the user's callbacks, ``logger``."""
+        kwargs = {**self.trainer_kwargs, **({"logger": logger} if logger is not None else {})}
+        return pl.Trainer(**kwargs, callbacks=[*callbacks, *copy.deepcopy(self.callbacks)])
 
     def train(self, cell: Any, stop: threading.Event | None = None) -> TrainedCandidate:
         """Train ``cell``; a failure (an exception, a non-finite metric) is a ``failed`` evaluation with its error.
@@ -148,9 +153,29 @@ class CandidateTraining:
     def _train(self, job: CandidateJob, start: float, stop: threading.Event | None) -> TrainedCandidate:
         pl.seed_everything(self.seed, verbose=False)
         history, limit = EpochHistory(self.monitor), EpochLimit(self.monitor, job.stop_after, job.bars, job.mode)
+        logger = self.runs.start(job.cell) if self.runs is not None else None
+        status, value = "failed", None
+        try:
+            trained = self._fit(job, start, stop, history, limit, logger)
+            status, value = trained.evaluation.status, trained.evaluation.accuracy
+            return trained
+        finally:
+            if logger is not None:
+                self.runs.finish(logger, "rung" if limit.stopped_at_rung else status, value)
+
+    def _fit(
+        self,
+        job: CandidateJob,
+        start: float,
+        stop: threading.Event | None,
+        history: EpochHistory,
+        limit: EpochLimit,
+        logger: Any,
+    ) -> TrainedCandidate:
         with quiet_lightning(not self.verbose), tempfile.TemporaryDirectory(prefix="pnas-candidate-") as folder:
             model = self.factory.build(job.cell)
-            trainer = self.trainer([history, limit, FiniteLoss(), *([StopWhenSet(stop)] if stop is not None else [])])
+            watchers = [history, limit, FiniteLoss(), *([StopWhenSet(stop)] if stop is not None else [])]
+            trainer = self.trainer(watchers, logger)
             resume = None
             if job.resume is not None:
                 resume = Path(folder) / "resume.ckpt"
