@@ -29,10 +29,14 @@ from pnas.search.evaluation.base import Evaluation
 from pnas.search.evaluation.candidate_runs import CandidateRuns
 from pnas.search.run.records import CandidateRecord, SearchResult, StepReport
 from pnas.search.run.run_dir import RunDir
+from pnas.search.strategies.base import Proposal
 
 __all__ = ["WandbSearchLogger", "default_wandb_mode"]
 
-CANDIDATE_COLUMNS = [f.name for f in fields(CandidateRecord)]
+#: The columns of the ``candidates`` table: those of ``candidates.csv``, the prediction's spread, the network's
+#: multiply-adds (when the model can count them) and, in Pareto mode, whether the cell was on the front when its
+#: step ended.
+CANDIDATE_COLUMNS = [*(f.name for f in fields(CandidateRecord)), "predicted_std", "macs", "on_front"]
 #: The columns of the ``candidate_epochs`` table: every metric a candidate logged, epoch by epoch.
 EPOCH_COLUMNS = ["candidate", "step", "cell", "metric", "epoch", "value"]
 
@@ -87,7 +91,9 @@ class WandbSearchLogger(SearchCallback):
         self._wandb_run_file: Any = None
         self._model_cell: str | None = None  # the answer last logged as a version of the model artifact
         self._table: Any = None  # the candidates table, logged in increments: the rows of each step
-        self._new_rows: list[list[Any]] = []  # rows not yet logged to it
+        self._new_records: list[CandidateRecord] = []  # the candidates not yet logged to it
+        self._proposed: dict[str, tuple[Any, float | None]] = {}  # the step's cells and their predictions' spread
+        self.cell_costs: Any = None  # the multiply-adds of cells (a CellCosts), when the model can count them
         self._epochs: Any = None  # the candidate_epochs table, logged in increments as well
         self._new_epoch_rows: list[list[Any]] = []
 
@@ -104,6 +110,11 @@ class WandbSearchLogger(SearchCallback):
                 "and keeps its records in the run dir",
                 file=sys.stderr,
             )
+
+    @property
+    def enabled(self) -> bool:
+        """Whether this search has a W&B run: a given ``WandbLogger``, or a mode that is not ``disabled``."""
+        return self.logger is not None or self._resolved_mode() != "disabled"
 
     def _resolved_mode(self) -> str:
         """The mode: as given, else ``WANDB_MODE``, else :func:`default_wandb_mode`."""
@@ -177,6 +188,26 @@ class WandbSearchLogger(SearchCallback):
 
         self._guard(start)
 
+    def on_step_start(self, search: SearchResult, proposal: Proposal) -> None:
+        """Note the step's cells and the spread of their predictions, for the candidates table."""
+        spread = proposal.predicted_std
+        self._proposed = {str(cell): (cell, std) for cell, std in zip(proposal.cells, spread, strict=True)}
+
+    def _table_rows(self, records: list[CandidateRecord], pareto_points: list[dict[str, Any]]) -> list[list[Any]]:
+        """The candidates table's rows of ``records``: their fields, spread, multiply-adds and front membership."""
+        cells = [self._proposed.get(record.cell, (None, None))[0] for record in records]
+        macs: list[Any] = [None] * len(records)
+        if self.cell_costs is not None and records and all(cell is not None for cell in cells):
+            try:
+                macs = [int(value) for value in self.cell_costs.of_cells(cells)["macs"]]
+            except Exception:  # noqa: BLE001 - a cell the costs cannot count: the column stays empty
+                pass
+        front = {point["cell"]: bool(point["on_front"]) for point in pareto_points}
+        return [
+            [*asdict(record).values(), self._proposed.get(record.cell, (None, None))[1], count, front.get(record.cell)]
+            for record, count in zip(records, macs, strict=True)
+        ]
+
     def on_candidate_trained(self, search: SearchResult, cell: Any, evaluation: Evaluation) -> None:
         """Note that ``cell`` was trained in this run of the search, not replayed from the store."""
         self._trained.add(str(cell))
@@ -191,7 +222,7 @@ class WandbSearchLogger(SearchCallback):
         if self._wandb_run_file is not None and record.cell not in self._trained:
             return  # replayed by a resumed search, which continues the W&B run that logged it
         index = len(self._curves)
-        self._new_rows.append([asdict(record)[column] for column in CANDIDATE_COLUMNS])
+        self._new_records.append(record)
         for metric, curve in sorted(history.items()):
             rows = ([index, record.step, record.cell, metric, epoch, value] for epoch, value in enumerate(curve, 1))
             self._new_epoch_rows.extend(rows)
@@ -230,7 +261,8 @@ class WandbSearchLogger(SearchCallback):
             "pareto/front_size": len(search.front) if search.front is not None else None,
         }
         pareto_points = list(search.pareto_points)
-        table_rows, self._new_rows = self._new_rows, []
+        table_rows = self._table_rows(self._new_records, pareto_points)
+        self._new_records = []
         epoch_rows, self._new_epoch_rows = self._new_epoch_rows, []
         step_curves = [(cell, curve) for cell, curve in self._curves[-report.candidates :] if curve]
 

@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from pnas.module import PNASModule
+from pnas.space import Cell
 from tests.conftest import tiny_search
 from tests.wandb_offline import summarize
 
@@ -60,6 +62,13 @@ def test_offline_wandb_run_holds_metrics_table_artifact_and_pictures(tmp_path, o
     increments = [json.loads(path.read_text()) for path in (wandb_dir / "files/media/table").glob("candidates_*.json")]
     assert len(increments) == 2 and all({"cell", "value", "status"} <= set(table["columns"]) for table in increments)
     assert sorted(len(table["data"]) for table in increments) == [3, 4]  # each step's rows, logged once
+    columns = increments[0]["columns"]
+    rows = [dict(zip(columns, row, strict=True)) for table in increments for row in table["data"]]
+    costs = PNASModule(num_classes=10, in_channels=1, num_cells=1, filters=4).cell_costs((1, 8, 8), 2)
+    for row in rows:  # the network's multiply-adds, as limits count them; the prediction's spread from step 2
+        assert row["macs"] == int(costs.of_cells([Cell.from_string(row["cell"])])["macs"][0]) > 0
+        assert (row["predicted_std"] is None) == (row["step"] == 1) and row["on_front"] is None
+    assert all(row["predicted_std"] >= 0 for row in rows if row["step"] == 2)
     assert {"candidate/train/loss", "candidate/val/acc", "candidate/val/loss"} <= history  # every metric it logs
     tables = (wandb_dir / "files/media/table").glob("candidate_epochs_*.json")
     epochs = [row for path in tables for row in json.loads(path.read_text())["data"]]
@@ -102,6 +111,12 @@ def test_a_pareto_search_logs_its_hypervolume_and_the_front_scatter(tmp_path, of
         key=lambda p: int(p.name.split("_")[2]),
     )  # the last step's front last
     assert tables and all(member["cell"] in tables[-1].read_text() for member in result.front)
+    increments = [json.loads(path.read_text()) for path in (wandb_dir / "files/media/table").glob("candidates_*.json")]
+    rows = [dict(zip(table["columns"], row, strict=True)) for table in increments for row in table["data"]]
+    last_step = max(row["step"] for row in rows)
+    on_front = {row["cell"] for row in rows if row["step"] == last_step and row["on_front"]}
+    assert on_front == {member["cell"] for member in result.front} & {r["cell"] for r in rows if r["step"] == last_step}
+    assert all(isinstance(row["on_front"], bool) for row in rows)
 
 
 def test_a_search_stopped_and_resumed_is_one_wandb_run_with_each_candidate_and_step_once(tmp_path, offline):

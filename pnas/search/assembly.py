@@ -23,7 +23,7 @@ from pnas.search.execution.settings import Execution
 from pnas.search.strategies.base import SearchStrategy
 from pnas.search.strategies.progressive import ProgressiveSearch
 
-__all__ = ["FLAT_SETTINGS", "build_constraints", "group_settings", "split_flat_settings"]
+__all__ = ["FLAT_SETTINGS", "build_constraints", "countable_costs", "group_settings", "split_flat_settings"]
 
 #: The flat settings of earlier releases, each with the group it now belongs to.
 FLAT_SETTINGS: dict[str, str] = {
@@ -129,6 +129,21 @@ def build_constraints(
         pareto_cost = (cost, costs.of_tokens)
         callbacks.append(ParetoFiles(evaluator.monitor, cost, costs.of_cells, costs.upper_bound(max_blocks)[cost]))
     return CellConstraints(limits, latency_limit, pareto_cost), callbacks
+
+
+def countable_costs(template: Any, strategy: SearchStrategy, evaluator: LightningEvaluator) -> Any:
+    """The :class:`~pnas.nn.costs.CellCosts` of the template's networks, or ``None`` where they cannot be counted.
+
+    For figures that are shown when known (the multiply-adds in W&B's candidates table), unlike limits, which need
+    them.
+    """
+    max_blocks = getattr(strategy, "max_blocks", None)
+    if max_blocks is None:
+        return None
+    try:
+        return network_costs(template, evaluator.input_size, max_blocks, "costs")
+    except ConfigError:
+        return None
 
 
 def _inner(name: str) -> str:

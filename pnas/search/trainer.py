@@ -8,7 +8,7 @@ import pytorch_lightning as pl
 from pytorch_lightning.loggers import Logger, WandbLogger
 
 from pnas.errors import ConfigError
-from pnas.search.assembly import FLAT_SETTINGS, build_constraints, group_settings
+from pnas.search.assembly import FLAT_SETTINGS, build_constraints, countable_costs, group_settings
 from pnas.search.callbacks.base import SearchCallback
 from pnas.search.callbacks.tracking_settings import Tracking
 from pnas.search.constraints.settings import Constraints
@@ -164,6 +164,8 @@ class SearchTrainer(pl.Trainer):
         checks, constraint_files = build_constraints(constraints, strategy, model, evaluator, files.latencies)
         if checks:
             strategy.constrain(checks)
+        if tracker.enabled:
+            tracker.cell_costs = countable_costs(model, strategy, evaluator)
         fingerprint = search_fingerprint(evaluator, datamodule, config)
         try:
             return run_search(

@@ -25,6 +25,7 @@ class Proposal:
         children_scored: How many candidates were scored to choose these cells.
         scoring_seconds: Seconds spent scoring them.
         excluded: Cells left out because a cost known before training was over a limit.
+        predicted_std: The spread of each cell's prediction (the ensemble's standard deviation), or ``None``.
     """
 
     step: int
@@ -33,10 +34,13 @@ class Proposal:
     children_scored: int = 0
     scoring_seconds: float = 0.0
     excluded: int = 0
+    predicted_std: list[float | None] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.predicted:
             self.predicted = [None] * len(self.cells)
+        if not self.predicted_std:
+            self.predicted_std = [None] * len(self.cells)
 
 
 class SearchStrategy(ABC):

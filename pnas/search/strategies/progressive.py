@@ -102,6 +102,7 @@ class ProgressiveSearch(SearchStrategy):
         self._scored: tuple[CellTokens, Callable[[int], Any]] | None = None
         self._previous_level: tuple[CellTokens, Callable[[int], Any]] | None = None
         self.history: dict[Any, float | None] = {}
+        self._spread: dict[Any, float] = {}  # the spread of the prediction of each cell chosen, for its proposal
         self._scale = UnitScale()
         self.constraints = constraints or CellConstraints()
         self.side_features = side_features
@@ -212,7 +213,8 @@ class ProgressiveSearch(SearchStrategy):
             return None
         self.step += 1
         seconds = time.perf_counter() - start
-        return Proposal(self.step, list(chosen), list(chosen.values()), scored, seconds, self._excluded)
+        spread, self._spread = [self._spread.get(cell) for cell in chosen], {}
+        return Proposal(self.step, list(chosen), list(chosen.values()), scored, seconds, self._excluded, spread)
 
     def rank_children(
         self, beam: Sequence[Any], count: int, extra: Sequence[Any] = ()
@@ -261,6 +263,7 @@ class ProgressiveSearch(SearchStrategy):
                 continue
             chosen[child] = None
             predicted.append(float(mean[row]))
+            self._spread[child] = float(std[row])
             if len(chosen) == count:
                 break
         if too_slow and not chosen:

@@ -32,7 +32,8 @@ def search_steps(
             return
         if max_evaluations is not None and len(proposal.cells) > max_evaluations - evaluations:
             left = max_evaluations - evaluations
-            proposal = dataclasses.replace(proposal, cells=proposal.cells[:left], predicted=proposal.predicted[:left])
+            cut = {name: getattr(proposal, name)[:left] for name in ("cells", "predicted", "predicted_std")}
+            proposal = dataclasses.replace(proposal, **cut)
         scores = list(evaluate(proposal))
         strategy.observe(proposal.cells, scores)
         evaluations += len(proposal.cells)
