@@ -71,6 +71,7 @@ class CandidateRuns:
                 config={"cell": str(cell)},
                 resume="allow",
                 reinit="create_new",  # beside the search's own run, when a candidate trains in its process
+                settings=_lean_settings(),
             )
             return _GuardedWandbLogger(self.search_id, experiment=run)
         except Exception as error:  # a candidate must never fail because of tracking
@@ -85,6 +86,22 @@ class CandidateRuns:
             logger.experiment.finish()
         except Exception as error:
             _report_once(self.search_id, error)
+
+
+def _lean_settings() -> Any:
+    """W&B settings of a candidate's run: its metrics only; the machine, code and console are the search run's."""
+    import wandb
+
+    return wandb.Settings(
+        console="off",
+        save_code=False,
+        disable_git=True,
+        disable_job_creation=True,
+        x_disable_stats=True,
+        x_disable_meta=True,
+        x_disable_machine_info=True,
+        x_save_requirements=False,
+    )
 
 
 class _GuardedWandbLogger(WandbLogger):
