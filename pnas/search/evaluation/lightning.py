@@ -187,7 +187,7 @@ class LightningEvaluator(Evaluator):
         for index, trained in self.pruner.run(cells, stored, self._train, self.pruning):
             yield index, _with_weights(trained)
 
-    def _train(self, jobs: list[Any]) -> Iterator[tuple[int, TrainedCandidate]]:
+    def _train(self, jobs: Sequence[Any]) -> Iterator[tuple[int, TrainedCandidate]]:
         """Train ``jobs`` (cells or candidate jobs) with the executor, started on first use."""
         if not jobs:
             return

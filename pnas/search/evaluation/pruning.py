@@ -24,7 +24,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from pnas.errors import ConfigError
 from pnas.files import replace_atomically
@@ -37,7 +37,7 @@ __all__ = ["PRUNERS", "MedianPruning", "NoPruning", "Pruner", "SuccessiveHalving
 PRUNERS = ("none", "median", "successive_halving")
 
 #: Trains jobs; yields ``(index into jobs, TrainedCandidate)`` as each finishes (an executor's ``run``).
-Train = Callable[[list[Any]], Iterator[tuple[int, TrainedCandidate]]]
+Train = Callable[[Sequence[Any]], Iterator[tuple[int, TrainedCandidate]]]
 
 
 @dataclass(frozen=True)
@@ -218,7 +218,7 @@ class SuccessiveHalving(Pruner):
         alive: list[int],
     ) -> Iterator[tuple[int, TrainedCandidate]]:
         """Train ``cells[indices]`` up to ``rung`` (``None``: to the end); yield those that finished or failed."""
-        jobs = [states.job(cells[index], rung) for index in indices]
+        jobs = _Jobs([cells[index] for index in indices], rung, states)
         for position, trained in train(jobs):
             index, cell = indices[position], cells[indices[position]]
             evaluation = replace(trained.evaluation, seconds=trained.evaluation.seconds + states.seconds(cell))
@@ -239,6 +239,30 @@ class SuccessiveHalving(Pruner):
 def _curve(evaluation: Evaluation, context: PruningContext) -> list[float]:
     """The monitored metric's value after each epoch."""
     return evaluation.history.get(context.monitor, [])
+
+
+class _Jobs(Sequence[CandidateJob]):
+    """The jobs of ``cells`` up to ``rung``, each made when the executor takes it: a kept state is read then.
+
+    So only the states of the candidates being sent are in memory, never those of a whole step.
+    """
+
+    def __init__(self, cells: list[Any], rung: int | None, states: _RungStates) -> None:
+        self.cells, self.rung, self.states = cells, rung, states
+
+    def __len__(self) -> int:
+        return len(self.cells)
+
+    @overload
+    def __getitem__(self, index: int) -> CandidateJob: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[CandidateJob]: ...
+
+    def __getitem__(self, index: int | slice) -> CandidateJob | Sequence[CandidateJob]:
+        if isinstance(index, slice):
+            return [self[position] for position in range(len(self))[index]]
+        return self.states.job(self.cells[index], self.rung)
 
 
 class _RungStates:

@@ -74,13 +74,13 @@ class SlotExecutor(CandidateExecutor):
         """Train ``cells`` on the slots, as many at once as there are slots."""
         from pnas.search.evaluation.training import TrainedCandidate
 
-        pending = deque(enumerate(cells))
+        pending = deque(range(len(cells)))  # a cell is taken from ``cells`` when it is sent: jobs may load lazily
         try:
             while pending or self.held:
                 for slot in range(self.size):
                     if pending and slot not in self.held:
-                        index, cell = pending.popleft()
-                        self._submit(slot, cell)
+                        index = pending.popleft()
+                        self._submit(slot, cells[index])
                         self.held[slot] = index
                 for slot, (kind, payload) in self._finished(sorted(self.held)):
                     index = self.held.pop(slot)
