@@ -11,6 +11,14 @@ from typing import Any
 from pnas.benchmark.environment import cpu_model, usable_cores
 from pnas.errors import PNASError
 
+#: ``make search``'s numeric paths (the Makefile's ``PORTABLE_CPU``), for benchmarks that run its search.
+PORTABLE_CPU = {
+    "OMP_NUM_THREADS": "1",
+    "MKL_CBWR": "COMPATIBLE",
+    "ATEN_CPU_CAPABILITY": "default",
+    "ONEDNN_MAX_CPU_ISA": "SSE41",
+}
+
 
 def machine() -> str:
     """One line naming the hardware and software a benchmark ran on."""

@@ -23,12 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _report import machine, median, seconds_table  # noqa: E402
+from _report import PORTABLE_CPU, machine, median, seconds_table  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-#: ``make search``'s numeric paths (the Makefile's ``PORTABLE_CPU``).
-PORTABLE_CPU = {"OMP_NUM_THREADS": "1", "MKL_CBWR": "COMPATIBLE", "ATEN_CPU_CAPABILITY": "default"}
-PORTABLE_CPU["ONEDNN_MAX_CPU_ISA"] = "SSE41"
 MODES = ("disabled", "offline")
 
 
