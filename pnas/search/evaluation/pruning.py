@@ -197,12 +197,14 @@ class SuccessiveHalving(Pruner):
         for rung in self.rungs(context.max_epochs):
             behind = [index for index in alive if states.epochs(cells[index]) < rung]
             yield from self._train(cells, behind, rung, states, train, alive)
-            reached = [(cells[index], states.evaluation(cells[index])) for index in alive]
+            at_rung = {index: states.evaluation(cells[index]) for index in alive}
+            reached = [(cells[index], evaluation) for index, evaluation in at_rung.items()]
             reached += [(cell, e) for cell, e in stored if e.status != "failed" and len(_curve(e, context)) >= rung]
             kept = self._best(reached, rung, context)
-            for index in [index for index in alive if str(cells[index]) not in kept]:
+            for index, evaluation in at_rung.items():
+                if str(cells[index]) in kept:
+                    continue
                 alive.remove(index)
-                evaluation = states.evaluation(cells[index])
                 value = _curve(evaluation, context)[rung - 1]
                 yield index, TrainedCandidate(replace(evaluation, accuracy=value, status="pruned"))
                 states.forget(cells[index])
