@@ -139,6 +139,13 @@ def _parser() -> argparse.ArgumentParser:
         help="at a local optimum the climb restarts from the surrogate's best of this many random unseen cells "
         "(default: %(default)s; 0: no restart)",
     )
+    progressive.add_argument(
+        "--climb-round",
+        type=int,
+        default=defaults.get("climb_round", 0),
+        help="cells per round of the climb, the surrogate refitted every --batch-size cells (default: %(default)s; "
+        "0: --batch-size)",
+    )
     evolution = parser.add_argument_group("regularized evolution and NSGA-II")
     evolution.add_argument(
         "--population-size", type=int, default=DEFAULT_SETTINGS["rea"]["population_size"], help="(default: %(default)s)"
@@ -261,6 +268,7 @@ def benchmark_command(args: list[str]) -> dict:
         "mutation_parents": options.mutation_parents,
         "climb_share": options.climb_share,
         "restart_samples": options.restart_samples,
+        "climb_round": options.climb_round or None,
         "proxies": None if options.proxies is None else str(options.proxies),
         "population_size": options.population_size,
         "sample_size": options.sample_size,

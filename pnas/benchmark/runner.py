@@ -65,6 +65,7 @@ STRATEGY_SETTINGS: dict[str, tuple[str, ...]] = {
         "mutation_parents",
         "climb_share",
         "restart_samples",
+        "climb_round",
         "proxies",
     ),
     "random": (),

@@ -39,11 +39,14 @@ __all__ = [
 #: Strategy -> its candidate configurations, each a dict of settings laid over the command's; the same count for
 #: every tunable strategy (random search has no settings, hence no grid).
 TUNING_GRIDS: dict[str, tuple[dict[str, Any], ...]] = {
-    "progressive": (
-        {"beam_size": 5, "batch_size": 10, "exploration": 0.0, "mutation_parents": 1, "climb_share": 0.5},
-        {"beam_size": 5, "batch_size": 10, "exploration": 0.0, "mutation_parents": 3, "climb_share": 0.5},
-        {"beam_size": 5, "batch_size": 10, "exploration": 1.0, "mutation_parents": 1, "climb_share": 0.5},
-        {"beam_size": 5, "batch_size": 10, "exploration": 0.0, "mutation_parents": 1, "climb_share": 1.0},
+    "progressive": tuple(
+        {"beam_size": 5, "batch_size": 10, "exploration": 0.0, "mutation_parents": 1, **climb}
+        for climb in (
+            {"climb_share": 0.5, "climb_round": None},
+            {"climb_share": 1.0, "climb_round": None},
+            {"climb_share": 1.0, "climb_round": 2},
+            {"climb_share": 1.0, "climb_round": 1},
+        )
     ),
     "rea": (
         {"population_size": 5, "sample_size": 5},
@@ -71,10 +74,10 @@ DEFAULT_SETTINGS: dict[str, dict[str, Any]] = {
 #: neighbours of its front among the candidates, and NSGA-II; again the same count for each.
 PARETO_TUNING_GRIDS: dict[str, tuple[dict[str, Any], ...]] = {
     "progressive": (
-        {"beam_size": 10, "batch_size": 10, "exploration": 0.0, "mutation_parents": 0},
-        {"beam_size": 10, "batch_size": 10, "exploration": 1.0, "mutation_parents": 0},
-        {"beam_size": 10, "batch_size": 10, "exploration": 0.0, "mutation_parents": 20},
-        {"beam_size": 10, "batch_size": 10, "exploration": 1.0, "mutation_parents": 20},
+        {"beam_size": 10, "batch_size": 10, "exploration": 0.0, "mutation_parents": 0, "climb_round": None},
+        {"beam_size": 10, "batch_size": 10, "exploration": 1.0, "mutation_parents": 0, "climb_round": None},
+        {"beam_size": 10, "batch_size": 10, "exploration": 0.0, "mutation_parents": 20, "climb_round": None},
+        {"beam_size": 10, "batch_size": 10, "exploration": 1.0, "mutation_parents": 20, "climb_round": None},
     ),
     "nsga2": (
         {"population_size": 5},

@@ -35,6 +35,16 @@ def test_mlp_surrogate_gets_close_to_the_optimum_where_random_sampling_does_not(
     assert best >= 0.95 > random_best
 
 
+def three_op_table(tmp_path):
+    """A NAS-Bench-201 table over three ops, and its space."""
+    from pnas.benchmark import TableEvaluator
+    from pnas.search import NASBench201Space
+    from tests.benchmark.tables import write_table
+
+    ops = ("none", "skip_connect", "nor_conv_3x3")
+    return TableEvaluator(write_table(tmp_path / "table.csv", ops), "val", "test"), NASBench201Space(ops)
+
+
 def test_first_step_trains_every_one_block_cell_or_a_seeded_sample():
     assert ProgressiveSearch(max_blocks=2).propose().cells == one_block_cells()
     first = ProgressiveSearch(max_blocks=2, initial_cells=10, seed=1).propose().cells
@@ -216,13 +226,9 @@ def test_with_neighbours_of_its_best_cells_the_budgeted_search_leaves_a_misleadi
 
 
 def test_a_climbing_round_keeps_its_share_for_the_neighbours_of_the_best_full_cell(tmp_path):
-    from pnas.benchmark import TableEvaluator
-    from pnas.search import AnytimeProgressiveSearch, NASBench201Space
-    from tests.benchmark.tables import write_table
+    from pnas.search import AnytimeProgressiveSearch
 
-    ops = ("none", "skip_connect", "nor_conv_3x3")
-    evaluator = TableEvaluator(write_table(tmp_path / "table.csv", ops), "val", "test")
-    space = NASBench201Space(ops)
+    evaluator, space = three_op_table(tmp_path)
     strategy = AnytimeProgressiveSearch(40, batch_size=4, mutation_parents=1, climb_share=0.5, beam_size=2,
                                         space=space, surrogate="mlp", seed=0)  # fmt: skip
     rounds = []
@@ -245,13 +251,9 @@ def test_a_climbing_round_keeps_its_share_for_the_neighbours_of_the_best_full_ce
 
 
 def test_at_a_local_optimum_the_climb_restarts_from_random_cells_and_climbs_from_their_best(tmp_path):
-    from pnas.benchmark import TableEvaluator
-    from pnas.search import AnytimeProgressiveSearch, NASBench201Space
-    from tests.benchmark.tables import write_table
+    from pnas.search import AnytimeProgressiveSearch
 
-    ops = ("none", "skip_connect", "nor_conv_3x3")
-    evaluator = TableEvaluator(write_table(tmp_path / "table.csv", ops), "val", "test")
-    space = NASBench201Space(ops)
+    evaluator, space = three_op_table(tmp_path)
     strategy = AnytimeProgressiveSearch(150, batch_size=4, mutation_parents=1, climb_share=1.0, restart_samples=30,
                                         beam_size=2, space=space, surrogate="mlp", seed=0)  # fmt: skip
     drawn: list[list] = []
@@ -274,3 +276,38 @@ def test_at_a_local_optimum_the_climb_restarts_from_random_cells_and_climbs_from
     for bad in ({"restart_samples": -1, "mutation_parents": 1}, {"restart_samples": 5, "mutation_parents": 0}):
         with pytest.raises(ConfigError, match="restart_samples"):
             AnytimeProgressiveSearch(10, **bad)
+
+
+def test_in_rounds_of_one_the_climb_moves_after_every_better_cell_and_refits_every_batch(tmp_path):
+    from pnas.search import AnytimeProgressiveSearch
+    from pnas.search.strategies.scoring import encode
+
+    evaluator, space = three_op_table(tmp_path)
+    strategy = AnytimeProgressiveSearch(60, batch_size=4, mutation_parents=1, climb_share=1.0, climb_round=1,
+                                        beam_size=2, space=space, surrogate="mlp", seed=0)  # fmt: skip
+    fits = []
+    fit = strategy.surrogate.fit
+    strategy.surrogate.fit = lambda *args, **kwargs: fits.append(len(strategy.history)) or fit(*args, **kwargs)
+    climbed = 0
+    while True:
+        history = dict(strategy.history)
+        full = [c for c in history if c.level == 3 and any(n not in history for n in space.neighbours(c))]
+        expected = None
+        if full:  # the climb: the surrogate's best unseen neighbour of the best full cell with unseen neighbours
+            best = max(full, key=history.__getitem__)
+            unseen = [n for n in space.neighbours(best) if n not in history]
+            mean, _ = strategy.predict(encode(space, unseen), unseen.__getitem__)
+            expected = unseen[int(np.argmax(mean))]
+        if (proposal := strategy.propose()) is None:
+            break
+        if expected is not None:
+            assert proposal.cells == [expected]
+            climbed += 1
+        strategy.observe(proposal.cells, [evaluator.evaluate(cell).accuracy for cell in proposal.cells])
+    assert len(strategy.history) == 60 and climbed >= 30
+    climb_fits = [evaluated for evaluated in fits if evaluated > fits[2]]  # the fits after the first full round
+    assert climb_fits and all(later - earlier == 4 for earlier, later in zip(fits[2:], climb_fits, strict=False))
+    assert strategy.settings()["climb_round"] == 1
+    assert "climb_round" not in AnytimeProgressiveSearch(9).settings()  # earlier searches' fingerprints hold
+    with pytest.raises(ConfigError, match="climb_round"):
+        AnytimeProgressiveSearch(10, climb_round=0)

@@ -44,6 +44,9 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
             surrogate's best of them are the next round's climb, and the climb goes on from the best of those,
             apart from the cells before (0: no restart; the turn passes to the next-best cell with unseen
             neighbours, which is usually in the same basin).
+        climb_round: Cells per round once the climb has a full cell to start from (``None``: ``batch_size``). With
+            1 the climb moves on after every better cell, as first-improvement local search does, in the surrogate's
+            order; the surrogate is still refitted every ``batch_size`` evaluations.
         **settings: :class:`ProgressiveSearch`'s arguments, by name (``space``, ``beam_size``, ``surrogate``, ...).
 
     Raises:
@@ -58,9 +61,10 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
         mutation_parents: int = 0,
         climb_share: float = 0.0,
         restart_samples: int = 0,
+        climb_round: int | None = None,
         **settings: Any,
     ) -> None:
-        check_positive(budget=budget, batch_size=batch_size, final_beam_size=final_beam_size)
+        check_positive(budget=budget, batch_size=batch_size, final_beam_size=final_beam_size, climb_round=climb_round)
         if not 0.0 <= climb_share <= 1.0:
             raise ConfigError(f"climb_share must be in [0, 1], got {climb_share}")
         if restart_samples < 0 or (restart_samples and not mutation_parents):
@@ -77,6 +81,8 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
         self._rng = np.random.default_rng(self.seed)
         self._climb: set[Any] | None = None  # the cells of the climb since its last restart (None: no restart yet)
         self._climb_candidates: set[Any] = set()  # the current round's cells for the climb
+        self.climb_round = climb_round
+        self._unfitted = 0  # evaluations observed since the surrogate was last fitted
 
     def _left(self) -> int:
         return self.budget - len(self.history)
@@ -103,11 +109,15 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
             if extra is None:
                 extra, self._climb = self._restart_cells(), set()
             self._climb_candidates = set(extra)
+            if self.climb_round and extra:
+                count = min(count, self.climb_round)
         count = min(count, left)
         climb: dict[Any, float] = {}
         if self.climb_share and extra:  # keep a share of the round for the best neighbours
             kept, predicted, _ = self.rank_children([], math.ceil(self.climb_share * count), extra)
             climb = dict(zip(kept, map(float, predicted), strict=True))
+        if len(climb) == count:  # the climb fills the round: the beam's children need not be scored
+            return self._children_step([], count, extra, start, kept=climb)
         return self._children_step(self.parents, count, extra, start, kept=climb)
 
     def _widened_beam(self) -> list[Any]:
@@ -159,10 +169,20 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
             self._last_level.update(cells)
             if self._climb is not None:
                 self._climb.update(cell for cell in cells if cell in self._climb_candidates)
+        self._unfitted += len(cells)
         super().observe(cells, accuracies)
 
     def _continues(self) -> bool:
         return super()._continues() or self._left() > 0
+
+    def _refits(self) -> bool:
+        """Refit after every step, but in rounds of ``climb_round`` only once ``batch_size`` evaluations are new."""
+        if not self._continues():
+            return False
+        if self.climb_round and self.level == self.max_blocks and self._unfitted < self.batch_size:
+            return False
+        self._unfitted = 0
+        return True
 
     def settings(self) -> dict[str, Any]:
         """:meth:`ProgressiveSearch.settings` and the rounds' settings (not the budget: it may grow)."""
@@ -173,4 +193,5 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
             "mutation_parents": self.mutation_parents,
             "climb_share": self.climb_share,
             **({"restart_samples": self.restart_samples} if self.restart_samples else {}),
+            **({"climb_round": self.climb_round} if self.climb_round else {}),
         }

@@ -278,7 +278,7 @@ class ProgressiveSearch(SearchStrategy):
             finished = [(acc, cell) for cell, acc in zip(cells, accuracies, strict=True) if acc is not None]
             finished.sort(key=lambda pair: -pair[0])  # stable: ties keep proposal order
             self.beam = [cell for _, cell in finished]  # every finished cell of the step expands (Algorithm 1)
-        if self._continues():
+        if self._refits():
             known = [(cell, accuracy) for cell, accuracy in self.history.items() if accuracy is not None]
             if known:
                 targets = np.array([accuracy for _, accuracy in known], dtype=float)
@@ -303,8 +303,12 @@ class ProgressiveSearch(SearchStrategy):
         return self._scale.from_unit(mean), std * self._scale.span
 
     def _continues(self) -> bool:
-        """Whether another step follows the one just observed (then the surrogate is refitted)."""
+        """Whether another step follows the one just observed."""
         return self.level < self.max_blocks and bool(self.beam)
+
+    def _refits(self) -> bool:
+        """Whether to refit the surrogate on the step just observed: whenever another step follows."""
+        return self._continues()
 
     def settings(self) -> dict[str, Any]:
         """The space, K, the surrogate, the step-1 sample, the seed and the acquisition (not B: it may grow)."""
