@@ -116,8 +116,8 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
         if self.climb_share and extra:  # keep a share of the round for the best neighbours
             kept, predicted, _ = self.rank_children([], math.ceil(self.climb_share * count), extra)
             climb = dict(zip(kept, map(float, predicted), strict=True))
-        if len(climb) == count:  # the climb fills the round: the beam's children need not be scored
-            return self._children_step([], count, extra, start, kept=climb)
+        if len(climb) == count:  # the climb fills the round: nothing more need be scored
+            return self._children_step([], count, (), start, kept=climb, scored=len(extra))
         return self._children_step(self.parents, count, extra, start, kept=climb)
 
     def _widened_beam(self) -> list[Any]:

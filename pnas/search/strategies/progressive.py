@@ -196,14 +196,17 @@ class ProgressiveSearch(SearchStrategy):
         extra: Sequence[Any] = (),
         start: float | None = None,
         kept: dict[Any, float] | None = None,
+        scored: int = 0,
     ) -> Proposal | None:
         """The next step: the ``count`` best unseen children of ``parents`` (and ``extra`` cells) by the surrogate.
 
         ``start`` is when the step's scoring began (default: now), for the proposal's ``scoring_seconds``. ``kept``
-        cells (with their predictions) come first, and the best of the others fill the step up to ``count``.
+        cells (with their predictions) come first, and the best of the others fill the step up to ``count``;
+        ``scored`` counts the cells the surrogate scored to choose them, beside those scored here.
         """
         start = time.perf_counter() if start is None else start
-        cells, predicted, scored = self.rank_children(parents, count, extra)
+        cells, predicted, scored_here = self.rank_children(parents, count, extra)
+        scored += scored_here
         chosen = dict(kept or {})
         for cell, value in zip(cells, predicted, strict=True):
             if len(chosen) == count:
