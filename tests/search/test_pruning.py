@@ -72,8 +72,9 @@ def test_a_rung_hands_back_its_state_and_the_next_job_continues_the_schedule():
     assert len(never.evaluation.history["val/acc"]) == 1 and never.evaluation.accuracy is not None
 
 
+@pytest.mark.parametrize("prune_last_step", [False, True])
 def test_successive_halving_keeps_the_best_third_of_each_step_and_the_strategy_sees_only_finished_ones(
-    tmp_path, monkeypatch
+    tmp_path, monkeypatch, prune_last_step
 ):
     observed = {}
     observe = ProgressiveSearch.observe
@@ -83,9 +84,13 @@ def test_successive_halving_keeps_the_best_third_of_each_step_and_the_strategy_s
         observe(self, cells, accuracies)
 
     monkeypatch.setattr(ProgressiveSearch, "observe", recorded)
-    result = tiny_search(tmp_path, THREE_EPOCHS, pruner="successive_halving", initial_cells=6, beam_size=4)
+    pruner = SuccessiveHalving(prune_last_step=prune_last_step)
+    result = tiny_search(tmp_path, THREE_EPOCHS, pruner=pruner, initial_cells=6, beam_size=4)
     records, values = rows(tmp_path), curves(tmp_path)
-    for step in ("1", "2"):
+    last_step = [row["status"] for row in records if row["step"] == "2"]
+    if not prune_last_step:  # the last step, where the answer comes from, trains in full
+        assert last_step and set(last_step) == {"ok"}
+    for step in ("1", "2") if prune_last_step else ("1",):
         statuses = [row["status"] for row in records if row["step"] == step]
         ok = statuses.count("ok")
         assert ok == -(-len(statuses) // 3) and statuses.count("pruned") == len(statuses) - ok
@@ -125,7 +130,7 @@ def test_a_search_interrupted_between_rungs_resumes_them_and_ends_as_an_uninterr
     train = CandidateTraining.train
     monkeypatch.setattr(CandidateTraining, "train", lambda self, job, stop=None: jobs.append(job) or train(self, job))
     tiny_search(tmp_path / "cut", THREE_EPOCHS, **settings)
-    first_step = [job for job in jobs if str(job.cell) in kept]
+    first_step = [job for job in jobs if isinstance(job, CandidateJob) and str(job.cell) in kept]
     assert first_step and all(job.resume is not None and job.stop_after is None for job in first_step)
     assert len(first_step) == 2  # only the two kept at the rung train on, from their states
     whole, cut = rows(tmp_path / "whole"), rows(tmp_path / "cut")
@@ -136,7 +141,8 @@ def test_a_search_interrupted_between_rungs_resumes_them_and_ends_as_an_uninterr
 
 
 def test_median_pruning_stops_later_candidates_below_the_median_of_the_finished_ones(tmp_path):
-    tiny_search(tmp_path, THREE_EPOCHS, pruner=MedianPruning(min_finished=3), initial_cells=6, beam_size=4)
+    pruner = MedianPruning(min_finished=3, prune_last_step=True)
+    tiny_search(tmp_path, THREE_EPOCHS, pruner=pruner, initial_cells=6, beam_size=4)
     records, values = rows(tmp_path), curves(tmp_path)
     first = [values[row["cell"]] for row in records if row["step"] == "1"]
     assert all(row["status"] == "ok" for row in records if row["step"] == "1")  # no finished ones before them
@@ -193,4 +199,12 @@ def test_successive_halving_with_two_workers_prunes_as_one_process_does(tmp_path
             ray.shutdown()
     assert sorted(stored_candidates(tmp_path)) == pruned_in_one_process and len(pruned_in_one_process) == 8
     statuses = [row["status"] for row in rows(tmp_path)]
-    assert statuses.count("pruned") == 5  # 5 cells keep 2, then 3 children keep 1
+    assert statuses.count("pruned") == 3  # 5 cells keep 2; the last step's 3 children train in full
+
+
+@pytest.mark.parametrize("pruner", [MedianPruning(), SuccessiveHalving()])
+def test_the_last_step_trains_in_full_unless_the_pruner_prunes_it_too(pruner):
+    assert pruner.for_step(last_step=False) is pruner
+    assert pruner.for_step(last_step=True).name == "none"
+    pruner.prune_last_step = True
+    assert pruner.for_step(last_step=True) is pruner and pruner.settings()["prune_last_step"] is True

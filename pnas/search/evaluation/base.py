@@ -101,12 +101,15 @@ class Evaluator(ABC):
         except Exception as error:  # a failed candidate is recorded; the search goes on
             return failed_evaluation(error, time.perf_counter() - start)
 
-    def recall(self, stored: Sequence[tuple[Any, Evaluation]]) -> None:  # noqa: B027 (an optional hook)
+    def recall(  # noqa: B027 (an optional hook)
+        self, stored: Sequence[tuple[Any, Evaluation]], last_step: bool = False
+    ) -> None:
         """Take the step's cells evaluated before (a resumed step), before :meth:`evaluate_all` gets the others.
 
         The loop calls it for every step, with the cells of the step that are stored (all of them for a step
-        replayed whole, none for a new one). An evaluator that compares a step's candidates (a pruner's rungs)
-        counts them in; this one needs nothing of them.
+        replayed whole, none for a new one), and ``last_step`` true for the search's last step (the level its
+        answer comes from). An evaluator that compares a step's candidates (a pruner's rungs) counts them in;
+        this one needs nothing of them.
         """
 
     def score(self, value: float | None) -> float | None:

@@ -129,6 +129,7 @@ class LightningEvaluator(Evaluator):
         self.pruner = create_pruner(pruner)
         self.pruning = _pruning_context(self.pruner, self.trainer_kwargs, monitor, mode, states_dir)
         self._stored: list[tuple[Any, Evaluation]] = []  # the stored cells of the step under way
+        self._last_step = False  # whether the step under way is the search's last
 
     def check_data(self) -> None:
         """Fail early, with the shapes, when the data does not fit the template's ``in_channels``/``num_classes``.
@@ -171,9 +172,13 @@ class LightningEvaluator(Evaluator):
         """
         return _with_weights(self.training.train(cell))
 
-    def recall(self, stored: Sequence[tuple[Any, Evaluation]]) -> None:
-        """Keep the step's stored evaluations for the pruner: its rungs count them in."""
-        self._stored = list(stored)
+    def recall(self, stored: Sequence[tuple[Any, Evaluation]], last_step: bool = False) -> None:
+        """Keep the step's stored evaluations for the pruner, and whether the step is the search's last.
+
+        The pruner's rungs count the stored evaluations in; the last step trains in full unless the pruner prunes
+        it too.
+        """
+        self._stored, self._last_step = list(stored), last_step
 
     def evaluate_all(self, cells: Sequence[Any]) -> Iterator[tuple[int, Evaluation]]:
         """Train ``cells`` with the configured executor; yield each evaluation as soon as its candidate finishes.
@@ -184,7 +189,8 @@ class LightningEvaluator(Evaluator):
             ConfigError: A candidate logged no ``monitor``, or the executor cannot start.
         """
         stored, self._stored = self._stored, []
-        for index, trained in self.pruner.run(cells, stored, self._train, self.pruning):
+        pruner = self.pruner.for_step(self._last_step)
+        for index, trained in pruner.run(cells, stored, self._train, self.pruning):
             yield index, _with_weights(trained)
 
     def _train(self, jobs: Sequence[Any]) -> Iterator[tuple[int, TrainedCandidate]]:

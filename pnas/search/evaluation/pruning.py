@@ -12,6 +12,9 @@ beam.
 - :class:`SuccessiveHalving` (``pruner: successive_halving``): a step's candidates train for a first rung of
   epochs; the best third go on to three times as many epochs, and so on up to ``max_epochs``. Between rungs each
   candidate's training state is kept in the run directory, so a resumed search continues the rungs.
+
+The last step of a search (the level its answer comes from) trains in full unless the pruner is made with
+``prune_last_step=True``: the answer is then chosen among every one of that step's candidates, as without pruning.
 """
 
 from __future__ import annotations
@@ -62,13 +65,25 @@ class PruningContext:
 
 
 class Pruner(ABC):
-    """Decides which of a step's candidates stop early; :meth:`run` trains a step's cells through it."""
+    """Decides which of a step's candidates stop early; :meth:`run` trains a step's cells through it.
+
+    Attributes:
+        prune_last_step: Whether the search's last step is pruned too; if not (the default), it trains in full.
+    """
 
     name = "none"
+    prune_last_step = False
 
     def settings(self) -> dict[str, Any]:
         """What identifies this pruner in a search's fingerprint: its name and settings."""
         return {"name": self.name}
+
+    def for_step(self, last_step: bool) -> Pruner:
+        """The pruner of a step: this one, or :class:`NoPruning` for the search's last step.
+
+        The last step is pruned too only with :attr:`prune_last_step`.
+        """
+        return NoPruning() if last_step and not self.prune_last_step else self
 
     @abstractmethod
     def run(
@@ -108,19 +123,20 @@ class MedianPruning(Pruner):
 
     Args:
         min_finished: No bar at an epoch until this many finished candidates reached it.
+        prune_last_step: Prune the search's last step too (by default it trains in full).
     """
 
     name = "median"
 
-    def __init__(self, min_finished: int = 5) -> None:
+    def __init__(self, min_finished: int = 5, prune_last_step: bool = False) -> None:
         if min_finished < 1:
             raise ConfigError(f"min_finished must be >= 1, got {min_finished}")
-        self.min_finished = min_finished
+        self.min_finished, self.prune_last_step = min_finished, prune_last_step
         self.finished: list[list[float]] = []  # the monitored curves of the candidates that finished
 
     def settings(self) -> dict[str, Any]:
-        """The name and ``min_finished``."""
-        return {"name": self.name, "min_finished": self.min_finished}
+        """The name, ``min_finished`` and ``prune_last_step``."""
+        return {"name": self.name, "min_finished": self.min_finished, "prune_last_step": self.prune_last_step}
 
     def bars(self, max_epochs: int) -> dict[int, float]:
         """Epoch -> the median value at it of the finished candidates so far (epochs with enough of them)."""
@@ -157,20 +173,26 @@ class SuccessiveHalving(Pruner):
     Args:
         min_epochs: The first rung's epochs.
         reduction: How many times fewer candidates, and how many times more epochs, each rung has.
+        prune_last_step: Prune the search's last step too (by default it trains in full).
     """
 
     name = "successive_halving"
 
-    def __init__(self, min_epochs: int = 1, reduction: int = 3) -> None:
+    def __init__(self, min_epochs: int = 1, reduction: int = 3, prune_last_step: bool = False) -> None:
         if min_epochs < 1 or reduction < 2:
             raise ConfigError(
                 f"successive halving needs min_epochs >= 1 and reduction >= 2, got {min_epochs}, {reduction}"
             )
-        self.min_epochs, self.reduction = min_epochs, reduction
+        self.min_epochs, self.reduction, self.prune_last_step = min_epochs, reduction, prune_last_step
 
     def settings(self) -> dict[str, Any]:
-        """The name, ``min_epochs`` and ``reduction``."""
-        return {"name": self.name, "min_epochs": self.min_epochs, "reduction": self.reduction}
+        """The name, ``min_epochs``, ``reduction`` and ``prune_last_step``."""
+        return {
+            "name": self.name,
+            "min_epochs": self.min_epochs,
+            "reduction": self.reduction,
+            "prune_last_step": self.prune_last_step,
+        }
 
     def rungs(self, max_epochs: int) -> list[int]:
         """The epochs after which candidates are compared (the last, ``max_epochs``, excluded)."""

@@ -151,7 +151,11 @@ class _Loop:
     def run(self, strategy: SearchStrategy, search: SearchResult) -> None:
         """Run ``strategy`` to the end, filling ``search``."""
         stored_steps = {report.step: report for report in self.store.steps()}
-        for proposal, _ in search_steps(strategy, lambda proposal: self._evaluate(proposal, search)):
+
+        def evaluate(proposal: Proposal) -> list[float | None]:
+            return self._evaluate(proposal, search, last_step=proposal.step == strategy.num_steps)
+
+        for proposal, _ in search_steps(strategy, evaluate):
             report = stored_steps.get(proposal.step)
             if report is None:
                 report = self._report(proposal, self.values, search)
@@ -162,8 +166,11 @@ class _Loop:
             for hook in self.hooks:
                 hook.on_step_end(search, report)
 
-    def _evaluate(self, proposal: Proposal, search: SearchResult) -> list[float | None]:
-        """The scores of the proposal's cells: stored results replayed first, then the others as they arrive."""
+    def _evaluate(self, proposal: Proposal, search: SearchResult, last_step: bool) -> list[float | None]:
+        """The scores of the proposal's cells: stored results replayed first, then the others as they arrive.
+
+        ``last_step``: the proposal is the strategy's last step (the level the answer comes from).
+        """
         self.step_start = time.perf_counter()
         for hook in self.hooks:
             hook.on_step_start(search, proposal)
@@ -176,7 +183,7 @@ class _Loop:
             else:
                 values[index] = self._arrive(search, cell, *stored, rank=(proposal.step, index))
                 replayed.append((cell, _evaluation(*stored)))
-        self.evaluator.recall(replayed)
+        self.evaluator.recall(replayed, last_step)
         for position, evaluation in self.evaluator.evaluate_all([proposal.cells[i] for i in pending]):
             index = pending[position]
             predicted = self.evaluator.score(proposal.predicted[index])
