@@ -40,12 +40,12 @@ __all__ = [
 #: every tunable strategy (random search has no settings, hence no grid).
 TUNING_GRIDS: dict[str, tuple[dict[str, Any], ...]] = {
     "progressive": tuple(
-        {"beam_size": 5, "batch_size": 10, "exploration": 0.0, "mutation_parents": 1, **climb}
+        {"beam_size": 5, "batch_size": 10, "mutation_parents": 1, "climb_share": 1.0, **climb}
         for climb in (
-            {"climb_share": 0.5, "climb_round": None},
-            {"climb_share": 1.0, "climb_round": None},
-            {"climb_share": 1.0, "climb_round": 2},
-            {"climb_share": 1.0, "climb_round": 1},
+            {"exploration": 1.0, "climb_round": 1},  # the climb ordered by the surrogate's mean plus its spread
+            {"exploration": 0.0, "climb_round": None},
+            {"exploration": 0.0, "climb_round": 2},
+            {"exploration": 0.0, "climb_round": 1},
         )
     ),
     "rea": (

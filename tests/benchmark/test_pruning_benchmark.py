@@ -10,10 +10,13 @@ TINY = (
     "--strategy.max_blocks=1 --strategy.initial_cells=6 --trainer.max_epochs=3 --trainer.limit_train_batches=2 "
     "--model.filters=4 --execution.workers=1"
 )
+#: The search has one step, which is its last: the pruner is told to prune it all the same.
+PRUNER = "--pruner SuccessiveHalving --pruner.prune_last_step true"
 
 
 def test_the_pruning_benchmark_counts_candidate_epochs_and_compares_answers(tmp_path, capsys):
-    figures = script("pruning").main(["--seeds", "0", "--search-args", TINY, "--json", str(tmp_path / "f.json")])
+    arguments = ["--seeds", "0", "--search-args", TINY, "--pruner-args", PRUNER, "--json", str(tmp_path / "f.json")]
+    figures = script("pruning").main(arguments)
     full, pruned = figures["runs"]["none"][0], figures["runs"]["successive_halving"][0]
     assert full["candidate_epochs"] == 6 * 3  # every candidate, every epoch
     assert pruned["candidate_epochs"] == 6 * 1 + 2 * 2  # all for a rung of 1 epoch, the best third on to 3
