@@ -24,12 +24,20 @@ if TYPE_CHECKING:
         worker_pool,
     )
     from pnas.benchmark.table import BenchmarkTable, TableEvaluator
-    from pnas.benchmark.tuning import DEFAULT_SETTINGS, PARETO_TUNING_GRIDS, TUNING_GRIDS, TuningResult, tune
+    from pnas.benchmark.tuning import (
+        DEFAULT_SETTINGS,
+        PARETO_DEFAULT_SETTINGS,
+        PARETO_TUNING_GRIDS,
+        TUNING_GRIDS,
+        TuningResult,
+        tune,
+    )
 
 _LAZY = {
     "BenchmarkResult": "pnas.benchmark.runner",
     "BenchmarkTable": "pnas.benchmark.table",
     "DEFAULT_SETTINGS": "pnas.benchmark.tuning",
+    "PARETO_DEFAULT_SETTINGS": "pnas.benchmark.tuning",
     "PARETO_TUNING_GRIDS": "pnas.benchmark.tuning",
     "PREDICTORS": "pnas.benchmark.predictors",
     "QualityData": "pnas.benchmark.predictors",
@@ -56,6 +64,7 @@ __all__ = [
     "BenchmarkResult",
     "BenchmarkTable",
     "DEFAULT_SETTINGS",
+    "PARETO_DEFAULT_SETTINGS",
     "PARETO_TUNING_GRIDS",
     "PREDICTORS",
     "QualityData",

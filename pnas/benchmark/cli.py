@@ -23,7 +23,14 @@ from pnas.benchmark.runner import (
     worker_pool,
 )
 from pnas.benchmark.table import BenchmarkTable, TableEvaluator
-from pnas.benchmark.tuning import DEFAULT_SETTINGS, PARETO_TUNING_GRIDS, TUNING_GRIDS, format_tuning, tune, tuning_seeds
+from pnas.benchmark.tuning import (
+    PARETO_TUNING_GRIDS,
+    TUNING_GRIDS,
+    format_tuning,
+    tune,
+    tuning_seeds,
+    untuned_settings,
+)
 from pnas.errors import ConfigError
 from pnas.search.spaces.nasbench201 import NB201TableCost, nasbench201_space
 from pnas.search.strategies.baselines import LocalSearch
@@ -49,6 +56,39 @@ def _dashed_flag(arg: str) -> str:
         return arg
     name, equals, value = arg.partition("=")
     return name.replace("_", "-") + equals + value
+
+
+#: The flags of strategy settings whose unset value depends on ``--cost`` (:func:`untuned_settings`), by setting.
+_SETTING_FLAGS = {
+    "beam_size": "beam_size",
+    "batch_size": "batch_size",
+    "exploration": "exploration",
+    "mutation_parents": "mutation_parents",
+    "climb_share": "climb_share",
+    "restart_samples": "restart_samples",
+    "climb_round": "climb_round",
+    "population_size": "population_size",
+    "sample_size": "sample_size",
+    "variant": "local_variant",
+    "initial_samples": "initial_samples",
+}
+
+
+def _default(setting: str) -> str:
+    """A setting's defaults in a flag's help: one, or one without ``--cost`` and another with it."""
+    alone, with_cost = untuned_settings(False)[setting], untuned_settings(True)[setting]
+    return f"(default: {alone})" if alone == with_cost else f"(default: {alone}; with --cost: {with_cost})"
+
+
+def _parse(args: list[str]) -> tuple[argparse.Namespace, set[str]]:
+    """The options, each unset strategy setting filled in for the benchmark's mode, and the settings given."""
+    options = _parser().parse_args([_dashed_flag(arg) for arg in args])
+    defaults = untuned_settings(multi_objective=options.cost is not None)
+    given = {setting for setting, dest in _SETTING_FLAGS.items() if getattr(options, dest) is not None}
+    for setting, dest in _SETTING_FLAGS.items():
+        if setting not in given:
+            setattr(options, dest, defaults[setting])
+    return options, given
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -92,10 +132,7 @@ def _parser() -> argparse.ArgumentParser:
     tuning.add_argument("--tune-runs", type=int, default=10, help="seeds per configuration (default: %(default)s)")
     tuning.add_argument("--tune-table", type=Path, help="tune on this table instead (default: --table)")
     progressive = parser.add_argument_group("progressive search (the tuning grid replaces what it varies)")
-    defaults = DEFAULT_SETTINGS["progressive"]
-    progressive.add_argument(
-        "--beam-size", type=int, default=defaults["beam_size"], help="K, cells kept per level (default: %(default)s)"
-    )
+    progressive.add_argument("--beam-size", type=int, help=f"K, cells kept per level {_default('beam_size')}")
     progressive.add_argument(
         "--surrogate", choices=list(SURROGATES), default="lstm", help="the accuracy predictor (default: %(default)s)"
     )
@@ -108,14 +145,12 @@ def _parser() -> argparse.ArgumentParser:
     progressive.add_argument(
         "--batch-size",
         type=int,
-        default=defaults["batch_size"],
-        help="cells per round at the last level (default: %(default)s)",
+        help=f"cells per round at the last level {_default('batch_size')}",
     )
     progressive.add_argument(
         "--exploration",
         type=float,
-        default=defaults["exploration"],
-        help="weight of the ensemble std (default: %(default)s)",
+        help=f"weight of the ensemble std {_default('exploration')}",
     )
     progressive.add_argument(
         "--final-beam-size", type=int, help="last-level parents: this many previous-level cells by the surrogate"
@@ -123,51 +158,45 @@ def _parser() -> argparse.ArgumentParser:
     progressive.add_argument(
         "--mutation-parents",
         type=int,
-        default=defaults["mutation_parents"],
-        help="unseen neighbours of this many best last-level cells join each round's candidates (default: %(default)s)",
+        help="unseen neighbours of this many best last-level cells join each round's candidates "
+        + _default("mutation_parents"),
     )
     progressive.add_argument(
         "--climb-share",
         type=float,
-        default=defaults["climb_share"],
-        help="share of each last-level round kept for those neighbours (default: %(default)s; 0: they compete)",
+        help=f"share of each last-level round kept for those neighbours {_default('climb_share')}; 0: they compete",
     )
     progressive.add_argument(
         "--restart-samples",
         type=int,
-        default=defaults.get("restart_samples", 0),
         help="at a local optimum the climb restarts from the surrogate's best of this many random unseen cells "
-        "(default: %(default)s; 0: no restart)",
+        f"{_default('restart_samples')}; 0: no restart",
     )
     progressive.add_argument(
         "--climb-round",
         type=int,
-        default=defaults.get("climb_round", 0),
-        help="cells per round of the climb, the surrogate refitted every --batch-size cells (default: %(default)s; "
-        "0: --batch-size)",
+        help="cells per round of the climb, the surrogate refitted every --batch-size cells "
+        f"{_default('climb_round')}; 0: --batch-size",
     )
     evolution = parser.add_argument_group("regularized evolution and NSGA-II")
     evolution.add_argument(
-        "--population-size", type=int, default=DEFAULT_SETTINGS["rea"]["population_size"], help="(default: %(default)s)"
+        "--population-size", type=int, help=f"REA's or NSGA-II's population {_default('population_size')}"
     )
     evolution.add_argument(
         "--sample-size",
         type=int,
-        default=DEFAULT_SETTINGS["rea"]["sample_size"],
-        help="tournament size (default: %(default)s)",
+        help=f"tournament size {_default('sample_size')}",
     )
     local = parser.add_argument_group("local search")
     local.add_argument(
         "--local-variant",
         choices=LocalSearch.VARIANTS,
-        default=DEFAULT_SETTINGS["local"]["variant"],
-        help="improvement rule (default: %(default)s)",
+        help=f"improvement rule {_default('variant')}",
     )
     local.add_argument(
         "--initial-samples",
         type=int,
-        default=DEFAULT_SETTINGS["local"]["initial_samples"],
-        help="random cells per (re)start, climb from the best (default: %(default)s)",
+        help=f"random cells per (re)start, climb from the best {_default('initial_samples')}",
     )
     parser.add_argument(
         "--workers",
@@ -195,19 +224,17 @@ def _check_writable(path: Path | None, flag: str) -> None:
         raise ConfigError(f"cannot write {flag} {path}: permission denied")
 
 
-def _grid_overrides(options: argparse.Namespace, strategies: list[str]) -> list[str]:
+def _grid_overrides(options: argparse.Namespace, given: set[str], strategies: list[str]) -> list[str]:
     """Notes on settings given on the command line that the tuning grid replaces."""
-    parser, notes = _parser(), []
+    notes = []
     grids = TUNING_GRIDS if options.cost is None else PARETO_TUNING_GRIDS
     for name in strategies:
         grid = grids.get(name, ())
-        for key in sorted({key for config in grid for key in config}):
-            dest = "local_variant" if key == "variant" else key
-            value = getattr(options, dest, None)
-            if value != parser.get_default(dest):
-                flag = f"--{dest.replace('_', '-')} {value}"
-                where = "with --no-tune only" if all(key in config for config in grid) else "where the grid leaves it"
-                notes.append(f"note: {name}'s tuning grid sets {key}, so {flag} applies {where}")
+        for key in sorted({key for config in grid for key in config} & given):
+            dest = _SETTING_FLAGS[key]
+            flag = f"--{dest.replace('_', '-')} {getattr(options, dest)}"
+            where = "with --no-tune only" if all(key in config for config in grid) else "where the grid leaves it"
+            notes.append(f"note: {name}'s tuning grid sets {key}, so {flag} applies {where}")
     return notes
 
 
@@ -232,7 +259,7 @@ def benchmark_command(args: list[str]) -> dict:
         DataNotFoundError: The table does not exist.
     """
     start = time.perf_counter()
-    options = _parser().parse_args([_dashed_flag(arg) for arg in args])
+    options, given_settings = _parse(args)
     allowed = SINGLE_OBJECTIVE if options.cost is None else MULTI_OBJECTIVE
     given = options.strategies if options.strategies is not None else ",".join(allowed)
     strategies = [name.strip() for name in given.split(",") if name.strip()]
@@ -282,7 +309,7 @@ def benchmark_command(args: list[str]) -> dict:
             tune_space = space if options.tune_table is None else nasbench201_space(tune_table)
             tune_cost = cost if options.tune_table is None or cost is None else NB201TableCost(tune_table, cost.name)
             seeds = tuning_seeds(options.tune_runs, options.runs)
-            for note in _grid_overrides(options, strategies):
+            for note in _grid_overrides(options, given_settings, strategies):
                 print(note)
             tuning = tune(
                 tune_table, options.signal, tune_space, strategies, options.budgets, seeds, settings,

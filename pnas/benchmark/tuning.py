@@ -26,6 +26,7 @@ from pnas.search.spaces.cell_space import SearchSpace
 
 __all__ = [
     "DEFAULT_SETTINGS",
+    "PARETO_DEFAULT_SETTINGS",
     "PARETO_TUNING_GRIDS",
     "TUNING_GRIDS",
     "TUNING_SEED_OFFSET",
@@ -34,6 +35,7 @@ __all__ = [
     "score_configuration",
     "tune",
     "tuning_seeds",
+    "untuned_settings",
 ]
 
 #: Strategy -> its candidate configurations, each a dict of settings laid over the command's; the same count for
@@ -72,12 +74,17 @@ DEFAULT_SETTINGS: dict[str, dict[str, Any]] = {
 
 #: The same for a multi-objective benchmark (``--cost``): progressive search in Pareto mode, with and without the
 #: neighbours of its front among the candidates, and NSGA-II; again the same count for each.
+#: Each progressive configuration also pins the climb's share and round to those the documented front was measured
+#: with (``benchmarks/results/nasbench201_pareto.md``), whatever the single-objective defaults become.
 PARETO_TUNING_GRIDS: dict[str, tuple[dict[str, Any], ...]] = {
-    "progressive": (
-        {"beam_size": 10, "batch_size": 10, "exploration": 0.0, "mutation_parents": 0, "climb_round": None},
-        {"beam_size": 10, "batch_size": 10, "exploration": 1.0, "mutation_parents": 0, "climb_round": None},
-        {"beam_size": 10, "batch_size": 10, "exploration": 0.0, "mutation_parents": 20, "climb_round": None},
-        {"beam_size": 10, "batch_size": 10, "exploration": 1.0, "mutation_parents": 20, "climb_round": None},
+    "progressive": tuple(
+        {"beam_size": 10, "batch_size": 10, "climb_share": 0.5, "climb_round": None, **varied}
+        for varied in (
+            {"exploration": 0.0, "mutation_parents": 0},
+            {"exploration": 1.0, "mutation_parents": 0},
+            {"exploration": 0.0, "mutation_parents": 20},
+            {"exploration": 1.0, "mutation_parents": 20},
+        )
     ),
     "nsga2": (
         {"population_size": 5},
@@ -86,6 +93,29 @@ PARETO_TUNING_GRIDS: dict[str, tuple[dict[str, Any], ...]] = {
         {"population_size": 40},
     ),
 }
+
+#: What ``pnas benchmark --cost ... --no-tune`` runs: per strategy, the configuration of its Pareto grid that tuning
+#: chose on the CIFAR-10 table's signal and parameter count (``benchmarks/results/nasbench201_pareto.md``).
+PARETO_DEFAULT_SETTINGS: dict[str, dict[str, Any]] = {
+    "progressive": dict(PARETO_TUNING_GRIDS["progressive"][2]),
+    "nsga2": dict(PARETO_TUNING_GRIDS["nsga2"][0]),
+}
+
+
+def untuned_settings(multi_objective: bool) -> dict[str, Any]:
+    """Every setting ``pnas benchmark --no-tune`` runs where no flag sets it, by setting name.
+
+    Single-objective: :data:`DEFAULT_SETTINGS`; multi-objective (``--cost``): :data:`PARETO_DEFAULT_SETTINGS` over
+    them. A climb that never restarts, and ``climb_round`` 0 for rounds of ``batch_size``, where neither sets them.
+    """
+    chosen = PARETO_DEFAULT_SETTINGS if multi_objective else DEFAULT_SETTINGS
+    settings: dict[str, Any] = {"restart_samples": 0, "climb_round": 0}
+    for defaults in DEFAULT_SETTINGS, chosen:
+        for configuration in defaults.values():
+            settings.update(configuration)
+    settings["climb_round"] = settings["climb_round"] or 0
+    return settings
+
 
 #: Tuning seeds are ``TUNING_SEED_OFFSET + i``; reported runs use seeds ``0..runs-1``, below it.
 TUNING_SEED_OFFSET = 10_000

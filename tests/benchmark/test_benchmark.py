@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from pnas.benchmark import PARETO_TUNING_GRIDS, TUNING_GRIDS, checklist, markdown_report
-from pnas.benchmark.cli import _parser
+from pnas.benchmark.cli import _parse
 from pnas.benchmark.runner import best_so_far
 from pnas.benchmark.table import BenchmarkTable
-from pnas.benchmark.tuning import DEFAULT_SETTINGS
+from pnas.benchmark.tuning import DEFAULT_SETTINGS, PARETO_DEFAULT_SETTINGS
 from pnas.cli import main
 from pnas.search.spaces.nasbench201 import NB201Cell, nasbench201_space
 from tests.benchmark.tables import write_table
@@ -200,12 +200,29 @@ def test_no_tune_runs_the_given_settings_as_is(table_path, tmp_path, capsys):
     assert list(document["differences"]["baselines"]) == ["local"]
 
 
-def test_no_tune_defaults_are_the_configurations_tuning_chose():
-    defaults = vars(_parser().parse_args(["--table", "t.csv"]))
+@pytest.mark.parametrize("cost", [[], ["--cost", "params_m"]], ids=["single-objective", "pareto"])
+def test_no_tune_defaults_are_the_configurations_tuning_chose(cost):
+    options, given = _parse(["--table", "t.csv", *cost])
+    chosen, grids = (PARETO_DEFAULT_SETTINGS, PARETO_TUNING_GRIDS) if cost else (DEFAULT_SETTINGS, TUNING_GRIDS)
     names = {"variant": "local_variant"}  # the one flag named apart from its setting
-    for strategy, settings in DEFAULT_SETTINGS.items():
-        assert settings in TUNING_GRIDS[strategy]  # a --no-tune run is a configuration the grid holds
-        assert {key: defaults[names.get(key, key)] for key in settings} == settings
+    assert not given
+    for strategy, settings in chosen.items():
+        assert settings in grids[strategy]  # a --no-tune run is a configuration the grid holds
+        assert {key: getattr(options, names.get(key, key)) or None for key in settings} == {
+            key: value or None for key, value in settings.items()
+        }
+
+
+def test_a_setting_given_with_cost_is_kept_and_the_others_take_the_pareto_defaults():
+    options, given = _parse(["--table", "t.csv", "--cost", "params_m", "--beam_size", "7", "--climb-round=0"])
+    assert given == {"beam_size", "climb_round"}
+    assert options.beam_size == 7 and options.climb_round == 0
+    assert options.mutation_parents == PARETO_DEFAULT_SETTINGS["progressive"]["mutation_parents"] == 20
+    assert options.population_size == PARETO_DEFAULT_SETTINGS["nsga2"]["population_size"]
+    assert (
+        _parse(["--table", "t.csv", "--beam-size", "7"])[0].mutation_parents
+        == DEFAULT_SETTINGS["progressive"]["mutation_parents"]
+    )
 
 
 @pytest.mark.parametrize(

@@ -54,6 +54,16 @@ def test_median_bars_are_the_median_of_finished_curves_once_enough_reached_the_e
     assert pruner.bars(3) == {1: 0.25, 2: 0.4}  # epoch 3 is the last: never a bar
 
 
+def test_each_search_prunes_with_a_fresh_copy_of_the_pruner_it_is_given():
+    used = MedianPruning(min_finished=3, prune_last_step=True)
+    used.finished = [[0.1, 0.2, 0.3], [0.2, 0.4, 0.5], [0.3, 0.6]]  # what an earlier search finished
+    fresh = create_pruner(used)
+    assert fresh is not used and fresh.finished == [] and fresh.bars(3) == {}
+    assert fresh.settings() == used.settings() and len(used.finished) == 3
+    halving = SuccessiveHalving(min_epochs=2, reduction=2)
+    assert create_pruner(halving) is not halving and create_pruner(halving).settings() == halving.settings()
+
+
 def test_a_rung_hands_back_its_state_and_the_next_job_continues_the_schedule():
     kwargs = {**TINY_TRAINER_KWARGS, "max_epochs": 3, "enable_checkpointing": False, "num_sanity_val_steps": 0}
     factory = CandidateFactory(PNASModule(num_classes=10, in_channels=1, num_cells=1, filters=4))

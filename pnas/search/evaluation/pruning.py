@@ -19,6 +19,7 @@ The last step of a search (the level its answer comes from) trains in full unles
 
 from __future__ import annotations
 
+import copy
 import math
 import statistics
 from abc import ABC, abstractmethod
@@ -75,6 +76,10 @@ class Pruner(ABC):
     def settings(self) -> dict[str, Any]:
         """What identifies this pruner in a search's fingerprint: its name and settings."""
         return {"name": self.name}
+
+    def fresh(self) -> Pruner:
+        """A copy of this pruner that knows nothing of earlier searches: each search prunes with its own."""
+        return copy.deepcopy(self)
 
     def for_step(self, last_step: bool) -> Pruner:
         """The pruner of a step: this one, or :class:`NoPruning` for the search's last step.
@@ -135,6 +140,10 @@ class MedianPruning(Pruner):
     def settings(self) -> dict[str, Any]:
         """The name, ``min_finished`` and ``prune_last_step``."""
         return {"name": self.name, "min_finished": self.min_finished, "prune_last_step": self.prune_last_step}
+
+    def fresh(self) -> MedianPruning:
+        """A copy with the same settings and no finished candidates: a search's bars come from its own."""
+        return MedianPruning(self.min_finished, self.prune_last_step)
 
     def bars(self, max_epochs: int) -> dict[int, float]:
         """Epoch -> the median value at it of the finished candidates so far (epochs with enough of them)."""
@@ -264,13 +273,13 @@ def _curve(evaluation: Evaluation, context: PruningContext) -> list[float]:
 
 
 def create_pruner(pruner: str | Pruner) -> Pruner:
-    """The pruner of a search: ``none``, ``median``, ``successive_halving``, or one given as it is.
+    """The pruner of a search: ``none``, ``median``, ``successive_halving``, or a fresh copy of one given.
 
     Raises:
         ConfigError: An unknown name.
     """
     if isinstance(pruner, Pruner):
-        return pruner
+        return pruner.fresh()
     pruners: dict[str, type[Pruner]] = {
         "none": NoPruning,
         "median": MedianPruning,

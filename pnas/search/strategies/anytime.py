@@ -179,10 +179,12 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
         """Refit after every step, but in rounds of ``climb_round`` only once ``batch_size`` evaluations are new."""
         if not self._continues():
             return False
-        if self.climb_round and self.level == self.max_blocks and self._unfitted < self.batch_size:
-            return False
+        return not (self.climb_round and self.level == self.max_blocks and self._unfitted < self.batch_size)
+
+    def _fit_surrogate(self) -> None:
+        """Fit as :class:`ProgressiveSearch` does, and count the evaluations since from zero."""
+        super()._fit_surrogate()
         self._unfitted = 0
-        return True
 
     def settings(self) -> dict[str, Any]:
         """:meth:`ProgressiveSearch.settings` and the rounds' settings (not the budget: it may grow)."""

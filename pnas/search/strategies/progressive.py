@@ -282,15 +282,19 @@ class ProgressiveSearch(SearchStrategy):
             finished.sort(key=lambda pair: -pair[0])  # stable: ties keep proposal order
             self.beam = [cell for _, cell in finished]  # every finished cell of the step expands (Algorithm 1)
         if self._refits():
-            known = [(cell, accuracy) for cell, accuracy in self.history.items() if accuracy is not None]
-            if known:
-                targets = np.array([accuracy for _, accuracy in known], dtype=float)
-                self._scale = UnitScale.of(targets)
-                cells = [cell for cell, _ in known]
-                self._fitted_with_features = self.side_features is not None and len(cells) >= SIDE_FEATURES_FROM
-                features = self.side_features(cells) if self._fitted_with_features else None
-                tokens = self.space.for_surrogate(encode(self.space, cells))
-                self.surrogate.fit(tokens, self._scale.to_unit(targets), features=features)
+            self._fit_surrogate()
+
+    def _fit_surrogate(self) -> None:
+        """Fit the surrogate on every finished cell so far (nothing while none has finished)."""
+        known = [(cell, accuracy) for cell, accuracy in self.history.items() if accuracy is not None]
+        if known:
+            targets = np.array([accuracy for _, accuracy in known], dtype=float)
+            self._scale = UnitScale.of(targets)
+            cells = [cell for cell, _ in known]
+            self._fitted_with_features = self.side_features is not None and len(cells) >= SIDE_FEATURES_FROM
+            features = self.side_features(cells) if self._fitted_with_features else None
+            tokens = self.space.for_surrogate(encode(self.space, cells))
+            self.surrogate.fit(tokens, self._scale.to_unit(targets), features=features)
 
     def predict(self, tokens: CellTokens, cell_at: Callable[[int], Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The surrogate's mean and std for ``tokens``, in the units of the observed scores.
