@@ -26,6 +26,7 @@ from pnas.config_files import check_command_line
 from pnas.data import DigitsDataModule
 from pnas.errors import ConfigError, PNASError
 from pnas.module import PNASModule
+from pnas.parse_errors import one_line_parse_error
 from pnas.search.run.interrupts import SearchInterrupted
 from pnas.search.run.records import SearchResult
 from pnas.search.run.run_dir import RunDir
@@ -191,9 +192,10 @@ def main(args: list[str] | None = None) -> None:
             seed_everything_default=0,
             args=args,
             parser_kwargs={
+                "exit_on_error": False,  # an argument error comes back here, to be printed as one line
                 "description": "Progressive Neural Architecture Search on PyTorch Lightning. "
                 "To draw a genotype: pnas plot GENOTYPE [--output FILE]. To compare strategies on a "
-                "NAS-Bench-201 table: pnas benchmark --table CSV (see pnas benchmark --help)."
+                "NAS-Bench-201 table: pnas benchmark --table CSV (see pnas benchmark --help).",
             },
         )
     except SearchInterrupted as interrupted:
@@ -203,6 +205,10 @@ def main(args: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         print("pnas: interrupted", file=sys.stderr)
         raise SystemExit(130) from None
+    except argparse.ArgumentError as error:
+        command = f"pnas {argv[0]}" if argv and argv[0] in PNASCLI.subcommands() else "pnas"
+        print(f"pnas: error: {one_line_parse_error(str(error))} (see {command} --help)", file=sys.stderr)
+        raise SystemExit(2) from None
     except Exception as error:
         message = _user_facing(error)
         if message is None:

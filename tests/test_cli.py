@@ -255,3 +255,27 @@ def test_only_the_disks_own_errors_are_one_line_and_a_bug_in_handling_one_keeps_
     wrapped = RuntimeError("saving failed")
     wrapped.__cause__ = full
     assert _user_facing(wrapped).startswith("OSError: [Errno 28]")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--pruner=hyperband"],
+            "pruner: got 'hyperband'; expected one of none, median, successive_halving or a class path",
+        ),
+        (["--trainer.max_epochs=abc"], "trainer.max_epochs: got 'abc'; expected int or null"),
+        (["--strategy.beam_size=x"], "strategy.beam_size: got 'x'; expected int"),
+        (["--no_such_flag=1"], "unrecognized arguments: --no_such_flag=1"),
+    ],
+)
+def test_an_argument_jsonargparse_refuses_is_one_line_that_names_the_help(tmp_path, capsys, args, message):
+    err = cli_error(capsys, ["search", "--config", SEARCH_CONFIG, *args, f"--run_dir={tmp_path}"])
+    assert err.strip() == f"pnas: error: {message} (see pnas search --help)"
+    assert not (tmp_path / "search.sqlite").exists()
+
+
+def test_an_unknown_subcommand_is_one_line_that_names_the_commands_help(capsys):
+    err = cli_error(capsys, ["serch"])
+    assert "invalid choice: 'serch'" in err and err.strip().endswith("(see pnas --help)")
+    assert len(err.strip().splitlines()) == 1
