@@ -39,7 +39,7 @@ def _expectation(what: str) -> str:
 
 
 def one_line_parse_error(message: str) -> str:
-    """Jsonargparse's error ``message`` as one line.
+    """The message of a jsonargparse argument error as one line.
 
     A report on a value becomes ``KEY: got VALUE; expected A or B``, with the key of a class's argument in full
     (``strategy.beam_size``); any other message has its lines joined.
@@ -47,10 +47,10 @@ def one_line_parse_error(message: str) -> str:
     Args:
         message: The message of jsonargparse's ``ArgumentError``.
     """
-    keys = [match["key"] for match in _KEY.finditer(message)]
+    keys = list(_KEY.finditer(message))
     if keys:
-        innermost = message[[match.end() for match in _KEY.finditer(message)][-1] :]
-        key = ".".join(keys)
+        innermost = message[keys[-1].end() :]  # the report on the innermost key, a class's argument
+        key = ".".join(match["key"] for match in keys)
         simple = _EXPECTED_GOT.search(innermost)
         if simple:
             return f"{key}: got {simple['value'].strip()!r}; expected {_expectation(simple['what'].strip())}"
