@@ -23,12 +23,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _report import machine, run_script, table  # noqa: E402
 
+from pnas.benchmark.nb201_table import nasbench201_space  # noqa: E402
 from pnas.benchmark.quality import mean_se  # noqa: E402
 from pnas.benchmark.runner import run_benchmark, worker_pool  # noqa: E402
 from pnas.benchmark.table import BenchmarkTable, TableEvaluator  # noqa: E402
 from pnas.benchmark.tuning import DEFAULT_SETTINGS, TUNING_SEED_OFFSET  # noqa: E402
 from pnas.errors import ConfigError  # noqa: E402
-from pnas.search.spaces.nasbench201 import nasbench201_space  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 BUDGETS = (25, 50, 100, 150)

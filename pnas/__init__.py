@@ -9,7 +9,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pnas._lazy import lazy_getattr
-from pnas.errors import ConfigError, DataNotFoundError, GenotypeError, PNASError, SearchFailedError
+from pnas.errors import (
+    ConfigError,
+    DataNotFoundError,
+    GenotypeError,
+    PNASError,
+    SearchFailedError,
+    SearchInterrupted,
+    StoreError,
+)
 from pnas.space import GENOTYPES, OPS, Block, Cell, expand, one_block_cells, resolve_genotype
 
 if TYPE_CHECKING:
@@ -48,7 +56,9 @@ __all__ = [
     "PNASError",
     "PNASModule",
     "SearchFailedError",
+    "SearchInterrupted",
     "SearchTrainer",
+    "StoreError",
     "build_network",
     "count_macs",
     "expand",

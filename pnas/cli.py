@@ -24,10 +24,9 @@ from pytorch_lightning.utilities.exceptions import MisconfigurationException
 
 from pnas.config_files import check_command_line
 from pnas.data import DigitsDataModule
-from pnas.errors import ConfigError, PNASError
+from pnas.errors import ConfigError, PNASError, SearchInterrupted
 from pnas.module import PNASModule
 from pnas.parse_errors import one_line_parse_error
-from pnas.search.run.interrupts import SearchInterrupted
 from pnas.search.run.records import SearchResult
 from pnas.search.run.run_dir import RunDir
 from pnas.search.trainer import SearchTrainer

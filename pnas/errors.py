@@ -1,12 +1,15 @@
 """Exceptions raised by `pnas`.
 
 Every error the package raises on purpose derives from :class:`PNASError`, so callers (and the CLI) can tell
-a user mistake from a bug. This module imports nothing heavy.
+a user mistake from a bug; :class:`SearchInterrupted`, a stop asked for by a signal, is no error and derives from
+``BaseException``. This module imports nothing heavy.
 """
 
 from __future__ import annotations
 
 import reprlib
+import signal
+from pathlib import Path
 
 __all__ = [
     "ConfigError",
@@ -14,6 +17,8 @@ __all__ = [
     "GenotypeError",
     "PNASError",
     "SearchFailedError",
+    "SearchInterrupted",
+    "StoreError",
     "brief",
     "require_integer",
 ]
@@ -37,6 +42,29 @@ class ConfigError(PNASError, ValueError):
 
 class SearchFailedError(PNASError):
     """Too many candidates in a row failed: something is wrong beyond a single architecture."""
+
+
+class StoreError(PNASError):
+    """The store file is damaged, foreign, or cannot be written; the message says what to do, nothing is deleted."""
+
+
+class SearchInterrupted(BaseException):
+    """The search was stopped by a signal after its last write; every finished candidate is stored.
+
+    A ``BaseException``, like ``KeyboardInterrupt``, so that no ``except Exception`` swallows it.
+
+    Attributes:
+        signum: The signal received.
+        run_dir: The run directory; running the same search again with it resumes.
+    """
+
+    def __init__(self, signum: int, run_dir: Path) -> None:
+        self.signum, self.run_dir = signum, run_dir
+        name = signal.Signals(signum).name
+        super().__init__(
+            f"search stopped by {name}; every finished candidate is saved in {run_dir}. "
+            "Run the same search with the same run_dir to resume"
+        )
 
 
 def require_integer(label: str, value: object, minimum: int = 1) -> None:

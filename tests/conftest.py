@@ -63,7 +63,7 @@ def tiny_search(
     from pnas.data import DigitsDataModule
     from pnas.module import PNASModule
     from pnas.search import Constraints, Execution, ProgressiveSearch, SearchTrainer, Tracking
-    from pnas.search.assembly import FLAT_SETTINGS, split_flat_settings
+    from pnas.search.flat_settings import FLAT_SETTINGS, split_flat_settings
 
     kwargs = {name: value for name, value in TINY_TRAINER_KWARGS.items() if name != "logger"}  # False: no W&B run
     trainer = SearchTrainer(**{**kwargs, **(trainer_kwargs or {})})

@@ -148,6 +148,15 @@ def test_the_search_counts_networks_through_its_model_never_by_importing_the_mod
     assert [module for module in search if "pnas.module" in project_imports(module)] == []
 
 
+def test_the_search_never_imports_the_benchmark_or_the_command():
+    search = [module for module in MODULES if module.startswith("pnas.search")]
+    above = {module for module in MODULES if module.startswith(("pnas.benchmark", "pnas.cli"))}
+    assert "pnas.benchmark.nb201_table" in above
+    assert {
+        module: sorted(project_imports(module) & above) for module in search if project_imports(module) & above
+    } == {}
+
+
 def test_every_public_name_resolves_and_every_project_error_is_exported_from_pnas():
     import pnas.benchmark
     import pnas.errors
@@ -156,6 +165,10 @@ def test_every_public_name_resolves_and_every_project_error_is_exported_from_pna
     for package in (pnas, pnas.search, pnas.benchmark, surrogate):
         for name in package.__all__:
             assert getattr(package, name) is not None, f"{package.__name__}.{name}"
-    errors = {name for name, value in vars(pnas.errors).items() if isinstance(value, type) and name.endswith("Error")}
-    assert errors and errors <= set(pnas.__all__)
+    errors = {
+        name
+        for name, value in vars(pnas.errors).items()
+        if isinstance(value, type) and issubclass(value, BaseException)
+    }
+    assert {"StoreError", "SearchInterrupted"} <= errors <= set(pnas.__all__)
     assert {"SearchTrainer", "run_search"} <= set(pnas.__all__)

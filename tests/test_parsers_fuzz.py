@@ -20,11 +20,12 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from pnas.benchmark.darts import load_darts_sample
+from pnas.benchmark.nb201_table import nasbench201_space
 from pnas.benchmark.predictors import QualityData
 from pnas.benchmark.table import BenchmarkTable
 from pnas.config_files import check_command_line, check_config_file
 from pnas.errors import ConfigError, GenotypeError
-from pnas.search.spaces.nasbench201 import NB201_OPS, NB201Cell, nasbench201_space
+from pnas.search.spaces.nasbench201 import NB201_OPS, NB201Cell
 from pnas.space import OPS, Block, Cell, load_genotype, resolve_genotype
 from tests.conftest import cells
 

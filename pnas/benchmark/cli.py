@@ -14,6 +14,7 @@ from pathlib import Path
 from pnas.benchmark.environment import environment
 from pnas.benchmark.fronts import ParetoBox
 from pnas.benchmark.markdown import markdown_report
+from pnas.benchmark.nb201_table import NB201TableCost, nasbench201_space
 from pnas.benchmark.report import format_differences, format_table, summarize, write_json
 from pnas.benchmark.runner import (
     MULTI_OBJECTIVE,
@@ -32,7 +33,6 @@ from pnas.benchmark.tuning import (
     untuned_settings,
 )
 from pnas.errors import ConfigError
-from pnas.search.spaces.nasbench201 import NB201TableCost, nasbench201_space
 from pnas.search.strategies.baselines import LocalSearch
 from surrogate import SURROGATES
 

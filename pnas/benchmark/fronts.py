@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pnas.benchmark.nb201_table import NB201TableCost
 from pnas.benchmark.table import TableEvaluator
 from pnas.errors import ConfigError
 from pnas.search.constraints.pareto import METRIC_AGAINST_COST, normalized_hypervolume, pareto_front
-from pnas.search.spaces.nasbench201 import NB201TableCost
 
 __all__ = ["ParetoBox", "front_hypervolume_so_far"]
 

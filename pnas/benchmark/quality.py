@@ -21,12 +21,13 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
+from pnas.benchmark.nb201_table import nasbench201_space
 from pnas.benchmark.predictors import DEFAULT_PREDICTORS, Predictor, QualityData, resolve_predictors
 from pnas.benchmark.table import BenchmarkTable, percent_scale
 from pnas.errors import ConfigError, GenotypeError
 from pnas.nn.zero_cost import PROXIES
 from pnas.search.spaces.cell_space import SearchSpace
-from pnas.search.spaces.nasbench201 import NASBench201Space, NB201Cell, nasbench201_space, nb201_level_cells
+from pnas.search.spaces.nasbench201 import NASBench201Space, NB201Cell, nb201_level_cells
 from pnas.search.strategies.scoring import encode
 from surrogate import rank_correlations
 

@@ -23,12 +23,12 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from pnas.benchmark.fronts import ParetoBox, front_hypervolume_so_far
+from pnas.benchmark.nb201_table import NB201TableCost
 from pnas.benchmark.proxies import ProxyTableFeatures
 from pnas.benchmark.table import TableEvaluator
 from pnas.errors import ConfigError
 from pnas.search.constraints.limits import CellConstraints
 from pnas.search.spaces.cell_space import SearchSpace
-from pnas.search.spaces.nasbench201 import NB201TableCost
 from pnas.search.strategies.anytime import AnytimeProgressiveSearch
 from pnas.search.strategies.base import Proposal, SearchStrategy
 from pnas.search.strategies.baselines import LocalSearch, RandomSearch, RegularizedEvolution

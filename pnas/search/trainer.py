@@ -8,7 +8,7 @@ import pytorch_lightning as pl
 from pytorch_lightning.loggers import Logger, WandbLogger
 
 from pnas.errors import ConfigError
-from pnas.search.assembly import FLAT_SETTINGS, build_constraints, countable_costs, group_settings
+from pnas.search.assembly import apply_constraints, countable_costs
 from pnas.search.callbacks.base import SearchCallback
 from pnas.search.callbacks.tracking_settings import Tracking
 from pnas.search.constraints.settings import Constraints
@@ -16,6 +16,7 @@ from pnas.search.evaluation.candidates import warn_left_out
 from pnas.search.evaluation.lightning import LightningEvaluator
 from pnas.search.evaluation.pruning import Pruner
 from pnas.search.execution.settings import Execution
+from pnas.search.flat_settings import deprecated_flat_settings, group_settings
 from pnas.search.run.fingerprint import config_record, search_fingerprint
 from pnas.search.run.loop import run_search
 from pnas.search.run.records import SearchResult
@@ -59,94 +60,75 @@ class SearchTrainer(pl.Trainer):
         max_consecutive_failures: int = 5,
         config: dict[str, Any] | None = None,
         callbacks: list[SearchCallback] | None = None,
-        max_blocks: int | None = None,
-        beam_size: int | None = None,
-        surrogate: Literal["lstm", "mlp", "forest", "blend"] | None = None,
-        initial_cells: int | None = None,
-        max_params: int | None = None,
-        max_macs: int | None = None,
-        max_latency_ms: float | None = None,
-        latency_device: str | None = None,
-        objectives: list[str] | None = None,
-        workers: int | None = None,
-        executor: Literal["local", "ray"] | None = None,
-        ray_address: str | None = None,
-        num_cpus: float | None = None,
-        num_gpus: float | None = None,
-        wandb: Literal["offline", "online", "disabled"] | None = None,
-        wandb_project: str | None = None,
+        **flat_settings: Any,
     ) -> SearchResult:
         """Run a neural architecture search, progressive (PNAS) by default, and record it in ``run_dir``.
 
         Args:
-            model: Template for every candidate: any LightningModule whose ``__init__`` takes a ``genotype`` and
-                that saves its hyperparameters (``PNASModule``, or your own). Each candidate is its class built with
-                its hyperparameters and the candidate's cell as ``genotype``.
+            model: Template for every candidate: a LightningModule whose ``__init__`` takes a ``genotype`` and that
+                saves its hyperparameters (``PNASModule``, or yours), built again with each candidate's cell.
             datamodule: Data every candidate trains, validates and (the best one) tests on.
-            strategy: What to train next (:class:`~pnas.search.SearchStrategy`); from a config, by class path
-                (``class_path: pnas.search.ProgressiveSearch`` with its ``init_args``: ``max_blocks`` (B),
-                ``beam_size`` (K), ``surrogate``, ``initial_cells``, ...). Unset: ``ProgressiveSearch`` with B=3,
-                K=8, the LSTM ensemble and this search's ``seed``.
-            constraints: Limits on the networks trained (parameters, multiply-adds, latency) and Pareto mode
-                (:class:`~pnas.search.Constraints`); by default none.
-            execution: How many candidates train at once, and where (:class:`~pnas.search.Execution`); by default
-                one at a time, in this process.
-            tracking: The search's Weights & Biases run (:class:`~pnas.search.Tracking`): its mode, project, entity,
-                group and tags. ``disabled`` when this trainer was given ``logger=False``; a ``WandbLogger`` given
-                as ``logger`` is used as it is.
-            pruner: Which candidates stop before ``max_epochs`` (:mod:`~pnas.search.evaluation.pruning`): ``none``;
-                ``median``, a candidate worse after an epoch than the median of earlier steps' finished candidates
-                then; ``successive_halving``, a step's candidates in rungs of 1, 3, 9, ... epochs, the best third
-                going on after each. A pruned candidate is recorded with its last value (status ``pruned``); the
-                strategy and its surrogate see only the finished ones.
+            strategy: What to train next (:class:`~pnas.search.SearchStrategy`), from a config by class path. Unset:
+                ``ProgressiveSearch`` with B=3, K=8, the LSTM ensemble and this search's ``seed``.
+            constraints: Limits on the networks trained and Pareto mode (:class:`~pnas.search.Constraints`).
+            execution: How many candidates train at once, and where (:class:`~pnas.search.Execution`).
+            tracking: The search's W&B run (:class:`~pnas.search.Tracking`); a given ``WandbLogger`` is used as is.
+            pruner: Which candidates stop before ``max_epochs`` (:mod:`~pnas.search.evaluation.pruning`).
             monitor: The metric the candidates log in validation that ranks them (``val/acc``, ``val/f1``, ...).
             mode: ``max`` if a higher ``monitor`` is better, ``min`` if a lower one is (a loss).
-            run_dir: Directory for the records (search.sqlite, candidates.csv, best_genotype.json, ...). Running
-                again with the same run_dir resumes the search: finished candidates are not trained again.
+            run_dir: Directory for the search's records; the same run_dir again resumes the search.
             seed: Seed of each candidate's initialisation, and of the default strategy.
             progress: Show progress bars and a line per step.
             verbose: Show Lightning's own output for every candidate.
-            max_consecutive_failures: Stop the search when this many candidates in a row fail (each failure is
-                recorded with its error in candidates.csv).
+            max_consecutive_failures: Stop the search when this many candidates in a row fail.
             config: Settings to store as config.yaml (the ``pnas search`` command stores its full config).
             callbacks: Further :class:`~pnas.search.SearchCallback` hooks.
-            max_blocks: Deprecated: ``strategy``'s. So are ``beam_size``, ``surrogate`` and ``initial_cells``;
-                ``max_params``, ``max_macs``, ``max_latency_ms``, ``latency_device`` and ``objectives`` are
-                ``constraints``'; ``workers``, ``executor``, ``ray_address``, ``num_cpus`` and ``num_gpus`` are
-                ``execution``'s. Each still works, with a warning, until the next release.
-            beam_size: Deprecated, see ``max_blocks``.
-            surrogate: Deprecated, see ``max_blocks``.
-            initial_cells: Deprecated, see ``max_blocks``.
-            max_params: Deprecated, see ``max_blocks``.
-            max_macs: Deprecated, see ``max_blocks``.
-            max_latency_ms: Deprecated, see ``max_blocks``.
-            latency_device: Deprecated, see ``max_blocks``.
-            objectives: Deprecated, see ``max_blocks``.
-            workers: Deprecated, see ``max_blocks``.
-            executor: Deprecated, see ``max_blocks``.
-            ray_address: Deprecated, see ``max_blocks``.
-            num_cpus: Deprecated, see ``max_blocks``.
-            num_gpus: Deprecated, see ``max_blocks``.
-            wandb: Deprecated: ``tracking.mode``.
-            wandb_project: Deprecated: ``tracking.project``.
+            **flat_settings: Deprecated (:func:`~pnas.search.flat_settings.deprecated_flat_settings`).
         """
-        flat = {name: value for name, value in locals().items() if name in FLAT_SETTINGS}
         strategy, constraints, execution, tracking = group_settings(
-            strategy, constraints, execution, tracking, seed, flat
+            strategy, constraints, execution, tracking, seed, deprecated_flat_settings(**flat_settings)
         )
-        self._check(model, max_consecutive_failures)
-        constraints.check(monitor, mode)
-        files = RunDir.claim(run_dir)  # a bad run_dir fails before the data loads
+        files = self._claim(run_dir, model, constraints, monitor, mode, max_consecutive_failures)
+        tracker = self._tracker(tracking)
+        evaluator = self._evaluator(model, datamodule, execution, pruner, monitor, mode, seed, verbose, files, tracker)
+        try:
+            files_of_constraints = apply_constraints(constraints, strategy, model, evaluator, files.latencies)
+            tracker.cell_costs = countable_costs(model, strategy, evaluator) if tracker.enabled else None
+            fingerprint = search_fingerprint(evaluator, datamodule, config)
+            record = config_record(fingerprint, strategy, constraints, seed, config)
+            hooks = [*files_of_constraints, tracker, *(callbacks or [])]  # the front before W&B logs it
+            return run_search(
+                strategy, evaluator, files, record, progress, hooks, fingerprint, max_consecutive_failures
+            )
+        finally:
+            evaluator.close()
+
+    def _tracker(self, tracking: Tracking) -> Any:
+        """The search's :class:`~pnas.tracking.WandbSearchLogger`, as ``tracking`` and this trainer's logger say."""
         from pnas.tracking import WandbSearchLogger  # pnas.tracking imports wandb: import it on use
 
-        wandb_mode, logger = self._wandb_mode(tracking.mode), self._search_logger()
-        tracker = WandbSearchLogger(
+        return WandbSearchLogger(
             tracking.project,
-            mode=wandb_mode,
-            logger=logger,
+            mode=self._wandb_mode(tracking.mode),
+            logger=self._search_logger(),
             candidate_runs=tracking.candidate_runs,
             **tracking.init_arguments(),
         )
+
+    def _evaluator(
+        self,
+        model: pl.LightningModule,
+        datamodule: pl.LightningDataModule,
+        execution: Execution,
+        pruner: str | Pruner,
+        monitor: str,
+        mode: str,
+        seed: int,
+        verbose: bool,
+        files: RunDir,
+        tracker: Any,
+    ) -> LightningEvaluator:
+        """The evaluator that trains each candidate with this trainer's settings, its data checked."""
         evaluator = LightningEvaluator(
             model,
             datamodule,
@@ -161,34 +143,31 @@ class SearchTrainer(pl.Trainer):
             candidate_runs=tracker.candidate_runs(files.path),
         )
         evaluator.check_data()
-        checks, constraint_files = build_constraints(constraints, strategy, model, evaluator, files.latencies)
-        if checks:
-            strategy.constrain(checks)
-        if tracker.enabled:
-            tracker.cell_costs = countable_costs(model, strategy, evaluator)
-        fingerprint = search_fingerprint(evaluator, datamodule, config)
-        try:
-            return run_search(
-                strategy,
-                evaluator,
-                files,
-                config=config_record(fingerprint, strategy, constraints, seed, config),
-                progress=progress,
-                callbacks=[*constraint_files, tracker, *(callbacks or [])],  # the front before W&B logs it
-                fingerprint=fingerprint,
-                max_consecutive_failures=max_consecutive_failures,
-            )
-        finally:
-            evaluator.close()
+        return evaluator
 
-    def _check(self, model: Any, max_consecutive_failures: int) -> None:
-        """Raise ``ConfigError`` for a model that is no LightningModule, or a setting out of range."""
+    def _claim(
+        self,
+        run_dir: str,
+        model: Any,
+        constraints: Constraints,
+        monitor: str,
+        mode: str,
+        max_consecutive_failures: int,
+    ) -> RunDir:
+        """The search's run directory, claimed once its settings are checked, before the data loads.
+
+        Raises:
+            ConfigError: The model is no LightningModule, a setting is out of range, or ``run_dir`` holds files that
+                are not a pnas search's (:meth:`RunDir.claim`).
+        """
         if not isinstance(model, pl.LightningModule):
             raise ConfigError(f"the search's model must be a LightningModule, got {type(model).__name__}")
         if self.max_epochs is None or self.max_epochs < 1:
             raise ConfigError(f"max_epochs (epochs per candidate) must be >= 1, got {self.max_epochs}")
         if max_consecutive_failures < 1:
             raise ConfigError(f"max_consecutive_failures must be >= 1, got {max_consecutive_failures}")
+        constraints.check(monitor, mode)
+        return RunDir.claim(run_dir)
 
     def _wandb_mode(self, mode: str | None) -> str | None:
         """``mode``, or ``disabled`` for a trainer given ``logger=False``, which must not ask for a W&B run too.

@@ -10,11 +10,12 @@ import pytest
 
 from pnas.benchmark import PARETO_TUNING_GRIDS, TUNING_GRIDS, checklist, markdown_report
 from pnas.benchmark.cli import _parse
+from pnas.benchmark.nb201_table import nasbench201_space
 from pnas.benchmark.runner import best_so_far
 from pnas.benchmark.table import BenchmarkTable
 from pnas.benchmark.tuning import DEFAULT_SETTINGS, PARETO_DEFAULT_SETTINGS
 from pnas.cli import main
-from pnas.search.spaces.nasbench201 import NB201Cell, nasbench201_space
+from pnas.search.spaces.nasbench201 import NB201Cell
 from tests.benchmark.tables import write_table
 
 OPS = ("none", "skip_connect", "nor_conv_3x3")
@@ -318,9 +319,9 @@ def pareto_run(table_path, tmp_path_factory):
 
 def test_the_multi_objective_benchmark_reports_each_runs_front_hypervolume(pareto_run, table_path):
     from pnas.benchmark.fronts import ParetoBox, front_hypervolume_so_far
+    from pnas.benchmark.nb201_table import NB201TableCost
     from pnas.benchmark.runner import run_seed
     from pnas.benchmark.table import TableEvaluator
-    from pnas.search.spaces.nasbench201 import NB201TableCost
 
     out, printed, document = pareto_run
     assert "normalised hypervolume in (test, params_m) of the (val, params_m) front (%)" in printed

@@ -46,8 +46,8 @@ def test_carry_over_columns_shuffle_only_the_partial_cells_and_add_seeded_noise(
 
 
 def test_a_carry_over_table_without_an_op_is_a_smaller_nb201_space(table, tmp_path):
+    from pnas.benchmark.nb201_table import nasbench201_space
     from pnas.benchmark.table import BenchmarkTable
-    from pnas.search.spaces.nasbench201 import nasbench201_space
 
     out = tmp_path / "no_conv.csv"
     arguments = [f"--table={table}", "--signal=val", f"--output={out}", "--without-op=nor_conv_3x3"]

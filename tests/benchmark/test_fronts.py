@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from pnas.benchmark.fronts import ParetoBox, front_hypervolume_so_far
+from pnas.benchmark.nb201_table import NB201TableCost
 from pnas.benchmark.table import BenchmarkTable, TableEvaluator
 from pnas.search.constraints.pareto import hypervolume
-from pnas.search.spaces.nasbench201 import NB201TableCost
 from tests.benchmark.tables import write_table
 
 NAN = math.nan

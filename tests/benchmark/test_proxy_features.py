@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 from pnas.benchmark import make_strategy, run_strategy
+from pnas.benchmark.nb201_table import nasbench201_space
 from pnas.benchmark.proxies import ProxyTableFeatures
 from pnas.benchmark.table import BenchmarkTable, TableEvaluator
 from pnas.errors import ConfigError
-from pnas.search.spaces.nasbench201 import NB201Cell, nasbench201_space
+from pnas.search.spaces.nasbench201 import NB201Cell
 from tests.benchmark.tables import signal, write_table
 
 OPS = ("none", "skip_connect", "nor_conv_3x3")

@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pytest
 
+from pnas.benchmark.nb201_table import nasbench201_space
 from pnas.benchmark.report import welch_interval
 from pnas.benchmark.runner import STRATEGY_SETTINGS, make_strategy
 from pnas.benchmark.table import BenchmarkTable, TableEvaluator
@@ -13,7 +14,6 @@ from pnas.benchmark.tuning import TUNING_GRIDS, TUNING_SEED_OFFSET, score_config
 from pnas.cli import main
 from pnas.errors import ConfigError
 from pnas.search import LocalSearch, NASBench201Space
-from pnas.search.spaces.nasbench201 import nasbench201_space
 from tests.benchmark.tables import signal, write_table
 
 OPS = ("none", "skip_connect", "nor_conv_3x3")
@@ -49,8 +49,8 @@ class ReportlessTable(BenchmarkTable):
 
 @pytest.mark.parametrize("multi_objective", [False, True])
 def test_every_tunable_strategy_gets_the_same_number_of_configurations_and_each_builds(multi_objective, tmp_path):
+    from pnas.benchmark.nb201_table import NB201TableCost
     from pnas.benchmark.tuning import PARETO_TUNING_GRIDS
-    from pnas.search.spaces.nasbench201 import NB201TableCost
 
     grids = PARETO_TUNING_GRIDS if multi_objective else TUNING_GRIDS
     cost = NB201TableCost(BenchmarkTable(write_table(tmp_path / "t.csv")), "params_m") if multi_objective else None

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from pnas.errors import ConfigError, SearchFailedError
+from pnas.errors import ConfigError, SearchFailedError, StoreError
 from pnas.search import ProgressiveSearch, run_search
-from pnas.search.run.store import StoreError
 from pnas.space import one_block_cells
 from tests.conftest import cli_error, tiny_search
 from tests.search.objectives import ObjectiveEvaluator
@@ -48,7 +47,7 @@ def test_larger_max_blocks_resumes_but_other_settings_are_refused(tmp_path):
 
 def test_the_errors_of_the_readme_table_import_from_where_it_says():
     import pnas
-    from pnas.search.run.store import StoreError
+    from pnas.errors import StoreError
 
     for name in ("GenotypeError", "ConfigError", "DataNotFoundError", "SearchFailedError"):
         assert issubclass(getattr(pnas, name), pnas.PNASError) and name in pnas.__all__

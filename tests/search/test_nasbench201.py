@@ -81,9 +81,10 @@ def test_every_cell_of_every_level_is_in_the_real_table():
 
 
 def test_a_table_cost_prices_cells_and_encoded_children_as_the_table_does(tmp_path):
+    from pnas.benchmark.nb201_table import NB201TableCost
     from pnas.benchmark.table import BenchmarkTable
     from pnas.errors import ConfigError
-    from pnas.search.spaces.nasbench201 import NASBench201Space, NB201TableCost
+    from pnas.search.spaces.nasbench201 import NASBench201Space
     from tests.benchmark.tables import write_table
 
     ops = ("none", "skip_connect", "nor_conv_3x3")

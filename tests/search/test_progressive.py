@@ -170,10 +170,10 @@ def test_the_budgeted_search_also_expands_every_evaluated_level_1_cell(tmp_path)
 
 
 def test_in_pareto_mode_the_neighbours_joining_each_round_are_those_of_the_front(tmp_path):
+    from pnas.benchmark.nb201_table import NB201TableCost
     from pnas.benchmark.table import BenchmarkTable
     from pnas.search import AnytimeProgressiveSearch, NASBench201Space
     from pnas.search.constraints.pareto import pareto_front
-    from pnas.search.spaces.nasbench201 import NB201TableCost
     from tests.benchmark.tables import write_table
 
     ops = ("none", "skip_connect", "nor_conv_3x3")

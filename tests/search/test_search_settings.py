@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import inspect
 
 import pytest
 import yaml
@@ -12,7 +13,7 @@ from pnas.data import DigitsDataModule
 from pnas.errors import ConfigError
 from pnas.module import PNASModule
 from pnas.search import Constraints, Execution, ProgressiveSearch, RandomSearch, SearchTrainer, Tracking
-from pnas.search.assembly import group_settings
+from pnas.search.flat_settings import FLAT_SETTINGS, deprecated_flat_settings, group_settings
 from pnas.search.spaces.cell_space import CellSpace
 from tests.conftest import TINY_TRAINER_KWARGS, cli_error
 from tests.search.cli_searches import ROOT, SEARCH
@@ -86,3 +87,11 @@ def test_flat_settings_fold_into_their_groups():
     assert isinstance(strategy, ProgressiveSearch) and (strategy.beam_size, strategy.seed) == (3, 7)
     assert constraints == Constraints(max_params=9, max_macs=5) and execution == Execution(num_cpus=1.0)
     assert tracking == Tracking(project="p", group="g")
+
+
+def test_the_deprecated_flat_settings_are_exactly_the_ones_folded_into_groups():
+    names = [name for name in inspect.signature(deprecated_flat_settings).parameters if name != "unknown"]
+    assert names == list(FLAT_SETTINGS)
+    assert deprecated_flat_settings(workers=2)["workers"] == 2
+    with pytest.raises(TypeError, match="SearchTrainer.search\\(\\) got an unexpected keyword argument 'max_block'"):
+        deprecated_flat_settings(max_block=3)

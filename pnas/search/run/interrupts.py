@@ -10,28 +10,11 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
 
-__all__ = ["SearchInterrupted", "StopOnSignals"]
+from pnas.errors import SearchInterrupted
+
+__all__ = ["StopOnSignals"]
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-class SearchInterrupted(BaseException):
-    """The search was stopped by a signal after its last write; every finished candidate is stored.
-
-    A ``BaseException``, like ``KeyboardInterrupt``, so that no ``except Exception`` swallows it.
-
-    Attributes:
-        signum: The signal received.
-        run_dir: The run directory; running the same search again with it resumes.
-    """
-
-    def __init__(self, signum: int, run_dir: Path) -> None:
-        self.signum, self.run_dir = signum, run_dir
-        name = signal.Signals(signum).name
-        super().__init__(
-            f"search stopped by {name}; every finished candidate is saved in {run_dir}. "
-            "Run the same search with the same run_dir to resume"
-        )
 
 
 class StopOnSignals:

@@ -58,7 +58,7 @@ def run_search(
     ``run_dir`` replays the strategy from the stored results, so no finished candidate is evaluated twice and the
     search continues where it stopped. The strategy's class and settings are part of the stored fingerprint, so a
     different strategy cannot continue another's search. SIGINT and SIGTERM stop the search after the current
-    write with :class:`~pnas.search.run.interrupts.SearchInterrupted`.
+    write with :class:`~pnas.errors.SearchInterrupted`.
 
     The callbacks of :func:`default_callbacks` write ``config.yaml`` (``config``), ``candidates.csv`` and
     ``steps.csv`` (views of the store), ``best_genotype.json`` (kept up to date), the pictures

@@ -16,10 +16,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from pnas.errors import ConfigError, PNASError
+from pnas.errors import ConfigError, StoreError
 from pnas.search.run.records import CandidateRecord, StepReport
 
-__all__ = ["SCHEMA", "SearchStore", "StoreError"]
+__all__ = ["SCHEMA", "SearchStore"]
 
 SCHEMA = "pnas-search/1"
 
@@ -45,10 +45,6 @@ CREATE TABLE IF NOT EXISTS steps (step INTEGER PRIMARY KEY, report TEXT NOT NULL
 _CANDIDATE_COLUMNS = ["step", "cell", "predicted_acc", "val_acc", "parameters", "train_seconds", "status", "error"]
 #: Step-report keys of earlier releases, and their names now.
 _RENAMED_STEP_KEYS = {"best_val_acc": "best_value"}
-
-
-class StoreError(PNASError):
-    """The store file is damaged, foreign, or cannot be written; the message says what to do, nothing is deleted."""
 
 
 def _damaged(path: Path, problem: str) -> StoreError:
