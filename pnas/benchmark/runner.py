@@ -17,11 +17,13 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import repeat
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 from tqdm.auto import tqdm
 
+from pnas.benchmark.fit_cache import share_fits
 from pnas.benchmark.fronts import ParetoBox, front_hypervolume_so_far
 from pnas.benchmark.nb201_table import NB201TableCost
 from pnas.benchmark.proxies import ProxyTableFeatures
@@ -213,9 +215,17 @@ def run_seed(
     seed: int,
     budget: int,
     cost: Cost = None,
+    shared_fits: Path | None = None,
 ) -> list[Evaluated]:
-    """Build strategy ``name`` for ``seed`` and let it spend ``budget`` evaluations (a picklable unit of work)."""
-    return run_strategy(make_strategy(name, space, budget, seed, cost, **settings), evaluator, budget, cost)
+    """Build strategy ``name`` for ``seed`` and let it spend ``budget`` evaluations (a picklable unit of work).
+
+    With ``shared_fits`` (a folder), its surrogate loads the fits other runs made on the same cells from there
+    (:func:`~pnas.benchmark.fit_cache.share_fits`).
+    """
+    strategy = make_strategy(name, space, budget, seed, cost, **settings)
+    if shared_fits is not None and hasattr(strategy, "surrogate"):
+        share_fits(strategy.surrogate, shared_fits)
+    return run_strategy(strategy, evaluator, budget, cost)
 
 
 def _one_torch_thread() -> None:
@@ -311,6 +321,7 @@ def run_benchmark(
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
     pool: Executor | None = None,
     cost: Cost = None,
+    shared_fits: Path | None = None,
 ) -> BenchmarkResult:
     """Run each strategy once per seed at the largest budget on ``evaluator``'s table.
 
@@ -326,6 +337,8 @@ def run_benchmark(
         pool: Run the seeds in these worker processes (see :func:`worker_pool`); ``None``: in this process.
         cost: The table's cost column: each strategy searches for the front of signal against it, and each run is
             measured by its front's hypervolume in (report, cost) space; ``None``: by its best cell's report.
+        shared_fits: A folder where the runs' surrogates share their fits (for tuning, whose configurations repeat
+            one another's fits; a loaded fit takes no time, so reported runs never share).
 
     Raises:
         ConfigError: A strategy or setting is unknown or out of range, or does not fit the benchmark (single- or
@@ -350,9 +363,12 @@ def run_benchmark(
             bar.set_postfix_str(name)
             jobs = (name, space, evaluator, merged[name])
             if pool is None:
-                trajectories: Iterator[list[Evaluated]] = (run_seed(*jobs, seed, largest, cost) for seed in seeds)
+                trajectories: Iterator[list[Evaluated]] = (
+                    run_seed(*jobs, seed, largest, cost, shared_fits) for seed in seeds
+                )
             else:
-                trajectories = pool.map(run_seed, *(repeat(job) for job in jobs), seeds, repeat(largest), repeat(cost))
+                fixed = [repeat(value) for value in (largest, cost, shared_fits)]
+                trajectories = pool.map(run_seed, *(repeat(job) for job in jobs), seeds, *fixed)
             for trajectory in trajectories:
                 if box is None:
                     curves.append(best_so_far(trajectory, largest))

@@ -10,10 +10,12 @@ of its fronts in (signal, cost) space, likewise.
 from __future__ import annotations
 
 import math
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -199,14 +201,17 @@ def score_configuration(
     seeds: Sequence[int],
     pool: Executor | None = None,
     cost: Cost = None,
+    shared_fits: Path | None = None,
 ) -> float:
     """Run strategy ``name`` with ``settings`` on each seed; return the mean over ``budgets`` of the runs' mean measure.
 
     What is averaged is the evaluator's report entry of each run's best-by-signal cell, in percent, or with a
     ``cost`` the hypervolume of each run's front in (report, cost) space; tuning passes an evaluator that reports
-    the signal.
+    the signal. ``shared_fits``: a folder where the runs' surrogates share their fits with other configurations'.
     """
-    result = run_benchmark(evaluator, space, [name], budgets, seeds, settings, progress=False, pool=pool, cost=cost)
+    result = run_benchmark(
+        evaluator, space, [name], budgets, seeds, settings, False, pool=pool, cost=cost, shared_fits=shared_fits
+    )
     per_budget = [float(np.nanmean(result.at(name, budget))) for budget in result.budgets]
     return 100 * float(np.mean(per_budget))
 
@@ -223,6 +228,7 @@ def tune(
     progress: bool = True,
     pool: Executor | None = None,
     cost: Cost = None,
+    share_surrogate_fits: bool = True,
 ) -> TuningResult:
     """Score every configuration of every strategy on ``signal`` alone; choose each strategy's best.
 
@@ -239,6 +245,12 @@ def tune(
         progress: Show a progress bar.
         pool: Worker processes for the runs (:func:`~pnas.benchmark.runner.worker_pool`); ``None``: this process.
         cost: The tuning table's cost column, for a multi-objective benchmark (``None``: single-objective).
+        share_surrogate_fits: Load a surrogate fit another configuration made on the same cells (below) instead of
+            making it again; ``False`` makes every fit.
+
+    The configurations of a grid run on the same seeds and repeat one another's surrogate fits until their searches
+    part; each such fit is made once and loaded after (:func:`~pnas.benchmark.fit_cache.share_fits`), which
+    changes no run.
 
     Raises:
         ConfigError: A configuration's setting is out of range.
@@ -253,13 +265,17 @@ def tune(
         for config in record.grids[name]:
             make_strategy(name, space, 1, 0, cost, **{**(settings or {}), **config})  # fail before any run
     total = sum(len(grid) for grid in record.grids.values())
-    with tqdm(total=total, desc="tuning", unit="config", disable=not progress) as bar:
+    with (
+        tqdm(total=total, desc="tuning", unit="config", disable=not progress) as bar,
+        tempfile.TemporaryDirectory(prefix="pnas-tuning-fits-") as folder,
+    ):
+        shared_fits = Path(folder) if share_surrogate_fits else None
         for name, grid in record.grids.items():
             start, record.scores[name] = time.perf_counter(), []
             for config in grid:
                 bar.set_postfix_str(f"{name} {config}")
                 merged = {**(settings or {}), **config}
-                score = score_configuration(evaluator, space, name, merged, budgets, seeds, pool, cost)
+                score = score_configuration(evaluator, space, name, merged, budgets, seeds, pool, cost, shared_fits)
                 record.scores[name].append(score)
                 bar.update()
             record.seconds[name] = time.perf_counter() - start

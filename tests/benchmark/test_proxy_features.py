@@ -56,7 +56,7 @@ def test_a_table_without_the_proxy_columns_is_refused(tables):
 def test_a_search_takes_the_proxies_from_40_cells_on_and_charges_their_time_to_its_wall_clock(tables, surrogate):
     table, proxies = tables
     evaluator, space = TableEvaluator(table, "val", "test"), nasbench201_space(table)
-    settings = {"surrogate": surrogate, "beam_size": 2, "batch_size": 4}
+    settings = {"surrogate": surrogate, "beam_size": 2, "batch_size": 10}
     strategy = make_strategy("progressive", space, 60, 0, proxies=str(proxies), **settings)
     assert strategy.settings()["side_features"] == "zero-cost proxies"
     trajectory = run_strategy(strategy, evaluator, 60)

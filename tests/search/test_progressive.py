@@ -216,7 +216,7 @@ def test_with_neighbours_of_its_best_cells_the_budgeted_search_leaves_a_misleadi
     best = optimum(ops)
 
     def found(mutation_parents):
-        strategy = AnytimeProgressiveSearch(100, batch_size=5, mutation_parents=mutation_parents, beam_size=3,
+        strategy = AnytimeProgressiveSearch(100, batch_size=10, mutation_parents=mutation_parents, beam_size=3,
                                             space=NASBench201Space(ops), surrogate="mlp", seed=0)  # fmt: skip
         return drive(strategy, lambda cell: evaluator.evaluate(cell).accuracy)
 
@@ -264,6 +264,8 @@ def test_at_a_local_optimum_the_climb_restarts_from_random_cells_and_climbs_from
         history, restarted = dict(strategy.history), len(drawn)
         strategy.observe(proposal.cells, [evaluator.evaluate(cell).accuracy for cell in proposal.cells])
         rounds.append((proposal.cells, history, restarted))
+        if len(rounds) >= 2 and rounds[-2][2]:  # the round after the first restart is in: all that is checked
+            break
     first = next(i for i, (_, _, restarted) in enumerate(rounds) if restarted)
     cells, history, _ = rounds[first]
     best = max((cell for cell in history if cell.level == 3), key=history.__getitem__)
