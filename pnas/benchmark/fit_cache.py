@@ -30,8 +30,9 @@ _FITTED = {"network", "_feature_scale"}
 def share_fits(surrogate: Any, folder: Path) -> None:
     """Make ``surrogate.fit`` load a fit made before on the same inputs from ``folder``, and store each new one there.
 
-    Only for the ensembles (:class:`~surrogate.ensemble.EnsembleSurrogate`: the LSTM and the MLP), whose settings
-    are all numbers and names; nothing changes for another surrogate or one with ``warm_start`` set. The state after
+    Only for the ensembles (:class:`~surrogate.ensemble.EnsembleSurrogate`: the LSTM and the MLP), whose fit sets
+    nothing but its network and feature scale and touches no global random state; nothing changes for another
+    surrogate or one with ``warm_start`` set. The state after
     a fit is the surrogate's attributes (its network and its feature scale); a stored one replaces them whole, so
     predictions after a loaded fit equal those after a made one.
     """
@@ -65,12 +66,12 @@ def _state(surrogate: Any) -> dict[str, Any]:
 
 
 def _digest(surrogate: Any, cells: Any, targets: Any, features: Any) -> str:
-    """A digest of the surrogate's class and settings, and of the cells, targets and features it is fitted on."""
-    settings = sorted(
-        (name, value)
-        for name, value in _state(surrogate).items()
-        if name not in _FITTED and isinstance(value, (bool, int, float, str))
-    )
+    """A digest of the surrogate's class and settings, and of the cells, targets and features it is fitted on.
+
+    Every attribute but what a fit makes counts, by its ``repr``: one whose ``repr`` names an address only makes
+    fits that are never found again, never a fit shared by mistake.
+    """
+    settings = sorted((name, repr(value)) for name, value in _state(surrogate).items() if name not in _FITTED)
     digest = hashlib.sha256(repr((type(surrogate).__qualname__, settings)).encode())
     tokens = encode_cells(cells, surrogate.num_inputs, surrogate.num_ops)
     for part in (tokens.blocks, tokens.lengths, targets, features):

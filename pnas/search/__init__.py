@@ -11,8 +11,8 @@ One sub-package per job:
 - ``execution``: where candidates train (this process, worker processes, Ray actors), set by :class:`Execution`;
 - ``run``: :func:`run_search` and the SQLite store, the run directory (:class:`RunDir`), interrupts and records;
 - ``callbacks``: the :class:`SearchCallback` hooks and the callbacks every search runs;
-- ``trainer``: :class:`SearchTrainer`, a Lightning ``Trainer`` with a ``search`` method, which ``assembly`` helps
-  make a search's parts from its settings.
+- ``trainer``: :class:`SearchTrainer`, a Lightning ``Trainer`` with a ``search`` method, which only wires the parts;
+  ``assembly`` turns its constraints into checks, ``flat_settings`` maps the deprecated flat settings onto groups.
 
 Tabular benchmarks (:class:`BenchmarkTable`, :class:`TableEvaluator`) live in :mod:`pnas.benchmark.table`.
 

@@ -72,11 +72,11 @@ class SearchTrainer(pl.Trainer):
                 ``ProgressiveSearch`` with B=3, K=8, the LSTM ensemble and this search's ``seed``.
             constraints: Limits on the networks trained and Pareto mode (:class:`~pnas.search.Constraints`).
             execution: How many candidates train at once, and where (:class:`~pnas.search.Execution`).
-            tracking: The search's W&B run (:class:`~pnas.search.Tracking`); a given ``WandbLogger`` is used as is.
-            pruner: Which candidates stop before ``max_epochs`` (:mod:`~pnas.search.evaluation.pruning`).
+            tracking: The search's W&B run (:class:`~pnas.search.Tracking`); off for a trainer with ``logger=False``.
+            pruner: Which candidates stop before ``max_epochs``: ``none``, ``median`` or ``successive_halving``.
             monitor: The metric the candidates log in validation that ranks them (``val/acc``, ``val/f1``, ...).
             mode: ``max`` if a higher ``monitor`` is better, ``min`` if a lower one is (a loss).
-            run_dir: Directory for the search's records; the same run_dir again resumes the search.
+            run_dir: Directory for the records (search.sqlite, candidates.csv, ...); the same one again resumes.
             seed: Seed of each candidate's initialisation, and of the default strategy.
             progress: Show progress bars and a line per step.
             verbose: Show Lightning's own output for every candidate.
@@ -89,7 +89,7 @@ class SearchTrainer(pl.Trainer):
             strategy, constraints, execution, tracking, seed, deprecated_flat_settings(**flat_settings)
         )
         files = self._claim(run_dir, model, constraints, monitor, mode, max_consecutive_failures)
-        tracker = self._tracker(tracking)
+        tracker = self._tracker(tracking, self._search_logger())  # warns from here: at the caller of search()
         evaluator = self._evaluator(model, datamodule, execution, pruner, monitor, mode, seed, verbose, files, tracker)
         try:
             files_of_constraints = apply_constraints(constraints, strategy, model, evaluator, files.latencies)
@@ -103,14 +103,14 @@ class SearchTrainer(pl.Trainer):
         finally:
             evaluator.close()
 
-    def _tracker(self, tracking: Tracking) -> Any:
-        """The search's :class:`~pnas.tracking.WandbSearchLogger`, as ``tracking`` and this trainer's logger say."""
+    def _tracker(self, tracking: Tracking, logger: WandbLogger | None) -> Any:
+        """The search's :class:`~pnas.tracking.WandbSearchLogger`, as ``tracking`` and the trainer's ``logger`` say."""
         from pnas.tracking import WandbSearchLogger  # pnas.tracking imports wandb: import it on use
 
         return WandbSearchLogger(
             tracking.project,
             mode=self._wandb_mode(tracking.mode),
-            logger=self._search_logger(),
+            logger=logger,
             candidate_runs=tracking.candidate_runs,
             **tracking.init_arguments(),
         )
