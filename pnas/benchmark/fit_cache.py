@@ -32,9 +32,9 @@ def share_fits(surrogate: Any, folder: Path) -> None:
 
     Only for the ensembles (:class:`~surrogate.ensemble.EnsembleSurrogate`: the LSTM and the MLP), whose fit sets
     nothing but its network and feature scale and touches no global random state; nothing changes for another
-    surrogate or one with ``warm_start`` set. The state after
-    a fit is the surrogate's attributes (its network and its feature scale); a stored one replaces them whole, so
-    predictions after a loaded fit equal those after a made one.
+    surrogate or one with ``warm_start`` set. The state after a fit is the surrogate's attributes (its network and
+    its feature scale); a stored one replaces them whole, so predictions after a loaded fit equal those after a made
+    one.
     """
     if not isinstance(surrogate, EnsembleSurrogate) or surrogate.warm_start:
         return

@@ -210,7 +210,16 @@ def score_configuration(
     the signal. ``shared_fits``: a folder where the runs' surrogates share their fits with other configurations'.
     """
     result = run_benchmark(
-        evaluator, space, [name], budgets, seeds, settings, False, pool=pool, cost=cost, shared_fits=shared_fits
+        evaluator,
+        space,
+        [name],
+        budgets,
+        seeds,
+        settings,
+        progress=False,
+        pool=pool,
+        cost=cost,
+        shared_fits=shared_fits,
     )
     per_budget = [float(np.nanmean(result.at(name, budget))) for budget in result.budgets]
     return 100 * float(np.mean(per_budget))
