@@ -67,6 +67,7 @@ _SETTING_FLAGS = {
     "climb_share": "climb_share",
     "restart_samples": "restart_samples",
     "climb_round": "climb_round",
+    "refit_growth": "refit_growth",
     "population_size": "population_size",
     "sample_size": "sample_size",
     "variant": "local_variant",
@@ -177,6 +178,12 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         help="cells per round of the climb, the surrogate refitted every --batch-size cells "
         f"{_default('climb_round')}; 0: --batch-size",
+    )
+    progressive.add_argument(
+        "--refit-growth",
+        type=float,
+        help="in rounds of --climb-round, refit once the new cells are --batch-size or this share of those fitted "
+        f"on, whichever is more {_default('refit_growth')}; 0: every --batch-size",
     )
     evolution = parser.add_argument_group("regularized evolution and NSGA-II")
     evolution.add_argument(
@@ -296,6 +303,7 @@ def benchmark_command(args: list[str]) -> dict:
         "climb_share": options.climb_share,
         "restart_samples": options.restart_samples,
         "climb_round": options.climb_round or None,
+        "refit_growth": options.refit_growth,
         "proxies": None if options.proxies is None else str(options.proxies),
         "population_size": options.population_size,
         "sample_size": options.sample_size,

@@ -137,6 +137,7 @@ PREDICTORS: dict[str, Predictor] = {
     "lstm-ranking": surrogate_predictor("lstm", ranking_weight=1.0),
     "lstm-hidden": surrogate_predictor("lstm", head_hidden=64),
     "lstm-hidden+proxies": surrogate_predictor("lstm", PROXIES, head_hidden=64),
+    "lstm-hidden-150": surrogate_predictor("lstm", head_hidden=64, steps=150),
     **{name: feature_predictor(name) for name in PROXIES},
 }
 

@@ -68,6 +68,7 @@ STRATEGY_SETTINGS: dict[str, tuple[str, ...]] = {
         "climb_share",
         "restart_samples",
         "climb_round",
+        "refit_growth",
         "proxies",
     ),
     "random": (),

@@ -189,7 +189,8 @@ def test_no_tune_runs_the_given_settings_as_is(table_path, tmp_path, capsys):
         main(
             ["benchmark", "--table", str(table_path), "--signal", "val", "--report_column", "test", "--budgets", "5,10",
              "--runs", "2", "--strategies", "progressive,local", "--surrogate", "mlp", "--beam_size=3",
-             "--batch-size", "5", "--local_variant", "best", "--no_tune", "--json", str(out), "--no-progress"]
+             "--batch-size", "5", "--refit-growth", "0.5", "--local_variant", "best", "--no_tune", "--json", str(out),
+             "--no-progress"]
         )  # fmt: skip
     assert "tuning" not in capsys.readouterr().out
     document = json.loads(out.read_text())
@@ -197,6 +198,7 @@ def test_no_tune_runs_the_given_settings_as_is(table_path, tmp_path, capsys):
     assert document["settings"]["tune"] is False and document["time"]["tuning_seconds"] == 0
     progressive = document["strategies"]["progressive"]["settings"]
     assert progressive["beam_size"] == 3 and progressive["batch_size"] == 5 and progressive["surrogate"] == "mlp"
+    assert progressive["refit_growth"] == 0.5
     assert document["strategies"]["local"]["settings"] == {"variant": "best", "initial_samples": 1}
     assert list(document["differences"]["baselines"]) == ["local"]
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -313,3 +315,25 @@ def test_in_rounds_of_one_the_climb_moves_after_every_better_cell_and_refits_eve
     assert "climb_round" not in AnytimeProgressiveSearch(9).settings()  # earlier searches' fingerprints hold
     with pytest.raises(ConfigError, match="climb_round"):
         AnytimeProgressiveSearch(10, climb_round=0)
+
+
+def test_with_refit_growth_the_climb_refits_once_the_new_cells_are_that_share_of_the_fitted_ones(tmp_path):
+    from pnas.search import AnytimeProgressiveSearch
+
+    evaluator, space = three_op_table(tmp_path)
+    settings = {"batch_size": 4, "mutation_parents": 1, "climb_share": 1.0, "climb_round": 1, "refit_growth": 0.5}
+    strategy = AnytimeProgressiveSearch(60, **settings, beam_size=2, space=space, surrogate="mlp", seed=0)
+    fits = []
+    fit = strategy.surrogate.fit
+    strategy.surrogate.fit = lambda *args, **kwargs: fits.append(len(strategy.history)) or fit(*args, **kwargs)
+    while (proposal := strategy.propose()) is not None:
+        strategy.observe(proposal.cells, [evaluator.evaluate(cell).accuracy for cell in proposal.cells])
+    assert len(strategy.history) == 60
+    climb_fits = [evaluated for evaluated in fits if evaluated > fits[2]]  # the fits after the first full round
+    assert len(climb_fits) >= 2
+    for earlier, later in zip(fits[2:], climb_fits, strict=False):
+        assert later - earlier == max(4, math.ceil(0.5 * earlier))  # a half more each time, never under a batch
+    assert strategy.settings()["refit_growth"] == 0.5
+    assert "refit_growth" not in AnytimeProgressiveSearch(9).settings()  # earlier searches' fingerprints hold
+    with pytest.raises(ConfigError, match="refit_growth"):
+        AnytimeProgressiveSearch(10, refit_growth=-0.1)

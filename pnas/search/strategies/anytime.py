@@ -46,7 +46,10 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
             neighbours, which is usually in the same basin).
         climb_round: Cells per round once the climb has a full cell to start from (``None``: ``batch_size``). With
             1 the climb moves on after every better cell, as first-improvement local search does, in the surrogate's
-            order; the surrogate is still refitted every ``batch_size`` evaluations.
+            order; the surrogate is still refitted every ``batch_size`` evaluations (or as ``refit_growth`` says).
+        refit_growth: With ``climb_round``, refit only once the new evaluations number ``batch_size`` or this share
+            of the cells the surrogate was last fitted on, whichever is more (0: every ``batch_size``). A fit costs
+            the same on any number of cells, and ten more cells change a fit on a hundred little.
         **settings: :class:`ProgressiveSearch`'s arguments, by name (``space``, ``beam_size``, ``surrogate``, ...).
 
     Raises:
@@ -62,11 +65,14 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
         climb_share: float = 0.0,
         restart_samples: int = 0,
         climb_round: int | None = None,
+        refit_growth: float = 0.0,
         **settings: Any,
     ) -> None:
         check_positive(budget=budget, batch_size=batch_size, final_beam_size=final_beam_size, climb_round=climb_round)
         if not 0.0 <= climb_share <= 1.0:
             raise ConfigError(f"climb_share must be in [0, 1], got {climb_share}")
+        if refit_growth < 0:
+            raise ConfigError(f"refit_growth must be >= 0, got {refit_growth}")
         if restart_samples < 0 or (restart_samples and not mutation_parents):
             raise ConfigError(
                 f"restart_samples must be >= 0, and restarts need mutation_parents >= 1; got restart_samples="
@@ -82,7 +88,9 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
         self._climb: set[Any] | None = None  # the cells of the climb since its last restart (None: no restart yet)
         self._climb_candidates: set[Any] = set()  # the current round's cells for the climb
         self.climb_round = climb_round
+        self.refit_growth = refit_growth
         self._unfitted = 0  # evaluations observed since the surrogate was last fitted
+        self._fitted_on = 0  # evaluations the surrogate was last fitted on
 
     def _left(self) -> int:
         return self.budget - len(self.history)
@@ -176,15 +184,17 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
         return super()._continues() or self._left() > 0
 
     def _refits(self) -> bool:
-        """Refit after every step, but in rounds of ``climb_round`` only once ``batch_size`` evaluations are new."""
+        """Refit after every step, but in rounds of ``climb_round`` only once enough evaluations are new."""
         if not self._continues():
             return False
-        return not (self.climb_round and self.level == self.max_blocks and self._unfitted < self.batch_size)
+        if not (self.climb_round and self.level == self.max_blocks):
+            return True
+        return self._unfitted >= max(self.batch_size, math.ceil(self.refit_growth * self._fitted_on))
 
     def _fit_surrogate(self) -> None:
         """Fit as :class:`ProgressiveSearch` does, and count the evaluations since from zero."""
         super()._fit_surrogate()
-        self._unfitted = 0
+        self._unfitted, self._fitted_on = 0, len(self.history)
 
     def settings(self) -> dict[str, Any]:
         """:meth:`ProgressiveSearch.settings` and the rounds' settings (not the budget: it may grow)."""
@@ -196,4 +206,5 @@ class AnytimeProgressiveSearch(ProgressiveSearch):
             "climb_share": self.climb_share,
             **({"restart_samples": self.restart_samples} if self.restart_samples else {}),
             **({"climb_round": self.climb_round} if self.climb_round else {}),
+            **({"refit_growth": self.refit_growth} if self.refit_growth else {}),
         }
