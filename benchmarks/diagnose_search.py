@@ -32,7 +32,7 @@ from _report import machine, table  # noqa: E402
 
 from pnas.benchmark.nb201_table import nasbench201_space  # noqa: E402
 from pnas.benchmark.quality import mean_se  # noqa: E402
-from pnas.benchmark.runner import make_strategy  # noqa: E402
+from pnas.benchmark.strategies import make_strategy  # noqa: E402
 from pnas.benchmark.table import BenchmarkTable  # noqa: E402
 from pnas.benchmark.tuning import DEFAULT_SETTINGS, TUNING_SEED_OFFSET  # noqa: E402
 from pnas.search.spaces.nasbench201 import NB201Cell, nb201_level_cells  # noqa: E402

@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _report import machine, run_script, table  # noqa: E402
 
-from pnas.benchmark.cli import int_list  # noqa: E402
 from pnas.benchmark.darts import load_darts_sample  # noqa: E402
+from pnas.benchmark.options import int_list  # noqa: E402
 from pnas.benchmark.predictors import DEFAULT_PREDICTORS  # noqa: E402
 from pnas.benchmark.quality import (  # noqa: E402
     cross_validation_quality,

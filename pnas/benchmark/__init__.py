@@ -15,14 +15,8 @@ if TYPE_CHECKING:
     from pnas.benchmark.predictors import PREDICTORS, QualityData
     from pnas.benchmark.quality import cross_validation_quality, extrapolation_quality, surrogate_quality
     from pnas.benchmark.report import summarize, welch_interval
-    from pnas.benchmark.runner import (
-        STRATEGIES,
-        BenchmarkResult,
-        make_strategy,
-        run_benchmark,
-        run_strategy,
-        worker_pool,
-    )
+    from pnas.benchmark.runner import BenchmarkResult, run_benchmark, run_strategy, worker_pool
+    from pnas.benchmark.strategies import STRATEGIES, make_strategy
     from pnas.benchmark.table import BenchmarkTable, TableEvaluator
     from pnas.benchmark.tuning import (
         DEFAULT_SETTINGS,
@@ -41,7 +35,7 @@ _LAZY = {
     "PARETO_TUNING_GRIDS": "pnas.benchmark.tuning",
     "PREDICTORS": "pnas.benchmark.predictors",
     "QualityData": "pnas.benchmark.predictors",
-    "STRATEGIES": "pnas.benchmark.runner",
+    "STRATEGIES": "pnas.benchmark.strategies",
     "TUNING_GRIDS": "pnas.benchmark.tuning",
     "TableEvaluator": "pnas.benchmark.table",
     "TuningResult": "pnas.benchmark.tuning",
@@ -49,7 +43,7 @@ _LAZY = {
     "cross_validation_quality": "pnas.benchmark.quality",
     "extrapolation_quality": "pnas.benchmark.quality",
     "load_darts_sample": "pnas.benchmark.darts",
-    "make_strategy": "pnas.benchmark.runner",
+    "make_strategy": "pnas.benchmark.strategies",
     "markdown_report": "pnas.benchmark.markdown",
     "run_benchmark": "pnas.benchmark.runner",
     "run_strategy": "pnas.benchmark.runner",

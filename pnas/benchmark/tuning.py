@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from pnas.benchmark.runner import Cost, make_strategy, run_benchmark
+from pnas.benchmark.runner import run_benchmark
+from pnas.benchmark.strategies import Cost, make_strategy
 from pnas.benchmark.table import BenchmarkTable, TableEvaluator
 from pnas.errors import ConfigError
 from pnas.search.spaces.cell_space import SearchSpace
@@ -256,7 +257,7 @@ def tune(
         table: The table to tune on; only its ``signal`` column is read.
         signal: The column the strategies optimise, and the one the configurations are scored on.
         space: The space the table covers.
-        strategies: Keys of :data:`~pnas.benchmark.runner.STRATEGIES`.
+        strategies: Keys of :data:`~pnas.benchmark.strategies.STRATEGIES`.
         budgets: The budgets whose mean is the score.
         seeds: The tuning seeds (see :func:`tuning_seeds`).
         settings: Settings shared by all configurations; a configuration replaces the ones it names.

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from pnas.benchmark import PARETO_TUNING_GRIDS, TUNING_GRIDS, checklist, markdown_report
-from pnas.benchmark.cli import _parse
 from pnas.benchmark.nb201_table import nasbench201_space
+from pnas.benchmark.options import parse_options
 from pnas.benchmark.runner import best_so_far
 from pnas.benchmark.table import BenchmarkTable
 from pnas.benchmark.tuning import DEFAULT_SETTINGS, PARETO_DEFAULT_SETTINGS
@@ -205,7 +205,7 @@ def test_no_tune_runs_the_given_settings_as_is(table_path, tmp_path, capsys):
 
 @pytest.mark.parametrize("cost", [[], ["--cost", "params_m"]], ids=["single-objective", "pareto"])
 def test_no_tune_defaults_are_the_configurations_tuning_chose(cost):
-    options, given = _parse(["--table", "t.csv", *cost])
+    options, given = parse_options(["--table", "t.csv", *cost])
     chosen, grids = (PARETO_DEFAULT_SETTINGS, PARETO_TUNING_GRIDS) if cost else (DEFAULT_SETTINGS, TUNING_GRIDS)
     names = {"variant": "local_variant"}  # the one flag named apart from its setting
     assert not given
@@ -217,13 +217,13 @@ def test_no_tune_defaults_are_the_configurations_tuning_chose(cost):
 
 
 def test_a_setting_given_with_cost_is_kept_and_the_others_take_the_pareto_defaults():
-    options, given = _parse(["--table", "t.csv", "--cost", "params_m", "--beam_size", "7", "--climb-round=0"])
+    options, given = parse_options(["--table", "t.csv", "--cost", "params_m", "--beam_size", "7", "--climb-round=0"])
     assert given == {"beam_size", "climb_round"}
     assert options.beam_size == 7 and options.climb_round == 0
     assert options.mutation_parents == PARETO_DEFAULT_SETTINGS["progressive"]["mutation_parents"] == 20
     assert options.population_size == PARETO_DEFAULT_SETTINGS["nsga2"]["population_size"]
     assert (
-        _parse(["--table", "t.csv", "--beam-size", "7"])[0].mutation_parents
+        parse_options(["--table", "t.csv", "--beam-size", "7"])[0].mutation_parents
         == DEFAULT_SETTINGS["progressive"]["mutation_parents"]
     )
 

@@ -8,7 +8,7 @@ import pytest
 
 from pnas.benchmark.nb201_table import nasbench201_space
 from pnas.benchmark.report import welch_interval
-from pnas.benchmark.runner import STRATEGY_SETTINGS, make_strategy
+from pnas.benchmark.strategies import STRATEGY_SETTINGS, make_strategy
 from pnas.benchmark.table import BenchmarkTable, TableEvaluator
 from pnas.benchmark.tuning import TUNING_GRIDS, TUNING_SEED_OFFSET, score_configuration, tune, tuning_seeds
 from pnas.cli import main
