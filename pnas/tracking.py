@@ -30,6 +30,7 @@ from pnas.search.evaluation.candidate_runs import CandidateRuns
 from pnas.search.run.records import CandidateRecord, SearchResult, StepReport
 from pnas.search.run.run_dir import RunDir
 from pnas.search.strategies.base import Proposal
+from pnas.wandb_media import candidate_curves_chart, model_artifact, pareto_scatters
 
 __all__ = ["WandbSearchLogger", "default_wandb_mode"]
 
@@ -271,14 +272,7 @@ class WandbSearchLogger(SearchCallback):
 
             self.logger.log_metrics({k: v for k, v in metrics.items() if v is not None})
             if step_curves:
-                longest = max(len(curve) for _, curve in step_curves)
-                chart = wandb.plot.line_series(
-                    xs=list(range(1, longest + 1)),
-                    ys=[curve for _, curve in step_curves],
-                    keys=[cell for cell, _ in step_curves],
-                    title=f"step {report.step}: {search.monitor} of each candidate by epoch",
-                    xname="epoch",
-                )
+                chart = candidate_curves_chart(step_curves, report.step, search.monitor)
                 self.logger.experiment.log({f"curves/step_{report.step}": chart})
             if self._table is None:  # made on first use, so that a resumed search adds to the same tables
                 self._table = wandb.Table(columns=CANDIDATE_COLUMNS, log_mode="INCREMENTAL")
@@ -291,17 +285,7 @@ class WandbSearchLogger(SearchCallback):
             for name, path in pictures.items():
                 self.logger.log_image(key=f"pictures/{name}", images=[str(path)])
             if pareto_points:
-                columns = list(pareto_points[0])  # cell, the metric, the cost, on_front
-                metric, cost = columns[1], columns[2]
-                table = wandb.Table(columns=columns, data=[list(point.values()) for point in pareto_points])
-                front_rows = [list(point.values()) for point in pareto_points if point["on_front"]]
-                front = wandb.Table(columns=columns, data=front_rows)
-                self.logger.experiment.log(
-                    {
-                        "pareto/candidates": wandb.plot.scatter(table, cost, metric, title="trained candidates"),
-                        "pareto/front": wandb.plot.scatter(front, cost, metric, title="the Pareto front"),
-                    }
-                )
+                self.logger.experiment.log(pareto_scatters(pareto_points))
 
         self._guard(log)
         if search.best_cell is not None and str(search.best_cell) != self._model_cell:
@@ -343,20 +327,9 @@ class WandbSearchLogger(SearchCallback):
         Its genotype and weights: the best candidates' weights while the search runs (``best_candidate.pt``), the
         tested ``best.ckpt`` at the end. The artifact's name is the search's, so its versions follow the answer.
         """
-        import wandb
-
         if search.best_cell is None or search.run_dir is None:
             return
-        files = RunDir(search.run_dir)
-        weights = search.checkpoint if final else files.best_weights
-        metadata = {"cell": str(search.best_cell), "monitor": search.monitor, "value": search.best_value}
-        if final:
-            metadata["test_value"] = search.test_value
-        artifact = wandb.Artifact(self.model_artifact_name(search), type="model", metadata=metadata)
-        with artifact.new_file(files.best_genotype.name) as handle:
-            handle.write(search.best_cell.to_json() + "\n")
-        if weights is not None and Path(weights).is_file():
-            artifact.add_file(str(weights))
+        artifact = model_artifact(search, self.model_artifact_name(search), final)
         self.logger.experiment.log_artifact(artifact, aliases=["best", "latest"])
         self._model_cell = str(search.best_cell)
 
