@@ -58,6 +58,7 @@ def strategy_settings(name: str, settings: dict[str, Any]) -> dict[str, Any]:
     return {key: settings[key] for key in STRATEGY_SETTINGS.get(name, ()) if settings.get(key) is not None}
 
 
+#: A multi-objective benchmark's cost column, or ``None`` for a single-objective one.
 Cost = NB201TableCost | None
 
 
