@@ -10,6 +10,7 @@ import argparse
 import os
 import shlex
 import time
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from pnas.benchmark.strategies import MULTI_OBJECTIVE, SINGLE_OBJECTIVE, check_s
 from pnas.benchmark.table import BenchmarkTable, TableEvaluator
 from pnas.benchmark.tuning import PARETO_TUNING_GRIDS, TUNING_GRIDS, TuningResult, format_tuning, tune, tuning_seeds
 from pnas.errors import ConfigError
+from pnas.search.spaces.nasbench201 import NASBench201Space
 
 __all__ = ["benchmark_command"]
 
@@ -97,11 +99,11 @@ def _strategies(options: argparse.Namespace) -> list[str]:
 def _tune(
     options: argparse.Namespace,
     table: BenchmarkTable,
-    space: Any,
+    space: NASBench201Space,
     cost: NB201TableCost | None,
     strategies: list[str],
     settings: dict[str, Any],
-    pool: Any,
+    pool: Executor | None,
 ) -> TuningResult:
     """Tune each strategy on the signal of ``--tune-table`` (default: the table), on the tuning seeds."""
     tune_table = table if options.tune_table is None else BenchmarkTable(options.tune_table)
