@@ -72,9 +72,13 @@ class EnsembleSurrogate:
         early_stopping: Keep each member's weights that did best on its held-out fold.
         eval_every: Steps between held-out checks.
         ranking_weight: Weight of a pairwise ranking loss added to the L1 loss: within each batch, the logistic
-            loss of every pair's predicted order against its true order (0: the paper's L1 loss alone).
+            loss of every pair's predicted order against its true order (0: the paper's L1 loss alone). Measured
+            with the linear head; with a hidden layer it can push the best cells' predictions to exactly 1.
         head_hidden: Units of a ReLU layer between the encoded cell (with its side features) and the output
             (0: the paper's linear head).
+        head_hidden_from: Use the hidden layer only in fits on at least this many cells; a fit on fewer gets the
+            paper's linear head (0: always the hidden layer). A wider head needs more cells than a few dozen.
+        head_hidden_step_factor: A fit with the hidden layer takes this many times ``steps`` optimizer steps.
         warm_start: A later :meth:`fit` continues from the fitted weights (fine-tuning, as the paper does after
             each step) instead of starting afresh.
         seed: Seed of initialisation, folds and batches: the same seed gives the same predictions.
@@ -95,6 +99,8 @@ class EnsembleSurrogate:
         eval_every: int = 20,
         ranking_weight: float = 0.0,
         head_hidden: int = 0,
+        head_hidden_from: int = 0,
+        head_hidden_step_factor: float = 1.0,
         warm_start: bool = False,
         seed: int = 0,
     ) -> None:
@@ -115,12 +121,16 @@ class EnsembleSurrogate:
             wrong["weight_decay"] = weight_decay
         if ranking_weight < 0:
             wrong["ranking_weight"] = ranking_weight
-        if not isinstance(head_hidden, int) or head_hidden < 0:
-            wrong["head_hidden"] = head_hidden
+        for name, value in (("head_hidden", head_hidden), ("head_hidden_from", head_hidden_from)):
+            if not isinstance(value, int) or value < 0:
+                wrong[name] = value
+        if head_hidden_step_factor <= 0:
+            wrong["head_hidden_step_factor"] = head_hidden_step_factor
         if wrong:
             raise ValueError(
                 f"{', '.join(f'{k}={v}' for k, v in wrong.items())}: sizes, steps, batch_size and eval_every must be "
-                "integers >= 1, head_hidden an integer >= 0, learning_rate > 0, weight_decay and ranking_weight >= 0"
+                "integers >= 1, head_hidden and head_hidden_from integers >= 0, learning_rate and "
+                "head_hidden_step_factor > 0, weight_decay and ranking_weight >= 0"
             )
         self.num_inputs, self.num_ops, self.num_members = num_inputs, num_ops, num_members
         self.embedding_size, self.hidden_size = embedding_size, hidden_size
@@ -128,6 +138,7 @@ class EnsembleSurrogate:
         self.learning_rate, self.weight_decay = learning_rate, weight_decay
         self.early_stopping, self.warm_start, self.seed = early_stopping, warm_start, seed
         self.ranking_weight, self.head_hidden = ranking_weight, head_hidden
+        self.head_hidden_from, self.head_hidden_step_factor = head_hidden_from, head_hidden_step_factor
         self.network: _Ensemble | None = None
         self._feature_scale: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -199,7 +210,9 @@ class EnsembleSurrogate:
         values = feature_matrix(features, len(tokens))
         arity = 0 if values is None else values.shape[1]
         fitted_arity = 0 if self._feature_scale is None else len(self._feature_scale[0])
-        if not (self.warm_start and self.fitted and arity == fitted_arity):
+        hidden = self.head_hidden if len(tokens) >= self.head_hidden_from else 0
+        same_head = self.network is not None and (self.network.hidden is not None) == bool(hidden)
+        if not (self.warm_start and self.fitted and arity == fitted_arity and same_head):
             self.network = None  # start afresh, with the scale of these features
             self._feature_scale = None if values is None else _scale_of(values)
         x = self._standardised(values)
@@ -208,11 +221,12 @@ class EnsembleSurrogate:
             torch.manual_seed(self.seed)
             if self.network is None:
                 encoder, size = self._make_encoder()
-                self.network = _Ensemble(encoder, self.num_members, size, arity, self.head_hidden)
+                self.network = _Ensemble(encoder, self.num_members, size, arity, hidden)
                 prior = float(np.clip(y.mean(), 1e-3, 1 - 1e-3))
                 with torch.no_grad():  # start at the mean accuracy rather than at 0.5
                     self.network.head.bias.fill_(float(np.log(prior / (1 - prior))))
-            self._train(tokens, y.astype(np.float32), x, self._folds(tokens, rng), rng)
+            steps = max(1, round(self.steps * self.head_hidden_step_factor)) if hidden else self.steps
+            self._train(tokens, y.astype(np.float32), x, self._folds(tokens, rng), rng, steps)
         return self
 
     def _train(
@@ -222,18 +236,19 @@ class EnsembleSurrogate:
         x: np.ndarray | None,
         folds: list[tuple[np.ndarray, np.ndarray]],
         rng: np.random.Generator,
+        steps: int,
     ) -> None:
         network = self.network
         assert network is not None
         blocks, lengths = torch.from_numpy(tokens.blocks), torch.from_numpy(tokens.lengths)
         target = torch.from_numpy(y)
         features = None if x is None else torch.from_numpy(x)
-        draws = np.stack([train[rng.integers(len(train), size=(self.steps, self.batch_size))] for train, _ in folds])
+        draws = np.stack([train[rng.integers(len(train), size=(steps, self.batch_size))] for train, _ in folds])
         batches = torch.from_numpy(draws)  # (M, steps, batch)
         held_out = _HeldOut(folds) if self.early_stopping and len(folds[0][1]) else None
         optimizer = torch.optim.AdamW(network.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
         network.train()
-        for step in range(self.steps):
+        for step in range(steps):
             rows = batches[:, step]
             width = int(lengths[rows].max())
             logits = network(blocks[rows, :width], lengths[rows], None if features is None else features[rows])
@@ -243,7 +258,7 @@ class EnsembleSurrogate:
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            if held_out is not None and ((step + 1) % self.eval_every == 0 or step + 1 == self.steps):
+            if held_out is not None and ((step + 1) % self.eval_every == 0 or step + 1 == steps):
                 held_out.check(network, blocks, lengths, target, features)
         if held_out is not None:
             held_out.restore(network)

@@ -54,10 +54,11 @@ class LSTMSurrogate(EnsembleSurrogate):
     the output: on the NAS-Bench-301 DARTS sample (8-block cells) the final-state readout ranks held-out cells no
     better than chance, the mean readout best of all predictors tried (``benchmarks/surrogate_quality.py``).
     The hidden size defaults to 32 rather than the paper's 100: Kendall tau 0.01-0.02 lower on NAS-Bench-201,
-    equal on the DARTS sample, for about a third of the fitting time. The head is the paper's linear layer; with
-    ``head_hidden`` units a ReLU layer comes before it, which ranks NAS-Bench-201 cells better (Kendall tau at
-    N=200 0.52 -> 0.60, with zero-cost proxies as side features 0.62 -> 0.75) but did not make the progressive
-    search better, so it is not the default (``docs/surrogate.md``).
+    equal on the DARTS sample, for about a third of the fitting time. Fitted on fewer than ``head_hidden_from`` (40)
+    cells the head is the paper's linear layer; on more, a ReLU layer of ``head_hidden`` (256) units comes before it
+    and the fit takes ``head_hidden_step_factor`` (1.5) times ``steps`` (100) optimizer steps. With a few hundred cells
+    that head ranks NAS-Bench-201 cells much better than the linear one; fitted on a few dozen it ranks no better and
+    sends the search into worse regions (``docs/surrogate.md``). ``head_hidden=0`` keeps the linear head throughout.
 
     Prediction shares work between cells with a common prefix (all children of one parent share the parent's
     tokens): each distinct token prefix is run through the LSTM once, for all members at once.
@@ -67,16 +68,36 @@ class LSTMSurrogate(EnsembleSurrogate):
         num_ops: Operation vocabulary size.
         readout: ``"mean"`` or ``"final"`` (the paper's).
         hidden_size: The LSTM's hidden size.
+        head_hidden: Units of the head's ReLU layer, in fits on ``head_hidden_from`` cells or more (0: none).
+        head_hidden_from: The fewest cells a fit with the ReLU layer is made on.
+        head_hidden_step_factor: A fit with the ReLU layer takes this many times ``steps`` optimizer steps.
         **settings: The other :class:`~surrogate.ensemble.EnsembleSurrogate` arguments (``num_members``,
-            ``embedding_size``, ``head_hidden``, ``steps``, ``learning_rate``, ``seed``, ...).
+            ``embedding_size``, ``steps``, ``learning_rate``, ``seed``, ...).
     """
 
     def __init__(
-        self, num_inputs: int, num_ops: int, *, readout: str = "mean", hidden_size: int = 32, **settings: Any
+        self,
+        num_inputs: int,
+        num_ops: int,
+        *,
+        readout: str = "mean",
+        hidden_size: int = 32,
+        head_hidden: int = 256,
+        head_hidden_from: int = 40,
+        head_hidden_step_factor: float = 1.5,
+        **settings: Any,
     ) -> None:
         if readout not in ("final", "mean"):
             raise ValueError(f"readout must be 'final' or 'mean', got {readout!r}")
-        super().__init__(num_inputs, num_ops, hidden_size=hidden_size, **settings)
+        super().__init__(
+            num_inputs,
+            num_ops,
+            hidden_size=hidden_size,
+            head_hidden=head_hidden,
+            head_hidden_from=head_hidden_from,
+            head_hidden_step_factor=head_hidden_step_factor,
+            **settings,
+        )
         self.readout = readout
 
     def _make_encoder(self) -> tuple[nn.Module, int]:

@@ -119,6 +119,9 @@ def blend_predictor(*names: str) -> Predictor:
     return predict
 
 
+#: A hidden head of ``head_hidden`` units in every fit, trained for ``steps``, whatever the number of cells.
+_ALWAYS_HIDDEN: dict[str, Any] = {"head_hidden_from": 0, "head_hidden_step_factor": 1.0}
+
 #: Predictor name -> callable. The defaults run always; the variants, blends and proxies only when named. The
 #: ``+proxies`` variants and the proxies alone need data with the zero-cost proxies as side features.
 PREDICTORS: dict[str, Predictor] = {
@@ -135,9 +138,10 @@ PREDICTORS: dict[str, Predictor] = {
     "blend": surrogate_predictor("blend"),
     "blend+proxies": surrogate_predictor("blend", PROXIES),
     "lstm-ranking": surrogate_predictor("lstm", ranking_weight=1.0),
-    "lstm-hidden": surrogate_predictor("lstm", head_hidden=64),
-    "lstm-hidden+proxies": surrogate_predictor("lstm", PROXIES, head_hidden=64),
-    "lstm-hidden-150": surrogate_predictor("lstm", head_hidden=64, steps=150),
+    "lstm-linear": surrogate_predictor("lstm", head_hidden=0),
+    "lstm-hidden": surrogate_predictor("lstm", head_hidden=64, **_ALWAYS_HIDDEN),
+    "lstm-hidden+proxies": surrogate_predictor("lstm", PROXIES, head_hidden=64, **_ALWAYS_HIDDEN),
+    "lstm-hidden-150": surrogate_predictor("lstm", head_hidden=64, steps=150, **_ALWAYS_HIDDEN),
     **{name: feature_predictor(name) for name in PROXIES},
 }
 
