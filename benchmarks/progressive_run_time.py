@@ -1,8 +1,8 @@
 """Time progressive-search runs of 150 evaluations with the default LSTM and with its linear head, side by side.
 
-The time of ``make nasbench201`` is nearly all the progressive runs' surrogate fits, and this machine's speed drifts
-from day to day by more than the difference between two settings, so a setting's cost is measured against a
-baseline on the same day: here the default LSTM (its head widened from 40 cells on) against the paper's linear head
+The time of ``make nasbench201`` is nearly all the progressive runs' surrogate fits, and a shared machine's speed can
+drift from day to day by as much as two settings differ, so a setting's cost is measured against a baseline in the
+same run: here the default LSTM (its head widened from 40 cells on) against the paper's linear head
 at every fit. Each seed runs both, in alternating order, in one process on one thread (as one of ``make
 nasbench201``'s two workers does); the development seeds 10000+ and the tuned defaults (``pnas benchmark
 --no-tune``). The best signal each run reaches is printed beside its time.
