@@ -25,10 +25,9 @@ def search_runs(run_dir):
 
 def run_record(wandb_dir):
     """The run record of an offline W&B run: its project, group, job type, name, ..."""
-    from tests.wandb_offline import read_records
+    from tests.wandb_offline import finished_run
 
-    records = read_records(next(wandb_dir.glob("run-*.wandb")))
-    return next(record.run for record in records if record.WhichOneof("record_type") == "run")
+    return next(record.run for record in finished_run(wandb_dir) if record.WhichOneof("record_type") == "run")
 
 
 @pytest.fixture
@@ -179,12 +178,12 @@ def test_logger_false_means_no_wandb_run_and_asking_for_one_as_well_is_refused(t
 
 def test_the_runs_group_tags_and_project_come_from_the_tracking_settings(tmp_path, offline):
     from pnas.search import Tracking
-    from tests.wandb_offline import read_records
+    from tests.wandb_offline import finished_run
 
     tracking = Tracking(project="nas-digits", group="sweep-1", tags=("tiny", "digits"))
     search_with_wandb(tmp_path / "run", tracking=tracking)
     (wandb_dir,) = search_runs(tmp_path / "run")
-    (run,) = [r.run for r in read_records(next(wandb_dir.glob("run-*.wandb"))) if r.WhichOneof("record_type") == "run"]
+    (run,) = [r.run for r in finished_run(wandb_dir) if r.WhichOneof("record_type") == "run"]
     assert (run.project, run.run_group, list(run.tags)) == ("nas-digits", "sweep-1", ["tiny", "digits"])
     everything = [run_record(path) for path in (tmp_path / "run/wandb").glob("offline-run-*")]
     assert len(everything) == 8  # the search's run and its 7 candidates', all filed alike

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,11 +34,26 @@ def read_records(path: Path) -> Iterator[wandb_internal_pb2.Record]:
             yield record
 
 
+def finished_run(run_dir: Path, timeout: float = 30.0) -> list[wandb_internal_pb2.Record]:
+    """Every record of the finished offline run in ``run_dir``, once W&B has written them all.
+
+    ``run.finish()`` returns before W&B's service process has written the run's last records (its artifacts, its
+    summary), so the file is read again until it holds the run's ``exit`` record.
+    """
+    (run_file,) = run_dir.glob("run-*.wandb")
+    deadline = time.monotonic() + timeout
+    while True:
+        records = list(read_records(run_file))
+        if any(record.WhichOneof("record_type") == "exit" for record in records):
+            return records
+        assert time.monotonic() < deadline, f"{run_file} has no exit record after {timeout} s: the run never finished"
+        time.sleep(0.05)
+
+
 def summarize(run_dir: Path) -> dict:
     """Config keys, history keys, summary keys and artifacts (name, type, files, aliases) of the offline run."""
-    (run_file,) = run_dir.glob("run-*.wandb")
     found: dict = {"config": set(), "history": set(), "summary": {}, "artifacts": []}
-    for record in read_records(run_file):
+    for record in finished_run(run_dir):
         kind = record.WhichOneof("record_type")
         if kind in ("config", "run"):  # an update wandb takes in before it writes the run rides in the run record
             updates = record.config.update if kind == "config" else record.run.config.update
@@ -57,9 +73,8 @@ def summarize(run_dir: Path) -> dict:
 
 def history_rows(run_dir: Path) -> list[dict[str, str]]:
     """Every ``log`` call of the offline run, in order: its keys and their values as JSON text."""
-    (run_file,) = run_dir.glob("run-*.wandb")
     return [
         {item.key or "/".join(item.nested_key): item.value_json for item in record.history.item}
-        for record in read_records(run_file)
+        for record in finished_run(run_dir)
         if record.WhichOneof("record_type") == "history"
     ]
